@@ -1,0 +1,130 @@
+/**
+ * The one place that talks to the `yaml` package. Reads YAML 1.1 as Ansible does (yes/no are
+ * booleans, 0644 is octal) and remembers where every mapping, sequence and key came from, so
+ * that later errors can name file:line:col.
+ */
+import { readFileSync } from 'node:fs';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { ValidationError, type SourcePos } from '../errors.js';
+
+interface Origin {
+  pos: SourcePos;
+  keys: Map<string, SourcePos>;
+  items: SourcePos[];
+}
+
+const origins = new WeakMap<object, Origin>();
+const sources = new Map<string, string[]>();
+
+/** Where a mapping/sequence (or one of its keys, or one of its items) was written. */
+export function posOf(obj: unknown, key?: string | number): SourcePos | undefined {
+  if (obj === null || typeof obj !== 'object') return undefined;
+  const o = origins.get(obj);
+  if (!o) return undefined;
+  if (typeof key === 'string') return o.keys.get(key) ?? o.pos;
+  if (typeof key === 'number') return o.items[key] ?? o.pos;
+  return o.pos;
+}
+
+/** The text of the source line at pos, for error excerpts. */
+export function lineAt(pos?: SourcePos): string | undefined {
+  if (!pos) return undefined;
+  return sources.get(pos.file)?.[pos.line - 1];
+}
+
+/** A ValidationError pointing at obj (or obj[key]) with the source line as excerpt. */
+export function errorAt(obj: unknown, key: string | number | undefined, message: string): ValidationError {
+  const pos = posOf(obj, key);
+  return new ValidationError('validation', message, pos, lineAt(pos));
+}
+
+export function loadYamlFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ValidationError('io', `cannot read ${file}: ${(e as Error).message}`);
+  }
+  return parseYaml(text, file);
+}
+
+export function parseYaml(text: string, file: string): unknown {
+  const lc = new LineCounter();
+  sources.set(file, text.split('\n'));
+  const doc = parseDocument(text, {
+    version: '1.1',
+    lineCounter: lc,
+    uniqueKeys: true,
+    prettyErrors: false,
+    strict: true,
+    merge: true,
+  });
+  const at = (offset: number): SourcePos => {
+    const { line, col } = lc.linePos(offset);
+    return { file, line, col };
+  };
+  const first = doc.errors[0];
+  if (first) {
+    const pos = at(first.pos[0]);
+    const msg = first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    const hint = /tab/i.test(text.split('\n')[pos.line - 1] ?? '') ? ' (tabs are not allowed for indentation in YAML)' : '';
+    throw new ValidationError('yaml', `YAML error: ${msg}${hint}`, pos, lineAt(pos));
+  }
+  const ctx: Ctx = { at, doc, text };
+  return convert(doc.contents as Node | null, ctx);
+}
+
+interface Ctx {
+  at: (offset: number) => SourcePos;
+  doc: Document;
+  text: string;
+}
+
+function convert(node: Node | null, ctx: Ctx): unknown {
+  const at = ctx.at;
+  if (node === null || node === undefined) return null;
+  if (isAlias(node)) return convert(node.resolve(ctx.doc) as Node | null, ctx);
+  if (isScalar(node)) {
+    const v = node.value;
+    // PyYAML (and so Ansible) reads y/n as strings, unlike the YAML 1.1 spec
+    if (typeof v === 'boolean' && node.type === 'PLAIN' && node.range) {
+      const src = ctx.text.slice(node.range[0], node.range[1]);
+      if (/^[yYnN]$/.test(src)) return src;
+    }
+    return typeof v === 'bigint' ? Number(v) : v;
+  }
+  if (isMap(node)) {
+    const out: Record<string, unknown> = {};
+    const origin: Origin = { pos: at(node.range?.[0] ?? 0), keys: new Map(), items: [] };
+    for (const pair of node.items) {
+      const k = pair.key as Node | null;
+      const key = String(convert(k, ctx));
+      if (key === '<<' && pair.value) {
+        // merge keys are resolved by the yaml package only when asked; fold them here
+        const merged = convert(pair.value as Node, ctx);
+        for (const m of Array.isArray(merged) ? merged : [merged]) {
+          if (m && typeof m === 'object') for (const [mk, mv] of Object.entries(m)) if (!(mk in out)) out[mk] = mv;
+        }
+        continue;
+      }
+      out[key] = convert(pair.value as Node | null, ctx);
+      origin.keys.set(key, at(k?.range?.[0] ?? node.range?.[0] ?? 0));
+    }
+    origins.set(out, origin);
+    return out;
+  }
+  if (isSeq(node)) {
+    const out: unknown[] = [];
+    const origin: Origin = { pos: at(node.range?.[0] ?? 0), keys: new Map(), items: [] };
+    for (const item of node.items) {
+      out.push(convert(item as Node | null, ctx));
+      origin.items.push(at((item as Node | null)?.range?.[0] ?? node.range?.[0] ?? 0));
+    }
+    origins.set(out, origin);
+    return out;
+  }
+  return null;
+}
+
+/** Serialize to YAML (to_yaml filter, inventory output). */
+export { stringify as toYaml } from 'yaml';

@@ -1,0 +1,60 @@
+import { CommandError } from '../errors.js';
+import type { ModuleContext, RunOptions } from '../modules/types.js';
+import { wrap, type Wrapping } from '../shell/wrap.js';
+import type { ExecResult, Transport } from '../transport/types.js';
+
+export interface ContextParams {
+  host: string;
+  transport: Transport;
+  vars: Record<string, unknown>;
+  check: boolean;
+  diff: boolean;
+  signal: AbortSignal;
+  wrapping: Wrapping;
+  timeoutMs?: number;
+  facts: () => Promise<Record<string, any>>;
+  findLocal: ModuleContext['findLocal'];
+  render: ModuleContext['render'];
+  log: ModuleContext['log'];
+}
+
+export function createContext(p: ContextParams): ModuleContext {
+  const run = async (cmd: string, opts: RunOptions = {}): Promise<ExecResult> => {
+    const w: Wrapping = {
+      become: opts.become === false ? undefined : p.wrapping.become,
+      environment: opts.noEnv ? undefined : p.wrapping.environment,
+      chdir: opts.noEnv ? undefined : p.wrapping.chdir,
+    };
+    const wrapped = wrap(cmd, w);
+    p.log(2, `exec: ${cmd}`);
+    const stdin = wrapped.stdinPrefix
+      ? Buffer.concat([Buffer.from(wrapped.stdinPrefix), Buffer.from(opts.stdin ?? '')])
+      : opts.stdin;
+    return p.transport.exec(wrapped.cmd, {
+      stdin,
+      timeoutMs: opts.timeoutMs ?? p.timeoutMs,
+      signal: opts.signal ?? p.signal,
+    });
+  };
+  return {
+    host: p.host,
+    vars: p.vars,
+    check: p.check,
+    diff: p.diff,
+    signal: p.signal,
+    run,
+    async runOk(cmd, opts) {
+      const r = await run(cmd, opts);
+      if (r.code !== 0) {
+        const why = r.signal ? `ended by ${r.signal}` : `exited ${r.code}`;
+        const err = r.stderr.trim().split('\n').slice(-3).join(' | ');
+        throw new CommandError(`command ${why}${err ? `: ${err}` : ''}`, cmd, r.code, r.stdout, r.stderr);
+      }
+      return r;
+    },
+    facts: p.facts,
+    findLocal: p.findLocal,
+    render: p.render,
+    log: p.log,
+  };
+}

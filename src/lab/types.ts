@@ -1,0 +1,38 @@
+/** The seed's five hosts, their roles in the topology, and where harun reaches their sshd. */
+export interface LabHost {
+  name: 'client' | 'lb1' | 'lb2' | 'web1' | 'web2';
+  /** Address on the lab's private network (the LVS traffic uses it). */
+  address: string;
+  /** Where the controller reaches sshd (may differ from address: a mapped port on 127.0.0.1). */
+  sshHost: string;
+  sshPort: number;
+  state?: 'running' | 'stopped' | 'unknown';
+}
+
+/** Everything `lab up` made, written to DIR/lab.json so that `lab down` works after a crash. */
+export interface LabState {
+  provider: 'docker' | 'uml';
+  dir: string;
+  subnet: string;
+  vip: string;
+  hosts: LabHost[];
+  /** Path of the private key and known_hosts file written for the inventory. */
+  keyFile: string;
+  knownHosts: string;
+  /** Provider-specific record of what was created (container ids, taps, pids, NAT rules). */
+  resources: Record<string, unknown>;
+}
+
+export interface LabProvider {
+  readonly name: 'docker' | 'uml';
+  /** Whether this provider can run here, and why not. */
+  available(): Promise<{ ok: boolean; reason: string }>;
+  /** Whether the kernel the hosts run on has IPVS (docker: the host's; uml: always). */
+  hasIpvs(): Promise<boolean>;
+  up(dir: string): Promise<LabState>;
+  status(state: LabState): Promise<LabHost[]>;
+  /** Hard-stop one host (a crash). */
+  kill(state: LabState, host: string): Promise<void>;
+  /** Remove everything in state.resources; safe to call twice. */
+  down(state: LabState): Promise<void>;
+}

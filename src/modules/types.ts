@@ -1,0 +1,74 @@
+import type { z } from 'zod';
+import type { ExecOptions, ExecResult } from '../transport/types.js';
+
+/** A file change as shown by --diff: before/after text with their labels. */
+export interface FileDiff {
+  path: string;
+  before: string;
+  after: string;
+  beforeHeader?: string;
+  afterHeader?: string;
+}
+
+export interface ModuleResult {
+  changed: boolean;
+  failed?: boolean;
+  skipped?: boolean;
+  msg?: string;
+  /** Present when a file changed and the module could compute the difference. */
+  diff?: FileDiff[];
+  /** Variables the module sets at set_fact/facts precedence (set_fact, setup). */
+  facts?: Record<string, unknown>;
+  /** Anything else the module reports (rc, stdout, stat, ...), visible to register. */
+  [key: string]: unknown;
+}
+
+export interface RunOptions extends ExecOptions {
+  /** Default true: the task's become settings apply. false runs as the login user. */
+  become?: boolean;
+  /** Default: the task's chdir/environment apply; set to skip the environment wrapper. */
+  noEnv?: boolean;
+}
+
+/**
+ * What a module sees of the world. Everything remote goes through run(); everything on the
+ * controller is resolved through findLocal/render so that roles and check mode work.
+ */
+export interface ModuleContext {
+  /** Inventory name of the host. */
+  readonly host: string;
+  /** The host's variables as the task sees them (already merged; raw, not templated). */
+  readonly vars: Record<string, unknown>;
+  readonly check: boolean;
+  readonly diff: boolean;
+  readonly signal: AbortSignal;
+  /** Run a POSIX sh command on the host (become/environment wrapping applied). */
+  run(cmd: string, opts?: RunOptions): Promise<ExecResult>;
+  /** run(), but a non-zero exit throws a CommandError carrying cmd, rc and stderr. */
+  runOk(cmd: string, opts?: RunOptions): Promise<ExecResult>;
+  /** The host's facts, without the ansible_ prefix; gathered once per host per run. */
+  facts(): Promise<Record<string, any>>;
+  /** Controller path of a file named by a task: role files/ or templates/, then the playbook dir. */
+  findLocal(kind: 'files' | 'templates' | 'tasks' | 'vars', src: string): string;
+  /** Render a Jinja2 template string with the host's variables (plus extra ones). */
+  render(text: string, extra?: Record<string, unknown>): string;
+  /** Verbose output: 1 = -v, 2 = -vv, 3 = -vvv. */
+  log(level: 1 | 2 | 3, msg: string): void;
+}
+
+export interface ModuleDef<A = any> {
+  /** Short name as written in YAML (copy, lineinfile). FQCN ansible.builtin.* maps to it. */
+  name: string;
+  /** Strict zod schema of the arguments: aliases, choices, defaults, cross-field rules. */
+  schema: z.ZodType<A>;
+  /**
+   * The argument that a free-form string fills (`command: ls -l` -> {cmd: 'ls -l'}).
+   * Modules without it take free-form text only as k=v pairs.
+   */
+  freeForm?: string;
+  /** Whether the module honours check mode; if not, the task is skipped under --check. */
+  checkMode: boolean;
+  /** Runs on the controller only (debug, set_fact, assert, fail, pause, meta): no connection. */
+  controller?: boolean;
+  run(ctx: ModuleContext, args: A): Promise<ModuleResult>;
+}

@@ -1,0 +1,45 @@
+import type { SourcePos } from '../errors.js';
+import type { ModuleResult } from '../modules/types.js';
+
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
+
+export interface HostStats {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+  rescued: number;
+  ignored: number;
+}
+
+/** Every kind of thing a run reports. Reporters switch over `kind` exhaustively. */
+export type RunEvent =
+  | { kind: 'playbook_start'; file: string }
+  | { kind: 'play_start'; name: string; hosts: string[]; check: boolean }
+  | { kind: 'task_start'; name: string; source?: SourcePos; handler: boolean; hosts: string[] }
+  | {
+      kind: 'host_result';
+      task: string;
+      host: string;
+      status: HostStatus;
+      /** The loop item's label, when the task loops. */
+      item?: string;
+      ignored?: boolean;
+      /** Hidden when the task has no_log. */
+      result: ModuleResult | { censored: string };
+      /** How long the host spent on this task (ms). */
+      ms: number;
+    }
+  | { kind: 'task_end'; name: string }
+  | { kind: 'warning'; message: string; source?: SourcePos }
+  | { kind: 'verbose'; level: 1 | 2 | 3; host?: string; message: string }
+  | { kind: 'diff'; host: string; task: string; path: string; text: string }
+  | { kind: 'recap'; stats: Record<string, HostStats>; elapsedMs: number }
+  | { kind: 'interrupted' };
+
+export type Emit = (e: RunEvent) => void;
+
+export function emptyStats(): HostStats {
+  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
+}

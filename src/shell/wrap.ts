@@ -1,0 +1,43 @@
+import { quote } from './sh.js';
+
+export interface Become {
+  become: boolean;
+  user: string;
+  method: 'sudo' | 'su';
+  /** Sent through stdin, never on a command line. */
+  password?: string;
+}
+
+export interface Wrapping {
+  become?: Become;
+  environment?: Record<string, string>;
+  chdir?: string;
+}
+
+/**
+ * The one place where become, environment and cwd are applied to a remote command.
+ * Returns the command to send and the bytes to put before the caller's stdin.
+ */
+export function wrap(cmd: string, w: Wrapping): { cmd: string; stdinPrefix: string } {
+  let inner = cmd;
+  if (w.chdir) inner = `cd ${quote(w.chdir)} && ${inner}`;
+  const env = Object.entries(w.environment ?? {});
+  if (env.length) inner = env.map(([k, v]) => `${k}=${quote(v)}`).join(' ') + ` && export ${env.map(([k]) => k).join(' ')} && ${inner}`;
+  const b = w.become;
+  if (!b?.become) return { cmd: inner, stdinPrefix: '' };
+  const sub = `/bin/sh -c ${quote(inner)}`;
+  if (b.method === 'su') {
+    // su reads the password from a terminal only; harun supports it without a password (root login)
+    return { cmd: `su ${quote(b.user)} -s /bin/sh -c ${quote(inner)}`, stdinPrefix: '' };
+  }
+  if (b.password === undefined) {
+    return { cmd: `sudo -H -n -u ${quote(b.user)} -- ${sub}`, stdinPrefix: '' };
+  }
+  // The first stdin line is the password: validate it once with -v, then run with -n so that
+  // the rest of stdin reaches the command whether or not sudo would have asked.
+  const cmdOut =
+    `IFS= read -r harun_pw; printf '%s\\n' "$harun_pw" | sudo -S -p '' -v 2>/dev/null` +
+    ` || { echo 'harun: sudo: incorrect become password or no sudo rights' >&2; exit 1; };` +
+    ` unset harun_pw; exec sudo -H -n -u ${quote(b.user)} -- ${sub}`;
+  return { cmd: cmdOut, stdinPrefix: b.password + '\n' };
+}
