@@ -15,6 +15,7 @@ export interface ContextParams {
   facts: () => Promise<Record<string, any>>;
   findLocal: ModuleContext['findLocal'];
   render: ModuleContext['render'];
+  evaluate: ModuleContext['evaluate'];
   log: ModuleContext['log'];
 }
 
@@ -55,6 +56,7 @@ export function createContext(p: ContextParams): ModuleContext {
     facts: p.facts,
     findLocal: p.findLocal,
     render: p.render,
+    evaluate: p.evaluate,
     log: p.log,
   };
 }

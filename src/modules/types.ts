@@ -52,6 +52,8 @@ export interface ModuleContext {
   findLocal(kind: 'files' | 'templates' | 'tasks' | 'vars', src: string): string;
   /** Render a Jinja2 template string with the host's variables (plus extra ones). */
   render(text: string, extra?: Record<string, unknown>): string;
+  /** Evaluate a bare Jinja2 expression (`x == 1`, `result.rc`) to its native value. */
+  evaluate(expr: string, extra?: Record<string, unknown>): unknown;
   /** Verbose output: 1 = -v, 2 = -vv, 3 = -vvv. */
   log(level: 1 | 2 | 3, msg: string): void;
 }

@@ -15,6 +15,7 @@ export function testContext(o: {
   facts?: Record<string, any>;
   filesDir?: string;
   render?: (t: string, extra?: Record<string, unknown>) => string;
+  evaluate?: (e: string, extra?: Record<string, unknown>) => unknown;
 } = {}): ModuleContext {
   return createContext({
     host: o.transport?.host ?? 'localhost',
@@ -27,6 +28,7 @@ export function testContext(o: {
     facts: async () => o.facts ?? {},
     findLocal: (_kind, src) => (src.startsWith('/') || !o.filesDir ? src : `${o.filesDir}/${src}`),
     render: o.render ?? ((t) => t),
+    evaluate: o.evaluate ?? ((e) => { throw new Error(`no evaluator in this test context: ${e}`); }),
     log: () => {},
   });
 }
