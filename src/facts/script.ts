@@ -1,0 +1,38 @@
+/**
+ * The one remote command that gathers every fact in a single round trip. Each probe prints a
+ * marker line `@@harun:NAME@@` and then its raw output; parsers.ts turns each section into facts.
+ * POSIX sh only: it must run under dash and busybox sh, without Python on the target.
+ */
+export const FACTS_SCRIPT = [
+  `m() { printf '\\n@@harun:%s@@\\n' "$1"; }`,
+  `m uname; uname -s; uname -r; uname -m; uname -n; uname -v`,
+  `m hostname; hostname 2>/dev/null || cat /proc/sys/kernel/hostname`,
+  `m fqdn; hostname -f 2>/dev/null`,
+  `m os_release; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null`,
+  `m redhat_release; cat /etc/redhat-release 2>/dev/null`,
+  // old iproute2 (CentOS 7) has no -j: fall back to the one-line text format, plus links for MACs
+  `m ip_addr; ip -j addr 2>/dev/null || { echo '#text'; ip -o addr 2>/dev/null; echo '#link'; ip -o link 2>/dev/null; }`,
+  `m ip_route; ip -j route show default 2>/dev/null || { echo '#text'; ip route show default 2>/dev/null; }`,
+  `m meminfo; cat /proc/meminfo 2>/dev/null`,
+  `m nproc; nproc 2>/dev/null || grep -c '^processor' /proc/cpuinfo 2>/dev/null`,
+  `m pkg_mgr; for p in apt-get dnf yum zypper apk pacman; do command -v $p >/dev/null 2>&1 && echo $p; done`,
+  `m service_mgr; echo "pid1=$(cat /proc/1/comm 2>/dev/null)"; test -d /run/systemd/system && echo systemd_booted;` +
+    ` test -x /sbin/openrc && echo openrc; test -d /etc/init.d && echo initd; command -v systemctl >/dev/null 2>&1 && echo systemctl`,
+  `m user; id -un; id -u; id -g; echo "$HOME"; echo "$SHELL"`,
+  `m date; date '+%Y-%m-%d %H:%M:%S %z %s %A %w %W %j %B %Z'`,
+  `m env; env`,
+  `m end`,
+].join('\n');
+
+/** Split the script's output into its sections by marker line. */
+export function splitSections(out: string): Record<string, string> {
+  const sections: Record<string, string> = {};
+  const re = /^@@harun:(\w+)@@$/gm;
+  let last: { name: string; start: number } | undefined;
+  for (let m = re.exec(out); m; m = re.exec(out)) {
+    if (last) sections[last.name] = out.slice(last.start, m.index).replace(/^\n/, '').replace(/\n$/, '');
+    last = { name: m[1], start: m.index + m[0].length };
+  }
+  if (last && last.name !== 'end') sections[last.name] = out.slice(last.start).replace(/^\n/, '').replace(/\n$/, '');
+  return sections;
+}
