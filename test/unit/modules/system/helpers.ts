@@ -1,0 +1,21 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from '../../../../src/modules/lib/args.js';
+import type { ModuleDef, ModuleResult } from '../../../../src/modules/types.js';
+import { testContext } from '../../../helpers/ctx.js';
+
+/** Run a module the way the engine does: validate the raw args, then run with a test context. */
+export async function runModule(
+  mod: ModuleDef,
+  raw: Record<string, unknown>,
+  o: Parameters<typeof testContext>[0] = {},
+): Promise<ModuleResult> {
+  const args = parseArgs(mod.name, mod.schema, raw);
+  return mod.run(testContext(o), args);
+}
+
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'harun-sys-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
