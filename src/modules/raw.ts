@@ -1,0 +1,34 @@
+/** raw: send the text as it is to the host's login shell; no guards, no chdir, no quoting. */
+import { z } from 'zod';
+import { sh } from '../shell/sh.js';
+import { str, withAliases } from './lib/args.js';
+import { runCommand } from './lib/exec.js';
+import type { ModuleDef } from './types.js';
+
+const schema = withAliases(
+  { _raw_params: 'cmd' },
+  z
+    .object({ cmd: str(), executable: str().optional() })
+    .strict()
+    .refine((a) => a.cmd.trim() !== '', { path: ['cmd'], message: 'no command given' }),
+);
+
+export type RawArgs = z.infer<typeof schema>;
+
+export const rawModule: ModuleDef<RawArgs> = {
+  name: 'raw',
+  schema,
+  freeForm: 'cmd',
+  // Ansible runs raw even in check mode only when told to; it does not support check mode
+  checkMode: false,
+  async run(ctx, a) {
+    const script = a.executable ? sh`${a.executable} -c ${a.cmd}` : a.cmd;
+    const r = await runCommand(ctx, { script, reportCmd: a.cmd, stripEmptyEnds: false });
+    // raw reports neither start/end nor cmd, and keeps stdout as the host sent it
+    delete r.start;
+    delete r.end;
+    delete r.delta;
+    delete r.cmd;
+    return r;
+  },
+};
