@@ -1,0 +1,194 @@
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { connect } from 'node:net';
+import { stringify } from 'yaml';
+import { HarunError } from '../errors.js';
+import type { LabHost, LabState } from './types.js';
+
+/** The seed's topology on the lab's fixed subnet (the seed's 192.168.2.x, last octets kept). */
+export const SUBNET = '10.222.2.0/24';
+export const PREFIX = 24;
+export const VIP = '10.222.2.100';
+export const CONTROLLER_ADDR = '10.222.2.254';
+export const LVS_PORT = 80;
+export const HOSTS: ReadonlyArray<{ name: LabHost['name']; address: string; web_body?: string }> = [
+  { name: 'lb1', address: '10.222.2.1' },
+  { name: 'lb2', address: '10.222.2.10' },
+  { name: 'client', address: '10.222.2.20' },
+  { name: 'web1', address: '10.222.2.30', web_body: '11111' },
+  { name: 'web2', address: '10.222.2.40', web_body: '22222' },
+];
+export const DIRECTORS = new Set(['lb1', 'lb2']);
+
+export class LabError extends HarunError {
+  constructor(message: string) {
+    super('lab', message);
+  }
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program on the controller without a shell (arguments are never re-parsed). */
+export function run(cmd: string, args: string[], opts: { input?: string; check?: boolean } = {}): Promise<RunResult> {
+  return new Promise((res, rej) => {
+    const child = execFile(cmd, args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 127) : 0;
+      const r = { code, stdout: String(stdout), stderr: String(stderr) };
+      if (code !== 0 && opts.check !== false) {
+        rej(new LabError(`${cmd} ${args.join(' ')} failed (exit ${code}): ${r.stderr.trim() || r.stdout.trim()}`));
+      } else res(r);
+    });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
+
+export const stateFile = (dir: string) => join(dir, 'lab.json');
+
+export async function readState(dir: string): Promise<LabState | undefined> {
+  try {
+    return JSON.parse(await readFile(stateFile(dir), 'utf8')) as LabState;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new LabError(`${stateFile(dir)}: cannot read the lab record: ${(e as Error).message}`);
+  }
+}
+
+/** Written after every resource is made, atomically, so a crashed `lab up` can still be torn down. */
+export async function writeState(state: LabState): Promise<void> {
+  const f = stateFile(state.dir);
+  await writeFile(f + '.tmp', JSON.stringify(state, null, 2) + '\n');
+  await rename(f + '.tmp', f);
+}
+
+/** The lab's client key plus one ed25519 host key per host; known_hosts pins them all. */
+export async function makeKeys(dir: string): Promise<{ keyFile: string; knownHosts: string; hostKeys: Map<string, string> }> {
+  const keyFile = join(dir, 'id_ed25519');
+  await rm(keyFile, { force: true });
+  await rm(keyFile + '.pub', { force: true });
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'harun-lab', '-f', keyFile]);
+  const hostKeys = new Map<string, string>();
+  for (const h of HOSTS) {
+    const d = join(dir, 'hosts', h.name, 'seed');
+    await mkdir(d, { recursive: true });
+    const f = join(d, 'ssh_host_ed25519_key');
+    await rm(f, { force: true });
+    await rm(f + '.pub', { force: true });
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `root@${h.name}`, '-f', f]);
+    hostKeys.set(h.name, (await readFile(f + '.pub', 'utf8')).trim().split(' ').slice(0, 2).join(' '));
+  }
+  return { keyFile, knownHosts: join(dir, 'known_hosts'), hostKeys };
+}
+
+/** known_hosts lines for where the controller connects: "addr" on port 22, "[addr]:port" otherwise. */
+export async function writeKnownHosts(file: string, hosts: LabHost[], hostKeys: Map<string, string>): Promise<void> {
+  const lines = hosts.map((h) => {
+    const where = h.sshPort === 22 ? h.sshHost : `[${h.sshHost}]:${h.sshPort}`;
+    return `${where} ${hostKeys.get(h.name)}`;
+  });
+  await writeFile(file, lines.join('\n') + '\n');
+}
+
+/** DIR/inventory.yml: the groups and variables of the seed, with the lab's addresses and keys. */
+export async function writeInventory(state: LabState): Promise<string> {
+  const dir = resolve(state.dir);
+  const hostVars = (h: LabHost) => {
+    const spec = HOSTS.find((s) => s.name === h.name)!;
+    return {
+      ansible_host: h.sshHost,
+      ansible_port: h.sshPort,
+      ansible_user: 'root',
+      ansible_ssh_private_key_file: resolve(state.keyFile),
+      ansible_ssh_common_args: `-o UserKnownHostsFile=${resolve(state.knownHosts)}`,
+      // The address on the lab network: what LVS, VRRP and the client use (ansible_host may be
+      // a mapped port on 127.0.0.1 in the docker lab).
+      lab_address: h.address,
+      ...(spec.web_body ? { web_body: spec.web_body } : {}),
+    };
+  };
+  const group = (names: string[]) => ({
+    hosts: Object.fromEntries(names.map((n) => [n, hostVars(state.hosts.find((h) => h.name === n)!)])),
+  });
+  const inv = {
+    all: {
+      vars: {
+        lvs_vip: state.vip,
+        lvs_port: LVS_PORT,
+        lvs_interface: 'eth0',
+        harun_lab_dir: dir,
+        harun_lab_provider: state.provider,
+      },
+      children: {
+        directors: group(['lb1', 'lb2']),
+        realservers: group(['web1', 'web2']),
+        clients: group(['client']),
+      },
+    },
+  };
+  const file = join(dir, 'inventory.yml');
+  await writeFile(file, `# Written by harun lab up (${state.provider}); removed by harun lab down.\n` + stringify(inv));
+  return file;
+}
+
+/** Waits until every host's sshd accepts the lab key with the pinned host key. */
+export async function waitForSsh(state: LabState, timeoutMs: number, alive?: (h: LabHost) => Promise<string | undefined>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  await Promise.all(
+    state.hosts.map(async (h) => {
+      for (;;) {
+        if (await bannerOk(h.sshHost, h.sshPort)) {
+          const r = await sshRun(state, h, 'true', 15_000);
+          if (r.code === 0) return;
+          if (Date.now() > deadline) throw new LabError(`${h.name}: sshd answers but login fails: ${r.stderr.trim()}`);
+        }
+        const dead = alive ? await alive(h) : undefined;
+        if (dead) throw new LabError(`${h.name}: ${dead}`);
+        if (Date.now() > deadline) throw new LabError(`${h.name}: sshd at ${h.sshHost}:${h.sshPort} did not answer within ${timeoutMs / 1000} s`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }),
+  );
+}
+
+function bannerOk(host: string, port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = connect({ host, port });
+    const done = (ok: boolean) => {
+      s.destroy();
+      res(ok);
+    };
+    s.setTimeout(2000, () => done(false));
+    s.on('data', (d) => done(d.toString().startsWith('SSH-')));
+    s.on('error', () => done(false));
+  });
+}
+
+/** One command on a lab host through the OpenSSH client, host key checking on. */
+export function sshRun(state: LabState, h: LabHost, cmd: string, timeoutMs = 60_000): Promise<RunResult> {
+  const args = [
+    '-i', state.keyFile, '-p', String(h.sshPort),
+    '-o', `UserKnownHostsFile=${state.knownHosts}`, '-o', 'StrictHostKeyChecking=yes',
+    '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR',
+    `root@${h.sshHost}`, cmd,
+  ];
+  return Promise.race([
+    run('ssh', args, { check: false }),
+    new Promise<RunResult>((r) => setTimeout(() => r({ code: 255, stdout: '', stderr: 'timeout' }), timeoutMs).unref()),
+  ]);
+}
+
+/** The host's own resolvers, minus loopback ones the lab hosts cannot reach. */
+export async function resolvConf(): Promise<string> {
+  let text = '';
+  try {
+    text = await readFile('/etc/resolv.conf', 'utf8');
+  } catch {
+    /* none */
+  }
+  const ns = text.split('\n').filter((l) => /^nameserver\s/.test(l) && !/\s(127\.|::1)/.test(l));
+  return ns.length ? ns.join('\n') + '\n' : '';
+}
