@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadYamlFile } from '../../../src/config/yaml.js';
+import { InventoryData } from '../../../src/inventory/data.js';
+import { parseIni } from '../../../src/inventory/ini.js';
+import { LazyScope } from '../../../src/vars/lazy.js';
+import { noTemplate, renderString } from '../../../src/vars/template.js';
+
+// Tests run from dist/test/unit/lvs; the sources sit in the repository root.
+const root = join(import.meta.dirname, '..', '..', '..', '..');
+const at = (...p: string[]) => join(root, ...p);
+
+/**
+ * The variables of every host of inventory/seed.ini as the keepalived role sees them, without
+ * facts: role defaults < group vars (all first, then deeper groups) < host vars, plus the magic
+ * variables. hostvars[h] renders lazily in h's own scope, as the engine does.
+ */
+function seedVars(): Record<string, Record<string, unknown>> {
+  const inv = new InventoryData();
+  const file = at('inventory', 'seed.ini');
+  parseIni(readFileSync(file, 'utf8'), file, inv);
+  inv.reconcile();
+  const defaults = loadYamlFile(at('roles', 'keepalived', 'defaults', 'main.yml')) as Record<string, unknown>;
+  const groups: Record<string, string[]> = {};
+  for (const g of inv.groups.keys()) groups[g] = inv.groupHosts(g);
+  const raw: Record<string, Record<string, unknown>> = {};
+  const hostvars: Record<string, unknown> = noTemplate({});
+  for (const [name, host] of inv.hosts) {
+    const v: Record<string, unknown> = { ...defaults };
+    const own = inv.hostGroups(name).map((g) => inv.groups.get(g)!);
+    own.sort((a, b) => a.depth - b.depth || a.priority - b.priority || a.name.localeCompare(b.name));
+    for (const g of own) for (const [k, l] of g.vars) v[k] = l.value;
+    for (const [k, l] of host.vars) v[k] = l.value;
+    Object.assign(v, { inventory_hostname: name, groups, hostvars });
+    raw[name] = v;
+    hostvars[name] = noTemplate(
+      new Proxy(v, { get: (t, k) => (typeof k === 'string' && k in t ? new LazyScope(t).lookup(k) : undefined) }),
+    );
+  }
+  return raw;
+}
+
+const template = readFileSync(at('roles', 'keepalived', 'templates', 'keepalived.conf.j2'), 'utf8');
+
+for (const host of ['lb1', 'lb2']) {
+  test(`keepalived.conf for seed.ini's ${host} matches the seed line for line`, () => {
+    const vars = seedVars()[host];
+    const got = renderString(template, vars).split('\n');
+    const want = readFileSync(at('test', 'fixtures', 'lvs', `seed-keepalived-${host}.conf`), 'utf8').split('\n');
+    for (let i = 0; i < Math.max(got.length, want.length); i++) {
+      assert.equal(got[i], want[i], `line ${i + 1} of ${host}'s keepalived.conf`);
+    }
+  });
+}
+
+test('vrrp_state and vrrp_priority default from the order of groups.directors', () => {
+  const all = seedVars();
+  const out: string[] = [];
+  for (const h of ['lb1', 'lb2']) {
+    // drop the inventory's explicit values so the role defaults apply
+    const { vrrp_state: _s, vrrp_priority: _p, ...v } = all[h];
+    const d = loadYamlFile(at('roles', 'keepalived', 'defaults', 'main.yml')) as Record<string, unknown>;
+    out.push(renderString('{{ vrrp_state }} {{ vrrp_priority }}', { ...v, vrrp_state: d.vrrp_state, vrrp_priority: d.vrrp_priority }));
+  }
+  assert.deepEqual(out, ['MASTER 100', 'BACKUP 90']);
+});
+
+test('unicast peers, nopreempt, HTTP_GET and no authentication render as keepalived 2.x wants', () => {
+  const all = seedVars();
+  const v = {
+    ...all.lb2,
+    vrrp_unicast: true,
+    vrrp_nopreempt: true,
+    vrrp_auth_pass: '',
+    lvs_health_check: 'HTTP_GET',
+    lvs_http_path: '/health',
+  };
+  const text = renderString(template, v);
+  assert.match(text, /\n {4}state BACKUP\n/);
+  assert.match(text, /\n {4}nopreempt\n/);
+  assert.match(text, /\n {4}unicast_src_ip 192\.168\.2\.10\n {4}unicast_peer \{\n {8}192\.168\.2\.1\n {4}\}\n/);
+  assert.doesNotMatch(text, /authentication/);
+  assert.match(text, /HTTP_GET \{\n {12}url \{\n {16}path \/health\n {16}status_code 200\n {12}\}\n {12}connect_port 80\n/);
+  // the MASTER with nopreempt still starts as BACKUP (keepalived ignores nopreempt otherwise)
+  assert.match(renderString(template, { ...all.lb1, vrrp_nopreempt: true }), /\n {4}state BACKUP\n/);
+});
