@@ -1,0 +1,319 @@
+import { readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import { NodeSSH } from 'node-ssh';
+import { UnreachableError } from '../errors.js';
+import { appendKnownHost, hostKeyAlgorithms, keyTypeOf, knownHostsName, readKnownKeys, verifyHostKey } from './knownhosts.js';
+import type { SshTarget } from './target.js';
+import type { ExecOptions, ExecResult, Transport } from './types.js';
+
+/** The few ssh2 shapes used here (node-ssh's types refer to @types/ssh2, which is not installed). */
+interface Ssh2Channel extends Duplex {
+  stderr: NodeJS.ReadableStream;
+  signal(name: string): void;
+  close(): void;
+}
+interface Ssh2Client {
+  on(ev: string, fn: (...a: any[]) => void): this;
+  exec(cmd: string, cb: (err: Error | undefined, ch: Ssh2Channel) => void): boolean;
+  end(): void;
+  destroy?(): void;
+}
+
+/** Sessions per host: OpenSSH's MaxSessions is 10 by default; keep two spare. */
+export const DEFAULT_CHANNEL_CAP = 8;
+/** After timeout/abort, how long to wait for the channel to report its end before giving up on it. */
+const KILL_GRACE_MS = 2000;
+
+export interface SshTransportOptions {
+  channelCap?: number;
+}
+
+/** Opens one ssh2 connection to `t` (through `sock` when hopping), checking the host key. */
+async function open(t: SshTarget, sock?: Duplex): Promise<NodeSSH> {
+  const where = `${t.user}@${t.host}:${t.port}`;
+  const known = t.hostKeyChecking === 'no' ? [] : readKnownKeys(t.knownHostsFiles, t.host, t.port);
+  let hostKeyProblem: string | undefined;
+  const hostVerifier = (blob: Buffer): boolean => {
+    if (t.hostKeyChecking === 'no') return true;
+    const v = verifyHostKey(known, blob);
+    if (v.status === 'ok') return true;
+    if (v.status === 'unknown' && t.hostKeyChecking === 'accept-new') {
+      appendKnownHost(t.knownHostsFiles[0], t.host, t.port, blob);
+      return true;
+    }
+    const name = knownHostsName(t.host, t.port);
+    if (v.status === 'unknown') {
+      hostKeyProblem =
+        `host key for ${name} (${keyTypeOf(blob)}) is not known (looked in ${t.knownHostsFiles.join(', ') || 'no file'}).` +
+        ` If you trust it: ssh-keyscan -p ${t.port} ${t.host} >> ~/.ssh/known_hosts` +
+        ` (or run with --host-key-checking accept-new)`;
+    } else if (v.status === 'revoked') {
+      hostKeyProblem = `host key for ${name} is marked @revoked in ${v.entry.file}:${v.entry.line}`;
+    } else {
+      hostKeyProblem =
+        `WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED for ${name}! Someone could be eavesdropping on you` +
+        ` (man-in-the-middle attack), or the host key has just been changed. The ${keyTypeOf(blob)} key it` +
+        ` presents does not match the one in ${v.old.file}:${v.old.line}. If the change is expected, remove that` +
+        ` line (ssh-keygen -R '${name}' -f ${v.old.file}) and add the new key.`;
+    }
+    return false;
+  };
+
+  const auth: object[] = [];
+  const tried: string[] = [];
+  if (t.agent) {
+    auth.push({ type: 'agent', username: t.user, agent: t.agent });
+    tried.push('agent');
+  }
+  for (const f of t.identityFiles) {
+    try {
+      auth.push({ type: 'publickey', username: t.user, key: readFileSync(f) });
+      tried.push(`key ${f}`);
+    } catch {
+      /* unreadable key: skip as ssh does */
+    }
+  }
+  if (t.password !== undefined) {
+    auth.push({ type: 'password', username: t.user, password: t.password });
+    tried.push('password');
+  }
+
+  const algs = t.hostKeyChecking === 'no' ? undefined : hostKeyAlgorithms(known);
+  const ssh = new NodeSSH();
+  try {
+    await ssh.connect({
+      host: sock ? undefined : t.host,
+      port: t.port,
+      sock,
+      username: t.user,
+      authHandler: auth,
+      hostVerifier,
+      algorithms: algs ? { serverHostKey: algs } : undefined,
+      readyTimeout: t.timeoutSec * 1000,
+      keepaliveInterval: t.keepaliveSec * 1000,
+      keepaliveCountMax: 3,
+    } as any);
+  } catch (e) {
+    ssh.dispose();
+    const err = e as Error & { code?: string; level?: string };
+    let why = err.message;
+    if (hostKeyProblem) why = hostKeyProblem;
+    else if (err.code === 'ECONNREFUSED') why = 'connection refused';
+    else if (err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH') why = 'no route to host';
+    else if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') why = `cannot resolve host name ${t.host}`;
+    else if (/handshake|ETIMEDOUT|No response/i.test(`${err.message} ${err.code}`)) why = `timed out after ${t.timeoutSec} s`;
+    else if (err.level === 'client-authentication')
+      why = `authentication failed (tried: ${tried.join(', ') || 'nothing: no agent, key file or password'})`;
+    throw new UnreachableError(`${t.name}: ssh ${where}: ${why}`);
+  }
+  return ssh;
+}
+
+/**
+ * One SSH connection per host for the whole run. Exec channels are multiplexed on it up to a
+ * per-host cap; further execs wait their turn. A dropped connection rejects every pending and
+ * later exec with UnreachableError.
+ */
+export class SshTransport implements Transport {
+  channels = 0;
+  readonly host: string;
+  private readonly cap: number;
+  private hops: NodeSSH[] = [];
+  private conn?: Ssh2Client;
+  private connecting?: Promise<void>;
+  private dead?: UnreachableError;
+  private running = 0;
+  private queue: { go: () => void; fail: (e: Error) => void }[] = [];
+  private inflight = new Set<(e: Error) => void>();
+
+  constructor(
+    readonly target: SshTarget,
+    opts: SshTransportOptions = {},
+  ) {
+    this.host = target.name;
+    this.cap = opts.channelCap ?? DEFAULT_CHANNEL_CAP;
+  }
+
+  connect(): Promise<void> {
+    this.connecting ??= this.doConnect();
+    return this.connecting;
+  }
+
+  private async doConnect(): Promise<void> {
+    // Chain: the first hop is the innermost `jump`.
+    const chain: SshTarget[] = [];
+    for (let t: SshTarget | undefined = this.target; t; t = t.jump) chain.unshift(t);
+    let sock: Duplex | undefined;
+    try {
+      for (let i = 0; i < chain.length; i++) {
+        const ssh = await open(chain[i], sock);
+        this.hops.push(ssh);
+        this.watch(ssh.connection as unknown as Ssh2Client, i < chain.length - 1 ? `jump host ${chain[i].host}` : undefined);
+        const next = chain[i + 1];
+        if (next) {
+          try {
+            sock = (await ssh.forwardOut('127.0.0.1', 0, next.host, next.port)) as unknown as Duplex;
+          } catch (e) {
+            throw new UnreachableError(`${this.target.name}: jump host ${chain[i].host} cannot reach ${next.host}:${next.port}: ${(e as Error).message}`);
+          }
+        }
+      }
+    } catch (e) {
+      this.dead = e instanceof UnreachableError ? e : new UnreachableError(`${this.target.name}: ${(e as Error).message}`);
+      this.closeHops();
+      throw this.dead;
+    }
+    this.conn = this.hops[this.hops.length - 1].connection as unknown as Ssh2Client;
+  }
+
+  /** The listeners stay for the connection's whole life: ssh2 emits 'error' at any time. */
+  private watch(c: Ssh2Client, via?: string): void {
+    const down = (why: string) => this.fail(`${this.target.name}: connection ${via ? `to ${via} ` : ''}lost: ${why}`);
+    c.on('error', (e: Error) => down(e.message));
+    c.on('end', () => down('closed by the remote end'));
+    c.on('close', () => down('closed'));
+  }
+
+  private fail(message: string): void {
+    if (this.dead) return;
+    this.dead = new UnreachableError(message);
+    for (const reject of [...this.inflight]) reject(this.dead);
+    for (const q of this.queue.splice(0)) q.fail(this.dead);
+    this.closeHops();
+  }
+
+  private acquire(): Promise<void> {
+    if (this.running < this.cap) {
+      this.running++;
+      return Promise.resolve();
+    }
+    return new Promise((go, fail) => this.queue.push({ go: () => go(), fail }));
+  }
+
+  private release(): void {
+    const next = this.queue.shift();
+    if (next) next.go();
+    else this.running--;
+  }
+
+  async exec(cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    if (opts.signal?.aborted) return { code: null, stdout: '', stderr: '', stdoutBuf: Buffer.alloc(0), signal: 'interrupted' };
+    if (!this.conn && !this.dead) await this.connect();
+    if (this.dead) throw this.dead;
+    await this.acquire();
+    try {
+      if (this.dead) throw this.dead;
+      return await this.run(cmd, opts);
+    } finally {
+      this.release();
+    }
+  }
+
+  private run(cmd: string, opts: ExecOptions): Promise<ExecResult> {
+    return new Promise<ExecResult>((resolve, reject) => {
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let ch: Ssh2Channel | undefined;
+      let stopped: string | undefined;
+      let code: number | null = null;
+      let sig: string | undefined;
+      let graceTimer: NodeJS.Timeout | undefined;
+      let settled = false;
+      const cleanup = () => {
+        settled = true;
+        clearTimeout(timer);
+        clearTimeout(graceTimer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        this.inflight.delete(onDrop);
+      };
+      let exited = false;
+      const finish = () => {
+        if (settled) return;
+        if (!exited && !stopped) {
+          // sshd always reports an exit status: a session closed without one went down with its
+          // connection, whose own events may arrive a moment later.
+          setTimeout(() => onDrop(this.dead ?? new UnreachableError(`${this.target.name}: the SSH session ended without an exit status`)), 50);
+          return;
+        }
+        cleanup();
+        const stdoutBuf = Buffer.concat(out);
+        resolve({
+          code: stopped ? null : code,
+          stdout: stdoutBuf.toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+          stdoutBuf,
+          signal: stopped ?? sig,
+        });
+      };
+      const onDrop = (e: Error) => {
+        if (settled) return;
+        cleanup();
+        reject(e);
+      };
+      const kill = () => {
+        try {
+          // ssh2's signal() refuses once stdin is ended (it always is here): send the request directly.
+          // OpenSSH >= 7.9 honours it; the close below covers older servers.
+          const c = ch as any;
+          if (c && (c.outgoing?.state === 'open' || c.outgoing?.state === 'eof')) c._client._protocol.signal(c.outgoing.id, 'KILL');
+          ch?.close();
+        } catch {
+          /* channel already gone */
+        }
+      };
+      const stop = (why: string) => {
+        if (stopped || settled) return;
+        stopped = why;
+        kill();
+        graceTimer = setTimeout(finish, KILL_GRACE_MS);
+      };
+      const onAbort = () => stop('interrupted');
+      const timer = opts.timeoutMs ? setTimeout(() => stop('timeout'), opts.timeoutMs) : undefined;
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      this.inflight.add(onDrop);
+
+      this.channels++;
+      try {
+        this.conn!.exec(cmd, (e, channel) => {
+          if (settled) {
+            channel?.close();
+            return;
+          }
+          if (e) {
+            // The connection is alive but refused a session (e.g. MaxSessions lowered on the server).
+            return onDrop(this.dead ?? new UnreachableError(`${this.target.name}: cannot open an SSH session: ${e.message}`));
+          }
+          ch = channel;
+          if (stopped) kill();
+          channel.on('data', (d: Buffer) => out.push(d));
+          channel.stderr.on('data', (d: Buffer) => err.push(d));
+          channel.on('exit', (c: number | null, signalName?: string) => {
+            exited = true;
+            code = c;
+            if (signalName) sig = signalName;
+          });
+          channel.on('error', () => {}); // reported through the connection
+          channel.on('close', finish);
+          channel.end(opts.stdin ?? '');
+        });
+      } catch (e) {
+        onDrop(this.dead ?? new UnreachableError(`${this.target.name}: ${(e as Error).message}`));
+      }
+    });
+  }
+
+  private closeHops(): void {
+    for (const h of this.hops.reverse()) {
+      try {
+        h.dispose();
+      } catch {
+        /* already closed */
+      }
+    }
+    this.hops = [];
+  }
+
+  async close(): Promise<void> {
+    this.fail(`${this.target.name}: connection closed`);
+  }
+}
