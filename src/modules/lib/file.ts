@@ -29,6 +29,8 @@ export interface RemoteFile {
   stat?: StatInfo;
   /** Whether the directory that would hold the file exists. */
   parentExists: boolean;
+  /** Set when the probed path was a directory and intoDir was used inside it. */
+  into?: boolean;
 }
 
 export interface WantFile {
@@ -44,15 +46,21 @@ export interface WantFile {
   create?: boolean;
   /** The state from an earlier readRemoteFile, to save the probe round trip. */
   current?: RemoteFile;
+  /** Default true; false leaves an existing file's content alone (copy's force: no). */
+  force?: boolean;
+  /** When dest turns out to be a directory, write dest/intoDir instead (copy src into a dir). */
+  intoDir?: string;
 }
 
 export const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('hex');
 
 /** The probe: `present` + stat + sha1 (+ content up to maxContent bytes) or `absent` + parent. */
-function probeCmd(path: string, maxContent: number): string {
+function probeCmd(path: string, maxContent: number, intoDir?: string): string {
   const limit = Number.isFinite(maxContent) ? String(maxContent) : '';
+  const into = intoDir ? sh`if [ -d "$p" ]; then dir=$p; p=$p/${intoDir}; echo into; fi; ` : '';
   return (
     sh`p=${path}; dir=${posix.dirname(path)}; lim=${limit}; ` +
+    into +
     raw(
       'if [ -e "$p" ]; then s=$(' + statCmd('p', true).text + ') || exit 3; echo present; echo "$s"; ' +
         'if [ -f "$p" ]; then sha1sum < "$p" | cut -d" " -f1 || exit 3; set -- $s; ' +
@@ -75,15 +83,21 @@ function parseProbe(buf: Buffer): RemoteFile {
     at = end + 1;
     return line;
   };
-  const state = next();
+  let state = next();
+  const into = state === 'into';
+  if (into) state = next();
+  return { ...parseState(state, next, () => buf.subarray(at).toString('utf8')), ...(into ? { into } : {}) };
+}
+
+function parseState(state: string, next: () => string, rest: () => string): RemoteFile {
   if (state === 'absent') return { exists: false, content: '', read: true, parentExists: next() === 'dir' };
-  if (state !== 'present') throw new Error(`unexpected probe output: ${buf.toString('utf8').slice(0, 200)}`);
+  if (state !== 'present') throw new Error(`unexpected probe output: ${state.slice(0, 200)}`);
   const st = parseStat(next());
   const sum = next();
   const read = next() === 'read';
   return {
     exists: true,
-    content: read ? buf.subarray(at).toString('utf8') : '',
+    content: read ? rest() : '',
     read,
     mode: st.mode,
     owner: st.owner,
@@ -94,8 +108,8 @@ function parseProbe(buf: Buffer): RemoteFile {
   };
 }
 
-async function probe(ctx: ModuleContext, path: string, maxContent: number): Promise<RemoteFile> {
-  const r = await ctx.run(probeCmd(path, maxContent));
+async function probe(ctx: ModuleContext, path: string, maxContent: number, intoDir?: string): Promise<RemoteFile> {
+  const r = await ctx.run(probeCmd(path, maxContent, intoDir));
   if (r.code !== 0) throw new Error(`cannot read ${path}: ${r.stderr.trim() || `exit ${r.code}`}`);
   return parseProbe(r.stdoutBuf ?? Buffer.from(r.stdout));
 }
@@ -107,7 +121,7 @@ export function readRemoteFile(ctx: ModuleContext, path: string): Promise<Remote
 
 /** What must change: content, and which attributes (as chmod/chown/chgrp arguments). */
 function plan(cur: RemoteFile, want: WantFile, mode: ParsedMode | undefined, newSum: string) {
-  const contentChanged = !cur.exists || cur.checksum !== newSum;
+  const contentChanged = !cur.exists || (want.force !== false && cur.checksum !== newSum);
   let chmod: string | undefined;
   if (mode) {
     const target = cur.exists ? fmtMode(resolveMode(mode, cur.stat!.perm, false)) : undefined;
@@ -120,11 +134,11 @@ function plan(cur: RemoteFile, want: WantFile, mode: ParsedMode | undefined, new
 }
 
 export async function convergeFile(ctx: ModuleContext, want: WantFile): Promise<ModuleResult> {
-  const dest = want.dest;
+  const cur = want.current ?? (await probe(ctx, want.dest, ctx.diff ? MAX_DIFF : 0, want.intoDir));
+  const dest = cur.into ? posix.join(want.dest, want.intoDir!) : want.dest;
   const mode = want.mode === undefined ? undefined : parseMode(want.mode);
   const content = want.content;
   const newSum = sha1(content);
-  const cur = want.current ?? (await probe(ctx, dest, ctx.diff ? MAX_DIFF : 0));
   if (cur.exists && cur.stat!.type === 'directory') return { changed: false, failed: true, msg: `${dest} is a directory`, dest };
   if (!cur.exists && want.create === false) return { changed: false, failed: true, rc: 257, msg: `Destination ${dest} does not exist !`, dest };
   if (!cur.exists && !cur.parentExists) return { changed: false, failed: true, msg: `Destination directory ${posix.dirname(dest)} does not exist`, dest };

@@ -1,0 +1,123 @@
+/**
+ * copy: put a controller file (src) or inline text (content) on the host through convergeFile,
+ * or copy a file that is already on the host (remote_src) in one round trip.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { z } from 'zod';
+import { raw, sh } from '../shell/sh.js';
+import { bool, modeArg, str } from './lib/args.js';
+import { convergeFile } from './lib/file.js';
+import { fmtMode, parseMode } from './lib/mode.js';
+import { parseStat, statCmd } from './lib/stat.js';
+import type { ModuleContext, ModuleDef, ModuleResult } from './types.js';
+
+const schema = z
+  .object({
+    src: str().optional(),
+    // content may be any YAML value; Ansible writes non-strings as JSON
+    content: z.unknown().optional(),
+    dest: str(),
+    mode: modeArg().optional(),
+    owner: str().optional(),
+    group: str().optional(),
+    backup: bool().default(false),
+    validate: str().optional(),
+    force: bool().default(true),
+    remote_src: bool().default(false),
+    follow: bool().default(false),
+    local_follow: bool().default(true),
+    directory_mode: modeArg().optional(),
+    decrypt: bool().default(true),
+    unsafe_writes: bool().default(false),
+  })
+  .strict()
+  .superRefine((a, c) => {
+    if (a.src === undefined && a.content === undefined) c.addIssue({ code: 'custom', path: ['src'], message: 'src (or content) is required' });
+    if (a.src !== undefined && a.content !== undefined) c.addIssue({ code: 'custom', path: ['content'], message: 'src and content are mutually exclusive' });
+    if (a.content !== undefined && a.dest.endsWith('/')) c.addIssue({ code: 'custom', path: ['dest'], message: 'can not use content with a dir as dest' });
+    if (a.mode !== undefined && a.mode !== 'preserve') {
+      try {
+        parseMode(a.mode);
+      } catch (e) {
+        c.addIssue({ code: 'custom', path: ['mode'], message: (e as Error).message });
+      }
+    }
+  });
+
+export type CopyArgs = z.infer<typeof schema>;
+
+export const copy: ModuleDef<CopyArgs> = {
+  name: 'copy',
+  schema,
+  checkMode: true,
+  async run(ctx, a) {
+    if (a.remote_src) return remoteCopy(ctx, a);
+    let content: string | Buffer;
+    let mode = a.mode;
+    let srcPath: string | undefined;
+    if (a.content !== undefined) {
+      content = typeof a.content === 'string' ? a.content : JSON.stringify(a.content);
+    } else {
+      srcPath = ctx.findLocal('files', a.src!);
+      let st;
+      try {
+        st = statSync(srcPath);
+      } catch {
+        return { changed: false, failed: true, msg: `Could not find or access '${a.src}'` };
+      }
+      if (st.isDirectory()) {
+        return { changed: false, failed: true, msg: `src ${a.src} is a directory: harun's copy copies single files (use a loop, or synchronize)` };
+      }
+      content = readFileSync(srcPath);
+      if (mode === 'preserve') mode = fmtMode(st.mode);
+    }
+    if (mode === 'preserve') return { changed: false, failed: true, msg: 'mode: preserve needs src' };
+    const dest = a.dest.endsWith('/') && srcPath ? a.dest + basename(srcPath) : a.dest;
+    const r = await convergeFile(ctx, {
+      dest,
+      content,
+      mode,
+      owner: a.owner,
+      group: a.group,
+      backup: a.backup,
+      validate: a.validate,
+      force: a.force,
+      intoDir: srcPath && !a.dest.endsWith('/') ? basename(srcPath) : undefined,
+    });
+    return srcPath ? { ...r, src: srcPath } : r;
+  },
+};
+
+/** remote_src: cmp decides, cp to a temp file beside dest and mv, all in one exec. */
+async function remoteCopy(ctx: ModuleContext, a: CopyArgs): Promise<ModuleResult> {
+  if (a.mode === 'preserve') return { changed: false, failed: true, msg: 'mode: preserve is not supported with remote_src in harun' };
+  const mode = a.mode === undefined ? undefined : (p => (p.kind === 'octal' ? fmtMode(p.value) : p.text))(parseMode(a.mode));
+  const attrs = [mode ? sh`chmod ${mode} "$d"` : '', a.owner ? sh`chown ${a.owner} "$d"` : '', a.group ? sh`chgrp ${a.group} "$d"` : '']
+    .filter(Boolean);
+  const apply = ctx.check ? 'true' : 'false';
+  const script =
+    sh`s=${a.src!}; d=${a.dest}; check=${raw(apply)}; force=${a.force ? 'y' : 'n'}; ` +
+    `[ -f "$s" ] || { echo "Source $s not found" >&2; exit 2; }; ` +
+    `[ -d "$d" ] && d="$d/$(basename -- "$s")"; ` +
+    // only content is decided here; attributes are compared through stat before and after
+    `before=; [ -e "$d" ] && before=$(${statCmd('d', true).text}); ` +
+    `if [ ! -e "$d" ] || { [ "$force" = y ] && ! cmp -s -- "$s" "$d"; }; then echo content; ` +
+    `if ! $check; then t=$(mktemp "$(dirname -- "$d")/.harun-tmp.XXXXXX"); cp -- "$s" "$t" && mv -f -- "$t" "$d" || { rm -f -- "$t"; exit 1; }; fi; fi; ` +
+    (attrs.length ? `if ! $check; then ${attrs.join('; ')}; fi; ` : '') +
+    `echo "$before"; [ -e "$d" ] && ${statCmd('d', true).text}; sha1sum < "$s" | cut -d' ' -f1`;
+  const r = await ctx.run(script);
+  if (r.code !== 0) return { changed: false, failed: true, msg: r.stderr.trim() || `copy failed (exit ${r.code})`, dest: a.dest, src: a.src };
+  const lines = r.stdout.replace(/\n$/, '').split('\n');
+  const contentChanged = lines[0] === 'content';
+  if (contentChanged) lines.shift();
+  const [before, after, checksum] = [lines[0], lines.length === 3 ? lines[1] : '', lines[lines.length - 1]];
+  const st = after ? parseStat(after) : undefined;
+  let changed = contentChanged || (!!st && before !== after && !!before);
+  if (ctx.check && st && !contentChanged) {
+    // nothing was applied: compare the wanted attributes with the current ones
+    const want = mode && parseMode(mode).kind === 'octal' ? mode : undefined;
+    changed = (!!want && want !== st.mode) || (!!a.owner && a.owner !== st.owner && a.owner !== String(st.uid)) || (!!a.group && a.group !== st.group && a.group !== String(st.gid));
+  }
+  return { changed, dest: a.dest, src: a.src, checksum, state: 'file', ...(st ? { mode: st.mode, uid: st.uid, gid: st.gid, owner: st.owner, group: st.group, size: st.size } : {}) };
+}

@@ -1,0 +1,79 @@
+/** template: render a Jinja2 file on the controller, then converge it like copy content. */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename } from 'node:path';
+import { z } from 'zod';
+import { bool, modeArg, str } from './lib/args.js';
+import { convergeFile } from './lib/file.js';
+import { parseMode } from './lib/mode.js';
+import type { ModuleDef } from './types.js';
+
+const schema = z
+  .object({
+    src: str(),
+    dest: str(),
+    mode: modeArg().optional(),
+    owner: str().optional(),
+    group: str().optional(),
+    backup: bool().default(false),
+    validate: str().optional(),
+    force: bool().default(true),
+    follow: bool().default(false),
+    newline_sequence: z.enum(['\n', '\r', '\r\n'], { error: "expected one of '\\n', '\\r', '\\r\\n'" }).default('\n'),
+    trim_blocks: bool().default(true),
+    lstrip_blocks: bool().default(false),
+    output_encoding: z.literal('utf-8', { error: 'harun writes templates as utf-8 only' }).optional(),
+    unsafe_writes: bool().default(false),
+  })
+  .strict()
+  .superRefine((a, c) => {
+    if (a.mode === undefined) return;
+    try {
+      parseMode(a.mode);
+    } catch (e) {
+      c.addIssue({ code: 'custom', path: ['mode'], message: (e as Error).message });
+    }
+  });
+
+export type TemplateArgs = z.infer<typeof schema>;
+
+export const template: ModuleDef<TemplateArgs> = {
+  name: 'template',
+  schema,
+  checkMode: true,
+  async run(ctx, a) {
+    const path = ctx.findLocal('templates', a.src);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      return { changed: false, failed: true, msg: `Could not find or access '${a.src}'` };
+    }
+    let rendered: string;
+    try {
+      rendered = ctx.render(text, {
+        template_path: path,
+        template_fullpath: path,
+        template_destpath: a.dest,
+        template_host: hostname(),
+        template_uid: process.env.USER ?? String(process.getuid?.() ?? ''),
+        template_run_date: new Date().toISOString(),
+      });
+    } catch (e) {
+      return { changed: false, failed: true, msg: `AnsibleError: template error while templating ${a.src}: ${(e as Error).message}` };
+    }
+    if (a.newline_sequence !== '\n') rendered = rendered.replace(/\r?\n/g, a.newline_sequence);
+    const r = await convergeFile(ctx, {
+      dest: a.dest.endsWith('/') ? a.dest + basename(a.src) : a.dest,
+      content: rendered,
+      mode: a.mode,
+      owner: a.owner,
+      group: a.group,
+      backup: a.backup,
+      validate: a.validate,
+      force: a.force,
+      intoDir: a.dest.endsWith('/') ? undefined : basename(a.src),
+    });
+    return { ...r, src: path };
+  },
+};
