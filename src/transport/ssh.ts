@@ -23,6 +23,8 @@ interface Ssh2Client {
 export const DEFAULT_CHANNEL_CAP = 8;
 /** After timeout/abort, how long to wait for the channel to report its end before giving up on it. */
 const KILL_GRACE_MS = 2000;
+/** Channel-open retries (about 6 s in all) when the server is out of session slots. */
+const OPEN_RETRIES = 16;
 
 export interface SshTransportOptions {
   channelCap?: number;
@@ -203,6 +205,7 @@ export class SshTransport implements Transport {
     await this.acquire();
     try {
       if (this.dead) throw this.dead;
+      if (opts.signal?.aborted) return { code: null, stdout: '', stderr: '', stdoutBuf: Buffer.alloc(0), signal: 'interrupted' };
       return await this.run(cmd, opts);
     } finally {
       this.release();
@@ -272,33 +275,43 @@ export class SshTransport implements Transport {
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       this.inflight.add(onDrop);
 
-      this.channels++;
-      try {
-        this.conn!.exec(cmd, (e, channel) => {
-          if (settled) {
-            channel?.close();
-            return;
-          }
-          if (e) {
-            // The connection is alive but refused a session (e.g. MaxSessions lowered on the server).
-            return onDrop(this.dead ?? new UnreachableError(`${this.target.name}: cannot open an SSH session: ${e.message}`));
-          }
-          ch = channel;
-          if (stopped) kill();
-          channel.on('data', (d: Buffer) => out.push(d));
-          channel.stderr.on('data', (d: Buffer) => err.push(d));
-          channel.on('exit', (c: number | null, signalName?: string) => {
-            exited = true;
-            code = c;
-            if (signalName) sig = signalName;
+      const openChannel = (attempt: number) => {
+        if (settled) return;
+        if (this.dead) return onDrop(this.dead);
+        try {
+          this.conn!.exec(cmd, (e, channel) => {
+            if (settled) {
+              channel?.close();
+              return;
+            }
+            if (e) {
+              // sshd frees a session slot a moment after its channel closed, so a refusal right
+              // after others ended is normal: retry for a while before calling the host broken.
+              if (!this.dead && attempt < OPEN_RETRIES) {
+                setTimeout(() => openChannel(attempt + 1), Math.min(10 * 2 ** attempt, 500));
+                return;
+              }
+              return onDrop(this.dead ?? new UnreachableError(`${this.target.name}: cannot open an SSH session: ${e.message}`));
+            }
+            this.channels++;
+            ch = channel;
+            if (stopped) kill();
+            channel.on('data', (d: Buffer) => out.push(d));
+            channel.stderr.on('data', (d: Buffer) => err.push(d));
+            channel.on('exit', (c: number | null, signalName?: string) => {
+              exited = true;
+              code = c;
+              if (signalName) sig = signalName;
+            });
+            channel.on('error', () => {}); // reported through the connection
+            channel.on('close', finish);
+            channel.end(opts.stdin ?? '');
           });
-          channel.on('error', () => {}); // reported through the connection
-          channel.on('close', finish);
-          channel.end(opts.stdin ?? '');
-        });
-      } catch (e) {
-        onDrop(this.dead ?? new UnreachableError(`${this.target.name}: ${(e as Error).message}`));
-      }
+        } catch (e) {
+          onDrop(this.dead ?? new UnreachableError(`${this.target.name}: ${(e as Error).message}`));
+        }
+      };
+      openChannel(0);
     });
   }
 
