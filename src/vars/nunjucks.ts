@@ -143,7 +143,8 @@ class Compiler extends BaseCompiler {
     else this._compileAggregate(node, frame, '[', ']');
   }
   compileIs(node: any, frame: any): void {
-    const name = node.right.name ? node.right.name.value : node.right.value;
+    // `is none` / `is true` arrive as literals, not names.
+    const name = node.right.name ? node.right.name.value : String(node.right.value ?? 'none');
     this._emit(`runtime.test(env, context, ${JSON.stringify(name)}, `);
     this.compile(node.left, frame);
     if (node.right.args) {
@@ -229,7 +230,7 @@ const cache = new Map<string, RootFn>();
 
 function syntaxError(e: any, src: string): TemplateError {
   const msg = String(e?.message ?? e).replace(/^\(unknown path\)\s*/, '').replace(/\n\s*/g, ' ');
-  const where = typeof e?.lineno === 'number' ? ` (line ${e.lineno + 1})` : '';
+  const where = typeof e?.lineno === 'number' ? ` (line ${e.lineno})` : '';
   const text = src.length > 80 ? `${src.slice(0, 77)}...` : src;
   return new TemplateError(`template error${where} in ${JSON.stringify(text)}: ${msg}`, src);
 }
@@ -291,7 +292,7 @@ const NATIVE = '__harun_native';
 export function evaluateIn(expr: string, scope: Scope, shown = expr): unknown {
   const { ctx } = run(`{% set ${NATIVE} = (${expr}\n) %}`, scope, shown);
   const v = ctx[NATIVE];
-  if (v instanceof Undefined) v.fail();
+  if (v instanceof Undefined) throw new TemplateError(v.hint, shown);
   if (v instanceof baseRuntime.SafeString) return String(v);
   return v === undefined ? null : v;
 }

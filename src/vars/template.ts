@@ -25,8 +25,7 @@ export function renderString(text: string, vars: Vars, locals?: Vars): string {
  * of the result; strings without templates and containers without them come back as is.
  */
 export function renderValue(value: unknown, vars: Vars, locals?: Vars): unknown {
-  if (typeof value === 'string' && !hasTemplate(value)) return value;
-  if (value === null || typeof value !== 'object') return value;
+  if (typeof value === 'string' ? !hasTemplate(value) : value === null || typeof value !== 'object') return value;
   return new LazyScope(vars, locals).render(value);
 }
 

@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { evalCondition, evaluate, noTemplate, renderString, renderValue, TemplateError } from '../../../src/vars/template.js';
+import { cacheSize } from '../../../src/vars/nunjucks.js';
+
+const vars = {
+  l: [1, 2, 3],
+  d: { x: 1, y: [1], name: 'web' },
+  s: 'Hello World',
+  n: null,
+  t: true,
+  a: '{{ b }}-x',
+  b: '{{ c | default(1) }}',
+  nested: { deep: ['{{ a }}', 'plain'] },
+};
+
+const undefErr = (re: RegExp) => (e: unknown) => e instanceof TemplateError && e.code === 'template' && re.test(e.message);
+
+test('renderValue keeps native types of a single expression', () => {
+  assert.deepEqual(renderValue('{{ l }}', vars), [1, 2, 3]);
+  assert.deepEqual(renderValue('  {{ d }} ', vars), vars.d);
+  assert.equal(renderValue('{{ d.x + 1 }}', vars), 2);
+  assert.equal(renderValue('{{ t }}', vars), true);
+  assert.equal(renderValue('{{ n }}', vars), null);
+  assert.equal(renderValue('{{- d.x -}}', vars), 1);
+  assert.equal(renderValue('x{{ d.x }}', vars), 'x1');
+  assert.equal(renderValue('{{ d.x }}{{ d.x }}', vars), '11');
+});
+
+test('renderValue walks containers and returns untouched values as the same object', () => {
+  const plain = { a: ['x', 1, { b: 'y' }] };
+  assert.equal(renderValue(plain, vars), plain);
+  assert.equal(renderValue('no template here', vars), 'no template here');
+  assert.equal(renderValue(5, vars), 5);
+  const out = renderValue({ k: ['{{ l | length }}', 'p'], m: 'v={{ s }}' }, vars);
+  assert.deepEqual(out, { k: [3, 'p'], m: 'v=Hello World' });
+  const opaque = noTemplate({ stdout: '{{ l }}' });
+  assert.equal((renderValue({ r: opaque }, vars) as { r: unknown }).r, opaque);
+});
+
+test('lazy variables render on lookup, recursively', () => {
+  assert.equal(evaluate('a', vars), '1-x');
+  assert.equal(renderString('{{ a }}/{{ b }}', { ...vars, c: 7 }), '7-x/7');
+  assert.deepEqual(evaluate('nested', vars), { deep: ['1-x', 'plain'] });
+  assert.equal(evaluate('v.w', { v: { w: '{{ z }}' }, z: 'zz' }), 'zz');
+});
+
+test('a variable that refers to itself reports a recursive loop', () => {
+  assert.throws(() => evaluate('a', { a: '{{ a }}' }), undefErr(/recursive loop.*'a'/));
+  assert.throws(() => evaluate('p', { p: '{{ q }}', q: '{{ p | default(1) }}' }), undefErr(/recursive loop.*p -> q -> p/));
+});
+
+test('hostvars-like proxies are looked up as mappings, not walked', () => {
+  let walked = 0;
+  const hostvars = new Proxy({} as Record<string, unknown>, {
+    get: (_t, k) => (k === 'web1' ? { ip: '10.0.0.1' } : undefined),
+    ownKeys: () => { walked++; return []; },
+  });
+  assert.equal(evaluate("hostvars['web1'].ip", { hostvars }), '10.0.0.1');
+  assert.equal(evaluate('hostvars.web1.ip', { hostvars }), '10.0.0.1');
+  assert.throws(() => evaluate('hostvars.nope.ip', { hostvars }), undefErr(/'dict object' has no attribute 'nope'/));
+  assert.equal(walked, 0);
+});
+
+test('undefined variables fail with the variable named', () => {
+  assert.throws(() => renderValue('{{ foo }}', vars), undefErr(/^'foo' is undefined$/));
+  assert.throws(() => renderString('x {{ foo.bar }}', vars), undefErr(/^'foo' is undefined$/));
+  assert.throws(() => evaluate("foo['x']", vars), undefErr(/^'foo' is undefined$/));
+  assert.throws(() => evaluate('d.bar', vars), undefErr(/^'dict object' has no attribute 'bar'$/));
+  assert.throws(() => evaluate("d['bar']", vars), undefErr(/'dict object' has no attribute 'bar'/));
+  assert.throws(() => renderString('{% for x in foo %}{{ x }}{% endfor %}', vars), undefErr(/'foo' is undefined/));
+  assert.throws(() => evaluate('foo == 1', vars), undefErr(/'foo' is undefined/));
+  assert.throws(() => evaluate('not foo', vars), undefErr(/'foo' is undefined/));
+  assert.throws(() => evaluate('foo | upper', vars), undefErr(/'foo' is undefined/));
+  assert.throws(() => renderString('{% if foo %}x{% endif %}', vars), undefErr(/'foo' is undefined/));
+  const e = (() => { try { renderValue('{{ foo }}', vars); } catch (x) { return x as TemplateError; } })();
+  assert.equal(e?.template, '{{ foo }}');
+});
+
+test('defined/undefined tests and default work on undefined values', () => {
+  assert.equal(evaluate('foo is defined', vars), false);
+  assert.equal(evaluate('foo is undefined', vars), true);
+  assert.equal(evaluate('foo is not defined', vars), true);
+  assert.equal(evaluate('d.bar is defined', vars), false);
+  assert.equal(evaluate('foo.bar.baz is defined', vars), false);
+  assert.equal(evaluate('foo | default(3)', vars), 3);
+  assert.equal(evaluate('foo | d(3)', vars), 3);
+  assert.equal(evaluate('foo.bar | default("z")', vars), 'z');
+  assert.equal(evaluate('d.x | default(9)', vars), 1);
+  assert.equal(evaluate("'' | default('e', true)", vars), 'e');
+  assert.equal(evaluate("'' | default('e')", vars), '');
+  assert.equal(evaluate('foo is defined and foo > 1', vars), false);
+});
+
+test('Python literals and operators', () => {
+  assert.equal(evaluate('True and not False', vars), true);
+  assert.equal(evaluate('None', vars), null);
+  assert.equal(evaluate("'a' ~ 1 ~ True", vars), 'a1True');
+  assert.equal(evaluate('2 in l and 5 not in l', vars), true);
+  assert.equal(evaluate("'ell' in s", vars), true);
+  assert.equal(evaluate("'x' in d", vars), true);
+  assert.equal(evaluate('n is not none', vars), false);
+  assert.equal(evaluate('7 // 2', vars), 3);
+  assert.equal(evaluate('2 ** 10', vars), 1024);
+  assert.equal(evaluate('-7 % 3', vars), 2);
+  assert.equal(evaluate("'%s-%05d' % ('a', 42)", vars), 'a-00042');
+  assert.equal(evaluate("'%s!' % s", vars), 'Hello World!');
+  assert.deepEqual(evaluate('l + [4]', vars), [1, 2, 3, 4]);
+  assert.equal(evaluate("'-' * 3", vars), '---');
+  assert.equal(evaluate('l == [1, 2, 3]', vars), true);
+  assert.equal(evaluate("d == {'x': 1, 'y': [1], 'name': 'web'}", vars), true);
+  assert.equal(evaluate('1 < 2 < 3', vars), true);
+  assert.equal(evaluate('3 > 2 > 2', vars), false);
+  assert.equal(evaluate('[] or "fallback"', vars), 'fallback');
+  assert.equal(evaluate('0 and 1', vars), 0);
+  assert.equal(evaluate("'yes' if l else 'no'", vars), 'yes');
+  assert.equal(evaluate("'yes' if [] else 'no'", vars), 'no');
+  assert.throws(() => evaluate("'1' < 2", vars), undefErr(/not supported between instances of 'str' and 'int'/));
+});
+
+test('Python methods, negative indexes and slices', () => {
+  assert.deepEqual(evaluate("' a  b '.split()", vars), ['a', 'b']);
+  assert.deepEqual(evaluate("'a,b,c'.split(',', 1)", vars), ['a', 'b,c']);
+  assert.equal(evaluate("s.startswith('He') and s.endswith(('x', 'ld'))", vars), true);
+  assert.equal(evaluate("'  x '.strip()", vars), 'x');
+  assert.equal(evaluate("s.lower() ~ s.upper()", vars), 'hello worldHELLO WORLD');
+  assert.equal(evaluate("s.replace('l', 'L')", vars), 'HeLLo WorLd');
+  assert.equal(evaluate("'-'.join(['a', 'b'])", vars), 'a-b');
+  assert.equal(evaluate("'{} {name}'.format(1, name='n')", vars), '1 n');
+  assert.deepEqual(evaluate('d.keys() | list', vars), ['x', 'y', 'name']);
+  assert.deepEqual(evaluate('d.values() | first', vars), 1);
+  assert.deepEqual(evaluate('d.items() | first', vars), ['x', 1]);
+  assert.equal(evaluate("d.get('x')", vars), 1);
+  assert.equal(evaluate("d.get('q', 'dflt')", vars), 'dflt');
+  assert.equal(evaluate('l[-1]', vars), 3);
+  assert.deepEqual(evaluate('l[1:]', vars), [2, 3]);
+  assert.deepEqual(evaluate('l[:-1]', vars), [1, 2]);
+  assert.equal(evaluate('s[::-1]', vars), 'dlroW olleH');
+  assert.equal(evaluate("'/a/b/c'.split('/')[-1]", vars), 'c');
+  assert.equal(evaluate('l.index(2)', vars), 1);
+});
+
+test('renderString: trim_blocks on, lstrip_blocks off, whitespace control, comments, set', () => {
+  const tpl = '{% for i in l %}\n  {{ i }}\n{% endfor %}\n{# gone #}\n{% set z = l | length %}z={{ z }}\n';
+  assert.equal(renderString(tpl, vars), '  1\n  2\n  3\n\nz=3\n');
+  assert.equal(renderString('  {% if t %}\nyes\n  {% endif %}\n', vars), '  yes\n  ');
+  assert.equal(renderString('a\n{%- if t %} b{% endif -%}\n c', vars), 'a bc');
+  assert.equal(renderString('{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}', vars), 'x=1;y=[1];name=web;');
+  assert.equal(renderString('{% for k in d %}{{ k }}{% if not loop.last %},{% endif %}{% endfor %}', vars), 'x,y,name');
+  assert.equal(renderString('{{ t }} {{ n }} {{ l }} {{ d.name }}', vars), 'True None [1, 2, 3] web');
+  assert.equal(renderString("{{ {'k': 'v'} }}", vars), "{'k': 'v'}");
+  assert.equal(renderString('keep trailing newline\n', vars), 'keep trailing newline\n');
+  assert.equal(renderString('<{{ s }}>', vars), '<Hello World>', 'no autoescape');
+  assert.equal(renderString('{% if l %}a{% elif t %}b{% else %}c{% endif %}', vars), 'a');
+  assert.equal(renderString('{% if [] %}a{% elif {} %}b{% else %}c{% endif %}', vars), 'c');
+});
+
+test('syntax errors are TemplateErrors that show the template', () => {
+  assert.throws(() => renderString('{{ foo }', vars), undefErr(/template error.*\{\{ foo \}.*expected variable end/));
+  assert.throws(() => evaluate('l | nosuchfilter', vars), undefErr(/no filter named 'nosuchfilter'/));
+  assert.throws(() => evaluate('l is nosuchtest', vars), undefErr(/no test named 'nosuchtest'/));
+});
+
+test('evaluate accepts a wrapped {{ }} and evalCondition follows Ansible', () => {
+  assert.equal(evaluate('{{ d.x == 1 }}', vars), true);
+  assert.equal(evalCondition('d.x == 1', vars), true);
+  assert.equal(evalCondition(['d.x == 1', 'l | length > 2'], vars), true);
+  assert.equal(evalCondition(['d.x == 1', 'l | length > 3'], vars), false);
+  assert.equal(evalCondition(true, vars), true);
+  assert.equal(evalCondition(false, vars), false);
+  assert.equal(evalCondition('l', vars), true);
+  assert.equal(evalCondition('[]', vars), false);
+  assert.equal(evalCondition('{}', vars), false);
+  for (const s of ['false', 'no', 'False', '0', 'off', '']) assert.equal(evalCondition('v', { v: s }), false, s);
+  for (const s of ['true', 'yes', 'True', '1', 'on', 'anything']) assert.equal(evalCondition('v', { v: s }), true, s);
+  assert.equal(evalCondition('v', { v: '{{ 1 == 2 }}' }), false);
+  assert.equal(evalCondition('item > 1', vars, { item: 2 }), true);
+  assert.throws(() => evalCondition('missing', vars), undefErr(/'missing' is undefined/));
+});
+
+test('compiled templates are cached by source', () => {
+  renderValue('{{ l | length }} cached', vars);
+  const n = cacheSize();
+  for (let i = 0; i < 100; i++) renderValue('{{ l | length }} cached', vars);
+  assert.equal(cacheSize(), n);
+});
+
+test('the no-template fast path is near free', () => {
+  const big = { list: Array.from({ length: 1000 }, (_x, i) => ({ name: `n${i}`, v: i })) };
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < 200; i++) renderValue(big, vars);
+  for (let i = 0; i < 100000; i++) renderValue('plain string', vars);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  assert.ok(ms < 500, `took ${ms} ms`);
+});
