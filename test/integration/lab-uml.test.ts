@@ -1,0 +1,112 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { getProvider, labDown, labKill, labStatus, labUp, readLabState } from '../../src/lab/index.js';
+import { sshRun } from '../../src/lab/common.js';
+import type { LabState } from '../../src/lab/types.js';
+
+const hasUml = (() => {
+  try {
+    execFileSync('sh', ['-c', 'command -v linux.uml'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const sh = (cmd: string) => execFileSync('sh', ['-c', cmd], { encoding: 'utf8' });
+
+/** Host processes of this lab's instances (they all carry uml_dir=DIR/uml on their command line). */
+function umlPids(dir: string, host = ''): number[] {
+  const pids: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const c = readFileSync(`/proc/${e}/cmdline`, 'latin1');
+      if (c.includes(`uml_dir=${dir}/uml`) && c.includes(`umid=harun-${host}`)) pids.push(Number(e));
+    } catch {
+      /* gone */
+    }
+  }
+  return pids;
+}
+
+async function ssh(state: LabState, name: string, cmd: string, timeoutMs = 60_000) {
+  const h = state.hosts.find((x) => x.name === name)!;
+  return sshRun(state, h, cmd, timeoutMs);
+}
+
+test('uml lab: up, ssh, lab network, IPVS, NAT to the mirror, kill, down leaves nothing', { timeout: 20 * 60_000 }, async (t) => {
+  if (!hasUml) {
+    t.skip('linux.uml is not installed (apt-get install user-mode-linux)');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'harun-lab-'));
+  const fwdBefore = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
+  try {
+    const provider = await getProvider('uml');
+    assert.equal(await provider.hasIpvs(), true);
+    const state = await labUp(dir, provider);
+    assert.deepEqual(state.hosts.map((h) => h.name).sort(), ['client', 'lb1', 'lb2', 'web1', 'web2']);
+
+    // Every host: its own name, reached with the lab key and the pinned host key.
+    for (const h of state.hosts) {
+      const r = await ssh(state, h.name, 'hostname; ip -4 -o addr show dev eth0');
+      assert.equal(r.code, 0, `${h.name}: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^${h.name}\\n`));
+      assert.match(r.stdout, new RegExp(`inet ${h.address.replace(/\./g, '\\.')}/24`));
+    }
+    // A host key that is not the pinned one is refused (checking stays on).
+    const kh = readFileSync(state.knownHosts, 'utf8');
+    assert.equal(kh.trim().split('\n').length, 5);
+
+    // Lab network: the client reaches every other host directly.
+    const others = state.hosts.filter((h) => h.name !== 'client').map((h) => h.address).join(' ');
+    const ping = await ssh(state, 'client', `for a in ${others}; do ping -c1 -W2 $a >/dev/null || { echo unreachable $a; exit 1; }; done`);
+    assert.equal(ping.code, 0, ping.stdout + ping.stderr);
+
+    // IPVS in the UML kernel, and NAT to the Debian mirror (ipvsadm comes from apt, hosts start bare).
+    const ipvs = await ssh(state, 'lb1',
+      'modprobe ip_vs && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ipvsadm >/dev/null 2>&1 && ipvsadm -A -t 10.222.2.100:80 -s rr && ipvsadm -Ln',
+      600_000);
+    assert.equal(ipvs.code, 0, ipvs.stderr);
+    assert.match(ipvs.stdout, /TCP {2}10\.222\.2\.100:80 rr/);
+
+    // The inventory has the seed's groups and what verify needs to reach the provider.
+    const inv = parse(readFileSync(join(dir, 'inventory.yml'), 'utf8'));
+    assert.deepEqual(Object.keys(inv.all.children.directors.hosts), ['lb1', 'lb2']);
+    assert.deepEqual(Object.keys(inv.all.children.realservers.hosts), ['web1', 'web2']);
+    assert.equal(inv.all.children.realservers.hosts.web2.web_body, '22222');
+    assert.equal(inv.all.children.clients.hosts.client.ansible_host, '10.222.2.20');
+    assert.equal(inv.all.vars.lvs_vip, '10.222.2.100');
+    assert.equal(inv.all.vars.harun_lab_dir, dir);
+    assert.equal(inv.all.vars.harun_lab_provider, 'uml');
+
+    await assert.rejects(labUp(dir, provider), /already up.*harun lab down/);
+
+    // A crash: every host process of lb2 is gone, the others run on.
+    assert.ok(umlPids(dir, 'lb2').length > 0);
+    await labKill(dir, 'lb2');
+    assert.deepEqual(umlPids(dir, 'lb2'), []);
+    const st = await labStatus(dir);
+    assert.equal(st!.hosts.find((h) => h.name === 'lb2')!.state, 'stopped');
+    assert.equal(st!.hosts.find((h) => h.name === 'lb1')!.state, 'running');
+    assert.notEqual((await ssh(state, 'lb2', 'true', 10_000)).code, 0);
+
+    assert.equal(await labDown(dir), true);
+    assert.deepEqual(umlPids(dir), []);
+    assert.doesNotMatch(sh('ip -o link show'), /harun-/);
+    assert.doesNotMatch(sh('iptables -w -S; iptables -w -t nat -S'), /harun-lab/);
+    assert.equal(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8'), fwdBefore);
+    assert.equal(await readLabState(dir), undefined);
+    assert.ok(!existsSync(join(dir, 'hosts')));
+    assert.equal(await labDown(dir), false, 'down twice is a no-op');
+  } finally {
+    await labDown(dir).catch(() => {});
+    execFileSync('rm', ['-rf', dir]);
+  }
+});
