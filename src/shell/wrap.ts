@@ -34,10 +34,12 @@ export function wrap(cmd: string, w: Wrapping): { cmd: string; stdinPrefix: stri
     return { cmd: `sudo -H -n -u ${quote(b.user)} -- ${sub}`, stdinPrefix: '' };
   }
   // The first stdin line is the password: validate it once with -v, then run with -n so that
-  // the rest of stdin reaches the command whether or not sudo would have asked.
+  // the rest of stdin reaches the command whether or not sudo would have asked. No `exec` before
+  // the second sudo: without a tty, sudo keys its credential cache by parent pid, which must be
+  // this shell for both calls.
   const cmdOut =
     `IFS= read -r harun_pw; printf '%s\\n' "$harun_pw" | sudo -S -p '' -v 2>/dev/null` +
     ` || { echo 'harun: sudo: incorrect become password or no sudo rights' >&2; exit 1; };` +
-    ` unset harun_pw; exec sudo -H -n -u ${quote(b.user)} -- ${sub}`;
+    ` unset harun_pw; sudo -H -n -u ${quote(b.user)} -- ${sub}`;
   return { cmd: cmdOut, stdinPrefix: b.password + '\n' };
 }
