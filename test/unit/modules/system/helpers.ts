@@ -19,3 +19,21 @@ export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'harun-sys-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+import type { ExecOptions, ExecResult, Transport } from '../../../../src/transport/types.js';
+
+/** A transport that answers commands from a script of [pattern, result] and records them. */
+export class FakeTransport implements Transport {
+  channels = 0;
+  readonly cmds: string[] = [];
+  constructor(private answers: [RegExp, Partial<ExecResult>][], readonly host = 'fake') {}
+  async connect(): Promise<void> {}
+  async close(): Promise<void> {}
+  async exec(cmd: string, _o?: ExecOptions): Promise<ExecResult> {
+    this.channels++;
+    this.cmds.push(cmd);
+    const hit = this.answers.find(([re]) => re.test(cmd));
+    if (!hit) throw new Error(`FakeTransport: unexpected command: ${cmd}`);
+    return { code: 0, stdout: '', stderr: '', ...hit[1] };
+  }
+}
