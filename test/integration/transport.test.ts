@@ -1,0 +1,202 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UnreachableError } from '../../src/errors.js';
+import { wrap } from '../../src/shell/wrap.js';
+import { SshTransport } from '../../src/transport/ssh.js';
+import { resolveTarget, type CliSsh } from '../../src/transport/target.js';
+import { startFleet, type Fleet } from '../fixtures/sshd.js';
+
+let fleet: Fleet;
+const open: SshTransport[] = [];
+
+function transport(i: number, vars: Record<string, unknown> = {}, cli: CliSsh = {}): SshTransport {
+  const t = new SshTransport(resolveTarget(fleet.hosts[i].name, { ...fleet.vars(i), ...vars }, { sshConfigFile: '/dev/null', ...cli }));
+  open.push(t);
+  return t;
+}
+
+before(async () => {
+  fleet = await startFleet({ count: 3 });
+});
+after(async () => {
+  await Promise.all(open.map((t) => t.close()));
+  await fleet?.stop();
+});
+
+describe('exec', () => {
+  test('stdin, stdout, stderr and exit codes', async () => {
+    const t = transport(0);
+    await t.connect();
+    const r = await t.exec('cat; echo oops >&2; exit 3', { stdin: 'hello\nworld\n' });
+    assert.equal(r.code, 3);
+    assert.equal(r.stdout, 'hello\nworld\n');
+    assert.equal(r.stderr, 'oops\n');
+    assert.equal((await t.exec('id -un')).stdout, `${fleet.user}\n`);
+    assert.equal((await t.exec('true')).code, 0);
+  });
+
+  test('binary stdout and Buffer stdin arrive byte for byte', async () => {
+    const t = transport(0);
+    const bytes = Buffer.from([0, 255, 1, 128, 10, 13, 0xc3]);
+    const r = await t.exec('cat', { stdin: bytes });
+    assert.deepEqual(r.stdoutBuf, bytes);
+    const p = await t.exec(`printf '\\377\\000\\001'`);
+    assert.deepEqual(p.stdoutBuf, Buffer.from([255, 0, 1]));
+  });
+
+  test('20 concurrent execs share one connection through the channel cap', async () => {
+    const t = transport(1);
+    await t.connect();
+    const started = Date.now();
+    const rs = await Promise.all(Array.from({ length: 20 }, (_, i) => t.exec(`sleep 0.4; echo ${i}`)));
+    const elapsed = Date.now() - started;
+    assert.deepEqual(
+      rs.map((r) => r.stdout.trim()),
+      Array.from({ length: 20 }, (_, i) => String(i)),
+    );
+    assert.ok(rs.every((r) => r.code === 0));
+    assert.equal(t.channels, 20);
+    // At most 8 at a time: 20 commands of 0.4 s need three waves.
+    assert.ok(elapsed >= 1150, `finished in ${elapsed} ms: more than 8 channels ran at once`);
+    // One TCP connection from this process to the host.
+    const conns = execFileSync('ss', ['-tnH', 'state', 'established', 'dst', `${fleet.hosts[1].addr}:${fleet.port}`], { encoding: 'utf8' });
+    assert.equal(conns.trim().split('\n').filter(Boolean).length, 1, conns);
+  });
+
+  test('timeoutMs stops the command and the connection stays usable', async () => {
+    const t = transport(0);
+    const started = Date.now();
+    const r = await t.exec('sleep 30', { timeoutMs: 300 });
+    assert.equal(r.signal, 'timeout');
+    assert.equal(r.code, null);
+    assert.ok(Date.now() - started < 5000);
+    assert.equal((await t.exec('echo still')).stdout, 'still\n');
+  });
+
+  test('an AbortSignal interrupts the command', async () => {
+    const t = transport(0);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 300);
+    const started = Date.now();
+    const r = await t.exec('sleep 30', { signal: ac.signal });
+    assert.equal(r.signal, 'interrupted');
+    assert.ok(Date.now() - started < 5000);
+  });
+});
+
+describe('host keys', () => {
+  test('an unknown host key is refused with the ssh-keyscan command that would accept it', async () => {
+    const empty = join(fleet.dir, 'known_hosts.empty');
+    writeFileSync(empty, '');
+    const t = transport(0, {}, { knownHosts: empty });
+    await assert.rejects(t.connect(), (e: Error) => {
+      assert.ok(e instanceof UnreachableError);
+      assert.match(e.message, /not known/);
+      assert.ok(e.message.includes(`ssh-keyscan -p ${fleet.port} ${fleet.hosts[0].addr} >> ~/.ssh/known_hosts`), e.message);
+      return true;
+    });
+    await assert.rejects(t.exec('true'), UnreachableError);
+  });
+
+  test('a changed host key is a loud error naming the file and line of the old key', async () => {
+    const file = join(fleet.dir, 'known_hosts.changed');
+    const other = readFileSync(fleet.keyFile + '.pub', 'utf8').split(' ').slice(0, 2).join(' '); // some other ed25519 key
+    writeFileSync(file, `# old\n[${fleet.hosts[0].addr}]:${fleet.port} ${other}\n`);
+    const t = transport(0, {}, { knownHosts: file });
+    await assert.rejects(t.connect(), (e: Error) => {
+      assert.ok(e instanceof UnreachableError);
+      assert.match(e.message, /REMOTE HOST IDENTIFICATION HAS CHANGED/);
+      assert.match(e.message, /man-in-the-middle/);
+      assert.ok(e.message.includes(`${file}:2`), e.message);
+      return true;
+    });
+  });
+
+  test('host key checking off connects to an unknown host', async () => {
+    const t = transport(0, {}, { knownHosts: '/nonexistent/known_hosts', hostKeyChecking: false });
+    assert.equal((await t.exec('echo ok')).stdout, 'ok\n');
+  });
+
+  test('accept-new records the key, which is then trusted', async () => {
+    const file = join(fleet.dir, 'known_hosts.new');
+    writeFileSync(file, '');
+    await transport(2, {}, { knownHosts: file, hostKeyChecking: 'accept-new' }).connect();
+    assert.equal(readFileSync(file, 'utf8'), `[${fleet.hosts[2].addr}]:${fleet.port} ${fleet.hostPublicKey}\n`);
+    assert.equal((await transport(2, {}, { knownHosts: file }).exec('echo ok')).stdout, 'ok\n');
+  });
+});
+
+describe('authentication and become', () => {
+  const pwVars = () => ({ ansible_user: fleet.passwordUser, ansible_password: fleet.password, ansible_ssh_private_key_file: undefined });
+
+  test('password authentication', async () => {
+    const t = transport(0, pwVars());
+    assert.equal((await t.exec('id -un')).stdout, `${fleet.passwordUser}\n`);
+  });
+
+  test('a wrong password is unreachable, saying what was tried', async () => {
+    const t = transport(0, { ...pwVars(), ansible_password: 'wrong' });
+    await assert.rejects(t.connect(), /authentication failed \(tried: password\)/);
+  });
+
+  test('sudo become without a password', async () => {
+    const t = transport(0);
+    const w = wrap('id -u; cat', { become: { become: true, user: 'root', method: 'sudo' } });
+    const r = await t.exec(w.cmd, { stdin: w.stdinPrefix + 'data\n' });
+    assert.equal(r.stdout, '0\ndata\n', r.stderr);
+  });
+
+  test('sudo become with a password: the rest of stdin reaches the command', async () => {
+    const t = transport(0, pwVars());
+    const w = wrap('id -u; cat', { become: { become: true, user: 'root', method: 'sudo', password: fleet.password } });
+    const r = await t.exec(w.cmd, { stdin: w.stdinPrefix + 'data\n' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '0\ndata\n');
+    const bad = wrap('id -u', { become: { become: true, user: 'root', method: 'sudo', password: 'wrong' } });
+    const rb = await t.exec(bad.cmd, { stdin: bad.stdinPrefix });
+    assert.equal(rb.code, 1);
+    assert.match(rb.stderr, /incorrect become password/);
+  });
+});
+
+describe('connection trouble', () => {
+  test('a refused connection is UnreachableError', async () => {
+    const t = new SshTransport(resolveTarget('nobody', { ansible_host: '127.0.0.254', ansible_port: fleet.port }, { sshConfigFile: '/dev/null' }));
+    await assert.rejects(t.connect(), /connection refused/);
+  });
+
+  test('ProxyJump through a host of another fleet, and losing the jump host', async () => {
+    const jumpFleet = await startFleet({ count: 1 });
+    try {
+      const cfg = join(fleet.dir, 'ssh_config.jump');
+      writeFileSync(cfg, `Host ${jumpFleet.hosts[0].addr}\n  User ${jumpFleet.user}\n  IdentityFile ${jumpFleet.keyFile}\n`);
+      const known = join(fleet.dir, 'known_hosts.both');
+      writeFileSync(known, readFileSync(fleet.knownHostsFile, 'utf8') + readFileSync(jumpFleet.knownHostsFile, 'utf8'));
+      const t = transport(1, { ansible_ssh_common_args: `-J ${jumpFleet.hosts[0].addr}:${jumpFleet.port}` }, { sshConfigFile: cfg, knownHosts: known });
+      assert.equal(t.target.jump?.host, jumpFleet.hosts[0].addr);
+      assert.equal((await t.exec('echo through')).stdout, 'through\n');
+      // Only the jump host's sessions are dropped: the target's connection ran through them.
+      jumpFleet.dropConnections();
+      await assert.rejects(t.exec('sleep 5'), UnreachableError);
+    } finally {
+      await jumpFleet.stop();
+    }
+  });
+
+  test('a connection killed mid-run rejects pending and later execs, without hanging', async () => {
+    const t = transport(2);
+    await t.connect();
+    const pending = Array.from({ length: 10 }, () => t.exec('sleep 20'));
+    await new Promise((r) => setTimeout(r, 500));
+    fleet.dropConnections();
+    const results = await Promise.allSettled(pending);
+    for (const r of results) {
+      assert.equal(r.status, 'rejected');
+      assert.ok((r as PromiseRejectedResult).reason instanceof UnreachableError);
+    }
+    await assert.rejects(t.exec('true'), /lost/);
+  });
+});
