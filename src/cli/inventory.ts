@@ -27,7 +27,7 @@ export function registerInventory(program: Command): void {
     .option('--graph [group]', 'the group tree, from GROUP (default all)')
     .option('--host <name>', 'the variables of one host')
     .option('-y, --yaml', 'YAML instead of JSON (--list and --host)')
-    .option('--playbook-dir <dir>', 'also read group_vars/ and host_vars/ beside this directory')
+    .option('--playbook-dir <dir>', 'read group_vars/ and host_vars/ in this directory as the playbook\'s (default: the current directory)')
     .action((opts: Opts) => {
       try {
         process.stdout.write(runInventory(opts) + '\n');
@@ -45,7 +45,8 @@ export function runInventory(opts: Opts): string {
   if (modes !== 1) throw new OptionsError('harun inventory needs exactly one of --list, --graph or --host');
   if (!opts.inventory?.length) throw new OptionsError('harun inventory needs an inventory: -i FILE, -i DIR or -i host1,host2,');
   if (opts.yaml && opts.graph !== undefined) throw new OptionsError('--yaml applies to --list and --host, not to --graph');
-  const inv = loadInventory(opts.inventory, { extraVarDirs: opts.playbookDir ? [opts.playbookDir] : [] });
+  // with no playbook, ansible-inventory reads the current directory's group_vars/host_vars as the play's
+  const inv = loadInventory(opts.inventory, { extraVarDirs: [opts.playbookDir ?? '.'] });
   for (const w of inv.warnings) process.stderr.write(`[WARNING]: ${w}\n`);
   const dump = opts.yaml ? (v: unknown) => toPyYaml(v).trimEnd() : toJson;
   if (opts.host !== undefined) {
