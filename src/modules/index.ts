@@ -1,11 +1,49 @@
 import type { ModuleDef } from './types.js';
 // one import per module; keep each list sorted, one line per module
 // core modules:
+import { command } from './command.js';
+import { copy } from './copy.js';
+import { fetch } from './fetch.js';
+import { file } from './file.js';
+import { rawModule } from './raw.js';
+import { script } from './script.js';
+import { shell } from './shell.js';
+import { stat } from './stat.js';
+import { template } from './template.js';
 // system modules:
+import { apt } from './apt.js';
+import { blockinfile } from './blockinfile.js';
+import { dnf } from './dnf.js';
+import { lineinfile } from './lineinfile.js';
+import { pkg } from './package.js';
+import { replace } from './replace.js';
+import { service } from './service.js';
+import { sysctl } from './sysctl.js';
+import { systemd } from './systemd.js';
+import { yum } from './yum.js';
 
 const all: ModuleDef[] = [
   // core modules:
+  command,
+  copy,
+  fetch,
+  file,
+  rawModule,
+  script,
+  shell,
+  stat,
+  template,
   // system modules:
+  apt,
+  blockinfile,
+  dnf,
+  lineinfile,
+  pkg,
+  replace,
+  service,
+  sysctl,
+  systemd,
+  yum,
 ];
 
 const registry = new Map(all.map((m) => [m.name, m]));
