@@ -4,7 +4,7 @@
 # The hosts start bare on purpose: roles install keepalived, ipvsadm and web servers themselves.
 # Per-host identity (hostname, address, SSH host keys, authorized_keys, resolv.conf) is NOT baked
 # in: harun-seed.service copies it at boot from a small per-host seed disk (uml) or from
-# /run/harun-seed (docker), so one image serves every host of every lab.
+# /etc/harun-seed (docker), so one image serves every host of every lab.
 set -euo pipefail
 dest=$1
 mirror=${HARUN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -44,10 +44,11 @@ SSHD
 
 install -m 0755 /dev/stdin "$dest/usr/local/sbin/harun-seed" <<'SEED'
 #!/bin/sh
-# Applies this host's identity from the seed (uml: disk /dev/ubdb; docker: /run/harun-seed).
+# Applies this host's identity from the seed (uml: disk /dev/ubdb; docker: /etc/harun-seed).
 set -e
 d=/run/harun-seed
-if [ -b /dev/ubdb ]; then mkdir -p $d; mount -o ro /dev/ubdb $d; fi
+if [ -b /dev/ubdb ]; then mkdir -p $d; mount -o ro /dev/ubdb $d
+elif [ -d /etc/harun-seed ]; then d=/etc/harun-seed; fi
 [ -f $d/env ] || { echo "harun-seed: no seed found" >&2; exit 1; }
 . $d/env
 hostname "$HOSTNAME"; echo "$HOSTNAME" >/etc/hostname

@@ -1,6 +1,9 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { release } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { connect } from 'node:net';
 import { stringify } from 'yaml';
 import { HarunError } from '../errors.js';
@@ -191,4 +194,36 @@ export async function resolvConf(): Promise<string> {
   }
   const ns = text.split('\n').filter((l) => /^nameserver\s/.test(l) && !/\s(127\.|::1)/.test(l));
   return ns.length ? ns.join('\n') + '\n' : '';
+}
+
+/** The scripts/lab directory, from src/lab (tsx) or dist/src/lab (compiled). */
+export function scriptsDir(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, d = dirname(d)) {
+    if (existsSync(join(d, 'scripts', 'lab', 'build-uml-image.sh'))) return join(d, 'scripts', 'lab');
+  }
+  throw new LabError('scripts/lab/build-uml-image.sh not found next to harun');
+}
+
+/** Runs a (cached) image build script; its progress goes to our stderr, the result is its last line. */
+export function buildImage(script: string, exists: (result: string) => boolean = existsSync): Promise<string> {
+  return new Promise((ok, fail) => {
+    const child = spawn('bash', [join(scriptsDir(), script)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', fail);
+    child.on('close', (code) => {
+      const img = out.trim().split('\n').pop() ?? '';
+      if (code === 0 && exists(img)) ok(img);
+      else fail(new LabError(`building the lab image failed (exit ${code}); run bash scripts/lab/${script} to see why`));
+    });
+  });
+}
+
+
+/** ip_vs built in or loaded, or loadable as a module of the running kernel. */
+export function hostKernelHasIpvs(): boolean {
+  if (existsSync('/proc/net/ip_vs')) return true;
+  const d = `/lib/modules/${release()}/kernel/net/netfilter/ipvs/ip_vs.ko`;
+  return ['', '.xz', '.zst', '.gz'].some((ext) => existsSync(d + ext));
 }

@@ -1,13 +1,11 @@
-import { existsSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
-import { release } from 'node:os';
 import { resolve } from 'node:path';
-import { LabError, readState, stateFile } from './common.js';
+import { LabError, hostKernelHasIpvs, readState, stateFile } from './common.js';
 import { UmlProvider } from './uml.js';
 import type { LabProvider, LabState } from './types.js';
 
 export type { LabHost, LabProvider, LabState } from './types.js';
-export { LabError } from './common.js';
+export { LabError, hostKernelHasIpvs } from './common.js';
 
 export type ProviderName = 'docker' | 'uml' | 'auto';
 
@@ -46,13 +44,6 @@ export async function getProvider(name: ProviderName, log: (msg: string) => void
     return d;
   }
   throw new LabError(`no lab provider can run here: docker: ${dockerOk.reason}; uml: ${umlOk.reason}`);
-}
-
-/** ip_vs built in or loaded, or loadable as a module of the running kernel. */
-export function hostKernelHasIpvs(): boolean {
-  if (existsSync('/proc/net/ip_vs')) return true;
-  const d = `/lib/modules/${release()}/kernel/net/netfilter/ipvs/ip_vs.ko`;
-  return ['', '.xz', '.zst', '.gz'].some((ext) => existsSync(d + ext));
 }
 
 export async function readLabState(dir: string): Promise<LabState | undefined> {

@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import {
   CONTROLLER_ADDR, DIRECTORS, HOSTS, LabError, PREFIX, SUBNET, VIP,
-  makeKeys, readState, resolvConf, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
+  buildImage, makeKeys, resolvConf, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
 } from './common.js';
 import type { LabHost, LabProvider, LabState } from './types.js';
 
@@ -32,30 +31,6 @@ interface UmlResources {
 function res(state: LabState): UmlResources {
   const r = state.resources as Partial<UmlResources>;
   return { taps: [], iptables: [], pids: {}, files: [], ...r } as UmlResources;
-}
-
-/** The scripts/lab directory, from src/lab (tsx) or dist/src/lab (compiled). */
-function scriptsDir(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++, d = dirname(d)) {
-    if (existsSync(join(d, 'scripts', 'lab', 'build-uml-image.sh'))) return join(d, 'scripts', 'lab');
-  }
-  throw new LabError('scripts/lab/build-uml-image.sh not found next to harun');
-}
-
-/** Runs the (cached) image build; its progress goes to our stderr, the image path is its last line. */
-function buildImage(): Promise<string> {
-  return new Promise((ok, fail) => {
-    const child = spawn('bash', [join(scriptsDir(), 'build-uml-image.sh')], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', fail);
-    child.on('close', (code) => {
-      const img = out.trim().split('\n').pop() ?? '';
-      if (code === 0 && existsSync(img)) ok(img);
-      else fail(new LabError(`building the uml lab image failed (exit ${code}); run bash scripts/lab/build-uml-image.sh to see why`));
-    });
-  });
 }
 
 /** Every host process of one instance carries its umid and uml_dir: found even without our record. */
@@ -95,6 +70,15 @@ function tryKill(pid: number): void {
   }
 }
 
+function dockerdRuns(): boolean {
+  try {
+    process.kill(Number(readFileSync('/var/run/docker.pid', 'utf8')), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function linkExists(name: string): Promise<boolean> {
   return (await run('ip', ['link', 'show', 'dev', name], { check: false })).code === 0;
 }
@@ -120,7 +104,7 @@ export class UmlProvider implements LabProvider {
     if (await linkExists(BRIDGE))
       throw new LabError(`bridge ${BRIDGE} exists: another uml lab is up on this machine (harun lab down --dir <its dir>)`);
     dir = resolve(dir);
-    const image = await buildImage();
+    const image = await buildImage('build-uml-image.sh');
     await mkdir(join(dir, 'uml'), { recursive: true });
     const hosts: LabHost[] = HOSTS.map((h) => ({ name: h.name, address: h.address, sshHost: h.address, sshPort: 22, state: 'unknown' }));
     const r: UmlResources = { image, taps: [], iptables: [], pids: {}, files: [] };
@@ -249,7 +233,9 @@ export class UmlProvider implements LabProvider {
       const ok = await run('iptables', ['-w', '-t', table, '-C', chain, ...spec], { check: false });
       if (ok.code === 0) await attempt(`iptables ${chain}`, () => run('iptables', ['-w', '-t', table, '-D', chain, ...spec]));
     }
-    if (r.ipForwardWas !== undefined) await attempt('ip_forward', () => writeFile('/proc/sys/net/ipv4/ip_forward', r.ipForwardWas + '\n'));
+    // A dockerd started while the lab was up saw forwarding on and relies on it from then on.
+    if (r.ipForwardWas !== undefined && !dockerdRuns())
+      await attempt('ip_forward', () => writeFile('/proc/sys/net/ipv4/ip_forward', r.ipForwardWas + '\n'));
     if (problems.length) throw new LabError(`lab down left something behind:\n  ${problems.join('\n  ')}`);
     for (const f of r.files) await rm(join(state.dir, f), { recursive: true, force: true });
   }
