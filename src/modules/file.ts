@@ -1,0 +1,211 @@
+/**
+ * file: the state of a path (file, directory, link, hard, touch, absent) and its attributes.
+ * One probe round trip; one more only when something must change.
+ */
+import { posix } from 'node:path';
+import { z } from 'zod';
+import { raw, sh } from '../shell/sh.js';
+import { bool, modeArg, str, withAliases } from './lib/args.js';
+import { fmtMode, parseMode, resolveMode } from './lib/mode.js';
+import { parseStat, sameId, statCmd, type StatInfo } from './lib/stat.js';
+import type { ModuleDef, ModuleResult } from './types.js';
+
+const STATES = ['absent', 'directory', 'file', 'hard', 'link', 'touch'] as const;
+
+const schema = withAliases(
+  { dest: 'path', name: 'path' },
+  z
+    .object({
+      path: str(),
+      state: z.enum(STATES, { error: `expected one of ${STATES.join(', ')}` }).optional(),
+      src: str().optional(),
+      mode: modeArg().optional(),
+      owner: str().optional(),
+      group: str().optional(),
+      recurse: bool().default(false),
+      force: bool().default(false),
+      follow: bool().default(true),
+      modification_time: str().optional(),
+      access_time: str().optional(),
+      modification_time_format: str().optional(),
+      access_time_format: str().optional(),
+      unsafe_writes: bool().default(false),
+    })
+    .strict()
+    .superRefine((a, c) => {
+      if ((a.state === 'link' || a.state === 'hard') && a.src === undefined) c.addIssue({ code: 'custom', path: ['src'], message: `src is required for state=${a.state}` });
+      if (a.recurse && a.state !== 'directory') c.addIssue({ code: 'custom', path: ['recurse'], message: 'recurse option requires state to be directory' });
+      if (a.mode !== undefined) {
+        try {
+          parseMode(a.mode);
+        } catch (e) {
+          c.addIssue({ code: 'custom', path: ['mode'], message: (e as Error).message });
+        }
+      }
+    }),
+);
+
+export type FileArgs = z.infer<typeof schema>;
+
+interface Probe {
+  kind: 'absent' | 'link' | 'present';
+  self?: StatInfo;
+  /** For links: the target as written, and the stat of what it points to (if it exists). */
+  target?: string;
+  pointed?: StatInfo;
+  parentExists: boolean;
+  srcExists?: boolean;
+  sameInode?: boolean;
+  /** find found something under a recursive directory that needs new attributes. */
+  recurseDiffers?: boolean;
+}
+
+function probeCmd(a: FileArgs, recurseFind: string): string {
+  let s =
+    sh`p=${a.path}; ` +
+    `if [ -L "$p" ]; then echo link; ${statCmd('p', false).text}; readlink -- "$p"; if [ -e "$p" ]; then ${statCmd('p', true).text}; else echo dangling; fi; ` +
+    `elif [ -e "$p" ]; then echo present; ${statCmd('p', false).text}; ` +
+    `else echo absent; if [ -d "$(dirname -- "$p")" ]; then echo dir; else echo nodir; fi; fi; `;
+  if (a.src !== undefined) {
+    // a relative link target is relative to the link's directory
+    s += sh`s=${a.src}; ` + `( cd "$(dirname -- "$p")" 2>/dev/null && [ -e "$s" ] ) && echo src || echo nosrc; `;
+    if (a.state === 'hard') s += `[ "$(stat -L -c %d:%i -- "$p" 2>/dev/null)" = "$(stat -L -c %d:%i -- "$s" 2>/dev/null)" ] && echo same || echo other; `;
+  }
+  if (recurseFind) s += `[ -d "$p" ] && [ -n "$(find "$p" ${recurseFind} -print 2>/dev/null | head -n 1)" ] && echo rdiff || echo rsame; `;
+  return s;
+}
+
+function parseProbe(out: string, a: FileArgs, recurse: boolean): Probe {
+  const lines = out.replace(/\n$/, '').split('\n');
+  let i = 0;
+  const kind = lines[i++] as Probe['kind'];
+  const p: Probe = { kind, parentExists: true };
+  if (kind === 'absent') p.parentExists = lines[i++] === 'dir';
+  else p.self = parseStat(lines[i++]);
+  if (kind === 'link') {
+    p.target = lines[i++];
+    const l = lines[i++];
+    if (l !== 'dangling') p.pointed = parseStat(l);
+  }
+  if (a.src !== undefined) {
+    p.srcExists = lines[i++] === 'src';
+    if (a.state === 'hard') p.sameInode = lines[i++] === 'same';
+  }
+  if (recurse) p.recurseDiffers = lines[i++] === 'rdiff';
+  return p;
+}
+
+const fail = (a: FileArgs, msg: string): ModuleResult => ({ changed: false, failed: true, msg, path: a.path });
+
+export const file: ModuleDef<FileArgs> = {
+  name: 'file',
+  schema,
+  checkMode: true,
+  async run(ctx, a) {
+    const mode = a.mode === undefined ? undefined : parseMode(a.mode);
+    const recurseFind =
+      a.recurse && (a.owner || a.group || mode)
+        ? [a.owner ? sh`! -user ${a.owner}` : '', a.group ? sh`! -group ${a.group}` : '', // a symbolic mode is only compared on the top path
+            mode?.kind === 'octal' ? `! -perm ${fmtMode(mode.value)}` : '']
+            .filter(Boolean)
+            .join(' -o ')
+        : '';
+    const pr = await ctx.run(probeCmd(a, recurseFind));
+    if (pr.code !== 0) return fail(a, `cannot inspect ${a.path}: ${pr.stderr.trim()}`);
+    const p = parseProbe(pr.stdout, a, !!recurseFind);
+    // what the path is now, seen through a link when follow says so
+    const seen = p.kind === 'link' && a.follow && p.pointed ? p.pointed : p.self;
+    const prev = p.kind === 'absent' ? 'absent' : p.kind === 'link' && !(a.follow && p.pointed) ? 'link' : seen!.type === 'directory' ? 'directory' : seen!.type === 'file' ? 'file' : seen!.type;
+    const state = a.state ?? (prev === 'absent' ? 'file' : prev === 'directory' || prev === 'link' ? prev : 'file');
+    const steps: string[] = [];
+    let attrsOn: StatInfo | undefined; // the stat to compare attributes with; undefined = new path
+
+    switch (state) {
+      case 'absent':
+        if (p.kind !== 'absent') steps.push('rm -rf -- "$p"');
+        break;
+      case 'file':
+        if (prev === 'absent') return fail(a, `file (${a.path}) is absent, cannot continue`);
+        if (prev !== 'file') return fail(a, `file (${a.path}) is ${prev}, cannot continue`);
+        attrsOn = seen;
+        break;
+      case 'directory':
+        if (prev === 'absent') steps.push('mkdir -p -- "$p"');
+        else if (prev !== 'directory') return fail(a, `${a.path} already exists as a ${prev}`);
+        else attrsOn = seen;
+        break;
+      case 'touch':
+        if (!p.parentExists) return fail(a, `Error, could not touch target: ${posix.dirname(a.path)} does not exist`);
+        steps.push('touch -- "$p"');
+        attrsOn = seen;
+        break;
+      case 'link': {
+        if (p.kind === 'link' && p.target === a.src) {
+          attrsOn = p.self;
+          break;
+        }
+        if (!p.srcExists && !a.force) return fail(a, `src file does not exist, use "force=yes" if you really want to create the link: ${a.src}`);
+        if (p.kind === 'present' && p.self!.type === 'directory') {
+          if (!a.force) return fail(a, `refusing to convert from directory to symlink for ${a.path}`);
+          steps.push('rmdir -- "$p"');
+        } else if (p.kind === 'present' && !a.force) return fail(a, `refusing to convert from ${p.self!.type} to symlink for ${a.path}`);
+        steps.push(sh`ln -sfn -- ${a.src!} "$p"`);
+        break;
+      }
+      case 'hard':
+        if (!p.srcExists) return fail(a, `src does not exist: ${a.src}`);
+        if (p.sameInode) {
+          attrsOn = seen;
+          break;
+        }
+        if (p.kind === 'present' && p.self!.type === 'directory') return fail(a, `${a.path} is a directory, cannot hard link over it`);
+        if (p.kind !== 'absent' && !a.force && p.kind !== 'link') return fail(a, `refusing to convert from ${prev} to hard link for ${a.path}`);
+        steps.push(sh`ln -f -- ${a.src!} "$p"`);
+        break;
+    }
+
+    if (state !== 'absent') steps.push(...attrSteps(a, mode, state, attrsOn, p));
+    const changed = steps.length > 0 || (state === 'directory' && !!p.recurseDiffers);
+    const result: ModuleResult = { changed, path: a.path, state };
+    if (a.src !== undefined && (state === 'link' || state === 'hard')) result.src = a.src;
+    if (ctx.diff && changed) {
+      const show = (st: string, m?: string) => `path: ${a.path}\nstate: ${st}\n${m ? `mode: ${m}\n` : ''}`;
+      result.diff = [{ path: a.path, before: show(prev, seen?.mode), after: show(state, mode && seen ? fmtMode(resolveMode(mode, seen.perm, seen.type === 'directory')) : mode?.kind === 'octal' ? fmtMode(mode.value) : seen?.mode) }];
+    }
+    if (!changed || ctx.check) return withStat(result, state === 'absent' ? undefined : seen);
+    if (state === 'directory' && a.recurse) steps.push(...recurseSteps(a));
+    const statAfter = state === 'absent' ? '' : state === 'link' ? statCmd('p', false).text : statCmd('p', true).text;
+    const r = await ctx.run(sh`p=${a.path}; ` + raw(steps.join(' && ') + (statAfter ? ' && ' + statAfter : '')).text);
+    if (r.code !== 0) return fail(a, `cannot set ${a.path} to state ${state}: ${r.stderr.trim() || `exit ${r.code}`}`);
+    const last = r.stdout.trim().split('\n').pop();
+    return withStat(result, last && statAfter ? parseStat(last) : undefined);
+  },
+};
+
+/** chmod/chown/chgrp steps for what differs (all of them on a new path). */
+function attrSteps(a: FileArgs, mode: ReturnType<typeof parseMode> | undefined, state: string, cur: StatInfo | undefined, p: Probe): string[] {
+  const out: string[] = [];
+  const onLink = state === 'link' || (p.kind === 'link' && !a.follow);
+  const h = onLink ? '-h ' : '';
+  if (mode && !onLink) {
+    const want = cur ? fmtMode(resolveMode(mode, cur.perm, cur.type === 'directory')) : mode.kind === 'octal' ? fmtMode(mode.value) : mode.text;
+    if (!cur || want !== cur.mode) out.push(sh`chmod ${want} "$p"`);
+  }
+  if (a.owner !== undefined && (!cur || !sameId(a.owner, cur.owner, cur.uid))) out.push(sh`chown ${raw(h)}${a.owner} "$p"`);
+  if (a.group !== undefined && (!cur || !sameId(a.group, cur.group, cur.gid))) out.push(sh`chgrp ${raw(h)}${a.group} "$p"`);
+  return out;
+}
+
+function recurseSteps(a: FileArgs): string[] {
+  const out: string[] = [];
+  if (a.mode !== undefined) out.push(sh`chmod -R ${typeof a.mode === 'number' ? fmtMode(a.mode) : a.mode} "$p"`);
+  if (a.owner !== undefined) out.push(sh`chown -R ${a.owner} "$p"`);
+  if (a.group !== undefined) out.push(sh`chgrp -R ${a.group} "$p"`);
+  return out;
+}
+
+function withStat(r: ModuleResult, st: StatInfo | undefined): ModuleResult {
+  if (!st) return r;
+  return { ...r, mode: st.mode, uid: st.uid, gid: st.gid, owner: st.owner, group: st.group, size: st.size };
+}
+

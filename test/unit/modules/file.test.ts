@@ -1,0 +1,134 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { file } from '../../../src/modules/file.js';
+import { stat } from '../../../src/modules/stat.js';
+import { fetch } from '../../../src/modules/fetch.js';
+import { argError, runModule, tempDir } from './helpers.js';
+
+test('file state=directory: created, unchanged, mode change, check mode untouched', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'a/b');
+  const chk = await runModule(file, { path, state: 'directory', mode: '0750' }, { check: true });
+  assert.equal(chk.changed, true);
+  assert.equal(existsSync(path), false, 'check mode left the host untouched');
+  const r1 = await runModule(file, { path, state: 'directory', mode: '0750' });
+  assert.equal(r1.changed, true);
+  assert.ok(statSync(path).isDirectory());
+  assert.equal(statSync(path).mode & 0o7777, 0o750);
+  assert.equal(r1.mode, '0750');
+  const r2 = await runModule(file, { dest: path, state: 'directory', mode: 0o750 });
+  assert.equal(r2.changed, false);
+  const r3 = await runModule(file, { name: path, state: 'directory', mode: 'g+w' }, { diff: true });
+  assert.equal(r3.changed, true);
+  assert.equal(statSync(path).mode & 0o7777, 0o770);
+  assert.deepEqual(r3.diff?.[0], { path, before: `path: ${path}\nstate: directory\nmode: 0750\n`, after: `path: ${path}\nstate: directory\nmode: 0770\n` });
+});
+
+test('file recurse applies the mode below the directory', async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'r/s'), { recursive: true });
+  writeFileSync(join(dir, 'r/s/f'), '');
+  const args = { path: join(dir, 'r'), state: 'directory', mode: '0700', recurse: true };
+  const r1 = await runModule(file, args);
+  assert.equal(r1.changed, true);
+  assert.equal(statSync(join(dir, 'r/s/f')).mode & 0o777, 0o700);
+  const r2 = await runModule(file, args);
+  assert.equal(r2.changed, false);
+});
+
+test('file link, hard, touch, absent, and state=file on a missing path', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'target'), 'x');
+  const link = join(dir, 'link');
+  const l1 = await runModule(file, { path: link, src: join(dir, 'target'), state: 'link' });
+  assert.equal(l1.changed, true);
+  assert.equal(readlinkSync(link), join(dir, 'target'));
+  const l2 = await runModule(file, { path: link, src: join(dir, 'target'), state: 'link' });
+  assert.equal(l2.changed, false);
+  const l3 = await runModule(file, { path: link, src: 'nowhere', state: 'link' });
+  assert.equal(l3.failed, true);
+  assert.match(String(l3.msg), /src file does not exist/);
+  writeFileSync(join(dir, 'plain'), '');
+  const l4 = await runModule(file, { path: join(dir, 'plain'), src: 'target', state: 'link' });
+  assert.match(String(l4.msg), /refusing to convert from file to symlink/);
+  const l5 = await runModule(file, { path: join(dir, 'plain'), src: 'target', state: 'link', force: true });
+  assert.equal(l5.changed, true);
+  assert.equal(lstatSync(join(dir, 'plain')).isSymbolicLink(), true);
+
+  const hard = join(dir, 'hard');
+  const h1 = await runModule(file, { path: hard, src: join(dir, 'target'), state: 'hard' });
+  assert.equal(h1.changed, true);
+  assert.equal(statSync(hard).ino, statSync(join(dir, 'target')).ino);
+  const h2 = await runModule(file, { path: hard, src: join(dir, 'target'), state: 'hard' });
+  assert.equal(h2.changed, false);
+
+  const touched = join(dir, 'touched');
+  const t1 = await runModule(file, { path: touched, state: 'touch', mode: '0600' });
+  assert.equal(t1.changed, true);
+  assert.equal(statSync(touched).mode & 0o777, 0o600);
+
+  const f = await runModule(file, { path: join(dir, 'missing') });
+  assert.equal(f.failed, true);
+  assert.match(String(f.msg), /is absent, cannot continue/);
+  const fm = await runModule(file, { path: touched, mode: '0644' });
+  assert.deepEqual([fm.changed, fm.state], [true, 'file']);
+
+  const a1 = await runModule(file, { path: touched, state: 'absent' });
+  assert.equal(a1.changed, true);
+  assert.equal(existsSync(touched), false);
+  const a2 = await runModule(file, { path: touched, state: 'absent' });
+  assert.equal(a2.changed, false);
+});
+
+test('stat reports Ansible keys; missing path; symlink', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'f'), 'hi\n', { mode: 0o640 });
+  symlinkSync(join(dir, 'f'), join(dir, 'l'));
+  const r = await runModule(stat, { path: join(dir, 'f') });
+  const s = r.stat as Record<string, unknown>;
+  assert.equal(r.changed, false);
+  assert.deepEqual([s.exists, s.isreg, s.isdir, s.mode, s.size, s.checksum], [true, true, false, '0640', 3, '55ca6286e3e4f4fba5d0448333fa99fc5a404a73']);
+  assert.equal(s.uid, process.getuid!());
+  assert.equal(typeof s.pw_name, 'string');
+  assert.equal(s.mtime, Math.floor(statSync(join(dir, 'f')).mtimeMs / 1000));
+  const l = (await runModule(stat, { path: join(dir, 'l'), get_checksum: false })).stat as Record<string, unknown>;
+  assert.deepEqual([l.islnk, l.lnk_source, l.checksum], [true, join(dir, 'f'), undefined]);
+  const lf = (await runModule(stat, { path: join(dir, 'l'), follow: true, checksum_algorithm: 'sha256' })).stat as Record<string, unknown>;
+  assert.equal(lf.isreg, true);
+  assert.equal(String(lf.checksum).length, 64);
+  const m = await runModule(stat, { path: join(dir, 'nope') });
+  assert.deepEqual(m.stat, { exists: false });
+});
+
+test('fetch: host/path layout, flat, unchanged second time, missing file', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'remote.bin'), Buffer.from([0, 1, 2, 255, 10]));
+  const out = join(dir, 'out');
+  const chk = await runModule(fetch, { src: join(dir, 'remote.bin'), dest: out }, { check: true });
+  assert.equal(chk.changed, true);
+  assert.equal(existsSync(out), false);
+  const r1 = await runModule(fetch, { src: join(dir, 'remote.bin'), dest: out });
+  const where = join(out, 'localhost', dir, 'remote.bin');
+  assert.equal(r1.changed, true);
+  assert.equal(r1.dest, where);
+  assert.deepEqual(readFileSync(where), Buffer.from([0, 1, 2, 255, 10]));
+  const r2 = await runModule(fetch, { src: join(dir, 'remote.bin'), dest: out });
+  assert.equal(r2.changed, false);
+  const flat = await runModule(fetch, { src: join(dir, 'remote.bin'), dest: out + '/', flat: 'yes' });
+  assert.equal(flat.dest, join(out, 'remote.bin'));
+  const miss = await runModule(fetch, { src: join(dir, 'nope'), dest: out, fail_on_missing: false });
+  assert.deepEqual([miss.failed, miss.changed], [false, false]);
+  const miss2 = await runModule(fetch, { src: join(dir, 'nope'), dest: out });
+  assert.equal(miss2.failed, true);
+});
+
+test('file/stat/fetch bad arguments name the argument', () => {
+  assert.match(argError(file, { path: '/x', state: 'gone' }), /argument state: expected one of absent/);
+  assert.match(argError(file, { path: '/x', state: 'link' }), /argument src: src is required for state=link/);
+  assert.match(argError(file, { path: '/x', recurse: true }), /argument recurse: recurse option requires state to be directory/);
+  assert.match(argError(file, { path: '/x', dest: '/y' }), /argument dest: dest is an alias of path/);
+  assert.match(argError(stat, { path: '/x', checksum_algorithm: 'crc' }), /argument checksum_algorithm/);
+  assert.match(argError(fetch, { src: '/x' }), /argument dest/);
+});
