@@ -70,23 +70,28 @@ function toFloat(v: unknown, dflt = 0): number {
   return Number.isNaN(n) || String(v ?? '').trim() === '' ? dflt : n;
 }
 
-function merge(a: unknown, b: unknown, recursive: boolean, listMerge: string): unknown {
-  if (!recursive && isMapping(a) && isMapping(b)) return { ...a, ...b };
-  if (recursive && isMapping(a) && isMapping(b)) {
-    const out: Record<string, unknown> = { ...a };
-    for (const [k, v] of Object.entries(b)) out[k] = k in out ? merge(out[k], v, true, listMerge) : v;
-    return out;
+/** Ansible's merge_hash: nested dicts merge only when recursive, lists follow list_merge. */
+function merge(a: Record<string, unknown>, b: Record<string, unknown>, recursive: boolean, listMerge: string): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, y] of Object.entries(b)) {
+    const x = out[k];
+    if (recursive && isMapping(x) && isMapping(y)) out[k] = merge(x, y, true, listMerge);
+    else if (Array.isArray(x) && Array.isArray(y)) out[k] = mergeLists(x, y, listMerge);
+    else out[k] = y;
   }
-  if (Array.isArray(a) && Array.isArray(b)) {
-    switch (listMerge) {
-      case 'append': return [...a, ...b];
-      case 'prepend': return [...b, ...a];
-      case 'append_rp': return [...a.filter((x) => !has(b, x)), ...b];
-      case 'prepend_rp': return [...b, ...a.filter((x) => !has(b, x))];
-      case 'keep': return a;
-    }
+  return out;
+}
+
+function mergeLists(a: unknown[], b: unknown[], how: string): unknown[] {
+  switch (how) {
+    case 'replace': return b;
+    case 'keep': return a;
+    case 'append': return [...a, ...b];
+    case 'prepend': return [...b, ...a];
+    case 'append_rp': return [...a.filter((x) => !has(b, x)), ...b];
+    case 'prepend_rp': return [...b, ...a.filter((x) => !has(b, x))];
   }
-  return b;
+  throw new TemplateError(`combine: list_merge must be one of replace, keep, append, prepend, append_rp, prepend_rp; got '${how}'`);
 }
 
 function flatten(xs: unknown[], levels: number | null, skipNulls: boolean): unknown[] {
@@ -226,7 +231,7 @@ export const FILTERS: Record<string, FilterFn> = {
   combine: (v, args, kw) => {
     const dicts = [v, ...args].flatMap((d) => (Array.isArray(d) ? d : [d]));
     for (const d of dicts) if (!isMapping(d)) throw new TemplateError(`combine expects dictionaries, got ${typeName(d)}`);
-    return dicts.reduce((a, b) => merge(a, b, truthy(kw.recursive ?? false), String(kw.list_merge ?? 'replace')));
+    return (dicts as Record<string, unknown>[]).reduce((a, b) => merge(a, b, truthy(kw.recursive ?? false), String(kw.list_merge ?? 'replace')), {});
   },
   dict2items: (v, _a, kw) => {
     if (!isMapping(v)) throw new TemplateError(`dict2items requires a dictionary, got ${typeName(v)}`);

@@ -29,7 +29,7 @@ export function singleExpression(s: string): string | undefined {
   const m = /^\s*\{\{(-?)([\s\S]*?)(-?)\}\}\s*$/.exec(s);
   if (!m) return undefined;
   const inner = m[2];
-  if (inner.includes('{{') || inner.includes('}}') || inner.includes('{%') || inner.includes('{#')) return undefined;
+  if (inner.includes('{{') || inner.includes('{%') || inner.includes('{#')) return undefined;
   return inner;
 }
 

@@ -228,6 +228,30 @@ type RootFn = (env: unknown, context: unknown, frame: unknown, runtime: unknown,
 const CACHE_MAX = 5000;
 const cache = new Map<string, RootFn>();
 
+/**
+ * Jinja's lexer balances braces, so `{{ {'a': {'b': 1}} }}` works there; nunjucks would end
+ * the tag at the first `}}`. Inside an open dict literal, read `}}` as a single `}`.
+ */
+function tokenize(src: string): unknown {
+  const tk = lexer.lex(src, envAny.opts);
+  const next = tk.nextToken.bind(tk);
+  let depth = 0;
+  tk.nextToken = () => {
+    if (tk.in_code && depth > 0 && tk.str.startsWith('}}', tk.index)) {
+      const t = { type: lexer.TOKEN_RIGHT_CURLY, value: '}', lineno: tk.lineno, colno: tk.colno };
+      tk.forward();
+      depth--;
+      return t;
+    }
+    const t = next();
+    if (t?.type === lexer.TOKEN_LEFT_CURLY) depth++;
+    else if (t?.type === lexer.TOKEN_RIGHT_CURLY) depth--;
+    else if (t?.type === lexer.TOKEN_VARIABLE_END || t?.type === lexer.TOKEN_BLOCK_END) depth = 0;
+    return t;
+  };
+  return tk;
+}
+
 function syntaxError(e: any, src: string): TemplateError {
   const msg = String(e?.message ?? e).replace(/^\(unknown path\)\s*/, '').replace(/\n\s*/g, ' ');
   const where = typeof e?.lineno === 'number' ? ` (line ${e.lineno})` : '';
@@ -239,7 +263,7 @@ function compile(src: string, shown: string): RootFn {
   let fn = cache.get(src);
   if (fn) return fn;
   try {
-    const p = new (Parser as any)(lexer.lex(src, envAny.opts));
+    const p = new (Parser as any)(tokenize(src));
     p.extensions = [];
     const ast = transformer.transform(p.parseAsRoot(), [], undefined);
     const c = new (Compiler as any)(undefined, false);

@@ -23,6 +23,8 @@ test('renderValue keeps native types of a single expression', () => {
   assert.equal(renderValue('{{ t }}', vars), true);
   assert.equal(renderValue('{{ n }}', vars), null);
   assert.equal(renderValue('{{- d.x -}}', vars), 1);
+  assert.deepEqual(renderValue("{{ {'k': {'n': [1]}} }}", vars), { k: { n: [1] } }, 'nested dict literal');
+  assert.equal(renderString("{{ {'k': {'n': 1}}.k.n }}", vars), '1');
   assert.equal(renderValue('x{{ d.x }}', vars), 'x1');
   assert.equal(renderValue('{{ d.x }}{{ d.x }}', vars), '11');
 });
