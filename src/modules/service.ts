@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { raw, sh } from '../shell/sh.js';
+import { bool, str, withAliases } from './lib/args.js';
+import { runSystemd, STATES } from './systemd.js';
+import type { ModuleContext, ModuleDef, ModuleResult } from './types.js';
+
+const schema = withAliases(
+  { args: 'arguments' },
+  z
+    .object({
+      name: str(),
+      state: z.enum(STATES).optional(),
+      enabled: bool().optional(),
+      arguments: str().optional(),
+      pattern: str().optional(),
+      runlevel: str().optional(),
+      sleep: z.union([z.number(), str()]).optional(),
+      use: str().default('auto'),
+    })
+    .strict(),
+);
+type Args = z.infer<typeof schema>;
+
+/** What the SysV probe found: how to drive the script, and how to enable it. */
+export interface SysvState {
+  /** 'service' (the wrapper), 'initd' (/etc/init.d/NAME) or 'none' */
+  control: 'service' | 'initd' | 'none';
+  /** 'update-rc.d' (Debian), 'chkconfig' (RHEL) or 'none' */
+  enabler: 'update-rc.d' | 'chkconfig' | 'none';
+  running: boolean;
+  enabled: boolean;
+}
+
+/**
+ * One exec: is there a script, what runs it, its status (LSB: exit 0 = running; with pattern,
+ * a matching process), and whether start links exist in the runlevels 2-5.
+ */
+export function sysvProbeCmd(a: Args): string {
+  const status = a.pattern
+    ? sh`pgrep -f -- ${a.pattern} >/dev/null 2>&1`
+    : sh`if [ "$c" = service ]; then service ${a.name} status; else /etc/init.d/${raw(safe(a.name))} status; fi >/dev/null 2>&1`;
+  return (
+    sh`n=${a.name}; ` +
+    'if [ -x "/etc/init.d/$n" ] && command -v service >/dev/null 2>&1; then c=service; elif [ -x "/etc/init.d/$n" ]; then c=initd; else c=none; fi; echo "control=$c"; ' +
+    'if command -v update-rc.d >/dev/null 2>&1; then echo enabler=update-rc.d; elif command -v chkconfig >/dev/null 2>&1; then echo enabler=chkconfig; else echo enabler=none; fi; ' +
+    `if [ "$c" != none ] && ${status}; then echo running=1; else echo running=0; fi; ` +
+    'if ls /etc/rc[2345].d/S*"$n" >/dev/null 2>&1 || ls /etc/rc.d/rc[2345].d/S*"$n" >/dev/null 2>&1; then echo enabled=1; else echo enabled=0; fi'
+  );
+}
+
+const safe = (name: string) => {
+  if (!/^[A-Za-z0-9@._+-]+$/.test(name)) throw new Error(`service name ${JSON.stringify(name)} is not a plain script name`);
+  return name;
+};
+
+export function parseSysv(out: string): SysvState {
+  const v = (k: string) => new RegExp(`^${k}=(.*)$`, 'm').exec(out)?.[1] ?? '';
+  return {
+    control: (v('control') || 'none') as SysvState['control'],
+    enabler: (v('enabler') || 'none') as SysvState['enabler'],
+    running: v('running') === '1',
+    enabled: v('enabled') === '1',
+  };
+}
+
+/** The commands for a host without systemd; [] means ok. */
+export function planSysv(a: Args, s: SysvState): string[] {
+  const ctl = (verb: string) =>
+    s.control === 'service' ? sh`service ${a.name} ${verb}${raw(a.arguments ? ` ${a.arguments}` : '')}` : `/etc/init.d/${safe(a.name)} ${verb}`;
+  const cmds: string[] = [];
+  if (a.enabled !== undefined && a.enabled !== s.enabled) {
+    if (s.enabler === 'update-rc.d') cmds.push(a.enabled ? sh`update-rc.d ${a.name} defaults && update-rc.d ${a.name} enable` : sh`update-rc.d ${a.name} disable`);
+    else if (s.enabler === 'chkconfig') cmds.push(a.enabled ? sh`chkconfig --add ${a.name} && chkconfig ${a.name} on` : sh`chkconfig ${a.name} off`);
+    else throw new Error(`cannot ${a.enabled ? 'enable' : 'disable'} ${a.name}: neither systemd, update-rc.d nor chkconfig on this host`);
+  }
+  if (a.state === 'started' && !s.running) cmds.push(ctl('start'));
+  if (a.state === 'stopped' && s.running) cmds.push(ctl('stop'));
+  if (a.state === 'restarted') cmds.push(s.running ? ctl('restart') : ctl('start'));
+  if (a.state === 'reloaded') cmds.push(s.running ? ctl('reload') : ctl('start'));
+  return cmds;
+}
+
+async function runSysv(ctx: ModuleContext, a: Args): Promise<ModuleResult> {
+  const s = parseSysv((await ctx.run(sysvProbeCmd(a))).stdout);
+  if (s.control === 'none' && (a.state !== undefined || a.enabled !== undefined)) {
+    if (a.state === 'stopped' && !a.enabled) return { changed: false, name: a.name, state: 'stopped' };
+    return {
+      changed: false,
+      failed: true,
+      msg: `cannot manage service ${a.name}: this host has no systemd (service manager is not systemd) and no /etc/init.d/${a.name} script`,
+    };
+  }
+  let cmds: string[];
+  try {
+    cmds = planSysv(a, s);
+  } catch (e) {
+    return { changed: false, failed: true, msg: (e as Error).message };
+  }
+  const result: ModuleResult = { changed: cmds.length > 0, name: a.name, state: a.state, enabled: a.enabled ?? s.enabled };
+  if (!cmds.length || ctx.check) return result;
+  // init scripts often leave a daemon holding the channel's stdout open: detach it
+  const cmd =
+    'o=$(mktemp); ' +
+    cmds.map((c) => `${c} </dev/null >"$o" 2>&1 || { r=$?; cat "$o" >&2; rm -f "$o"; exit $r; }`).join('; ') +
+    '; rm -f "$o"';
+  const r = await ctx.run(cmd);
+  if (r.code !== 0) return { changed: false, failed: true, rc: r.code, stderr: r.stderr, msg: `service ${a.name} failed: ${r.stderr.trim() || `exit ${r.code}`}` };
+  return result;
+}
+
+/** service: systemd where it is the init (facts' service_mgr or use:), else SysV scripts. */
+export const service: ModuleDef<Args> = {
+  name: 'service',
+  schema,
+  checkMode: true,
+  async run(ctx, a) {
+    const mgr = a.use === 'auto' ? String((await ctx.facts()).service_mgr ?? '') : a.use;
+    if (mgr === 'systemd') return runSystemd(ctx, { name: a.name, state: a.state, enabled: a.enabled, daemon_reload: false, daemon_reexec: false, scope: 'system', no_block: false });
+    return runSysv(ctx, a);
+  },
+};
