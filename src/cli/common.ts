@@ -1,0 +1,51 @@
+import { EXIT, HarunError, OptionsError } from '../errors.js';
+
+export const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function positiveInt(flag: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new OptionsError(`${flag}: expected a positive integer, got "${v}"`);
+    return n;
+  };
+}
+
+/** Print an error the way users read it and return its exit code. */
+export function fail(e: unknown): number {
+  if (e instanceof HarunError) {
+    process.stderr.write(`ERROR: ${e.describe()}\n`);
+    return e.exitCode;
+  }
+  process.stderr.write(`ERROR: unexpected: ${(e as Error)?.stack ?? e}\n`);
+  return EXIT.error;
+}
+
+/** Read a secret from the terminal without echo (or a line from stdin when piped). */
+export async function askSecret(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const c of stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8').split('\n')[0];
+  }
+  process.stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.resume();
+  return new Promise((resolve) => {
+    let s = '';
+    const on = (b: Buffer) => {
+      for (const ch of b.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') {
+          stdin.setRawMode(false);
+          stdin.pause();
+          stdin.off('data', on);
+          process.stderr.write('\n');
+          return resolve(s);
+        }
+        if (ch === '\u0003') process.exit(EXIT.interrupted);
+        s = ch === '\u007f' ? s.slice(0, -1) : s + ch;
+      }
+    };
+    stdin.on('data', on);
+  });
+}

@@ -1,0 +1,78 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { ValidationError } from '../errors.js';
+
+/**
+ * The project config: harun.cfg, else ansible.cfg, in the current directory (or the file named
+ * by HARUN_CONFIG / ANSIBLE_CONFIG). Ansible's `[defaults]` keys harun honours: inventory,
+ * roles_path, forks, remote_user, private_key_file, host_key_checking, timeout; and harun's
+ * own `playbook_dir` (where `harun play site.yml` looks for site.yml).
+ */
+export interface ProjectConfig {
+  file?: string;
+  inventory: string[];
+  rolesPath: string[];
+  playbookDir?: string;
+  forks?: number;
+  remoteUser?: string;
+  privateKeyFile?: string;
+  hostKeyChecking?: boolean;
+  timeout?: number;
+}
+
+export function loadConfig(cwd = process.cwd()): ProjectConfig {
+  const named = process.env.HARUN_CONFIG ?? process.env.ANSIBLE_CONFIG;
+  const file = named ? resolve(named) : ['harun.cfg', 'ansible.cfg'].map((f) => resolve(cwd, f)).find((f) => existsSync(f));
+  const cfg: ProjectConfig = { inventory: [], rolesPath: [] };
+  if (!file) return cfg;
+  if (!existsSync(file)) throw new ValidationError('config', `config file not found: ${file}`);
+  cfg.file = file;
+  const base = dirname(file);
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p.replace(/^~(?=\/)/, process.env.HOME ?? '~')));
+  let section = '';
+  readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+    const t = line.replace(/^\s*[#;].*$/, '').trim();
+    if (!t) return;
+    const sec = /^\[([^\]]+)\]$/.exec(t);
+    if (sec) {
+      section = sec[1].trim();
+      return;
+    }
+    const kv = /^([A-Za-z_][\w.-]*)\s*[=:]\s*(.*)$/.exec(t);
+    if (!kv) throw new ValidationError('config', `expected 'key = value'`, { file, line: i + 1, col: 1 }, line);
+    if (section !== 'defaults') return;
+    const [, key, value] = kv;
+    const num = () => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n <= 0) throw new ValidationError('config', `${key}: expected a positive integer`, { file, line: i + 1, col: line.indexOf(value) + 1 }, line);
+      return n;
+    };
+    switch (key) {
+      case 'inventory':
+        cfg.inventory = value.split(',').map((s) => abs(s.trim())).filter(Boolean);
+        break;
+      case 'roles_path':
+        cfg.rolesPath = value.split(':').map((s) => abs(s.trim())).filter(Boolean);
+        break;
+      case 'playbook_dir':
+        cfg.playbookDir = abs(value);
+        break;
+      case 'forks':
+        cfg.forks = num();
+        break;
+      case 'timeout':
+        cfg.timeout = num();
+        break;
+      case 'remote_user':
+        cfg.remoteUser = value;
+        break;
+      case 'private_key_file':
+        cfg.privateKeyFile = abs(value);
+        break;
+      case 'host_key_checking':
+        cfg.hostKeyChecking = !['false', 'no', 'off', '0'].includes(value.toLowerCase());
+        break;
+    }
+  });
+  return cfg;
+}

@@ -1,0 +1,62 @@
+/**
+ * Ansible's free-form `k=v` argument strings: `src=a.txt dest="/tmp/a b" mode=0644`.
+ * Values keep quotes' contents; words without `=` are returned as free text (in order).
+ */
+export function splitArgs(text: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let quote: string | null = null;
+  let inWord = false;
+  let depth = 0; // inside {{ }} or {% %}: spaces do not split
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      cur += c;
+      if (c === '\\' && i + 1 < text.length) cur += text[++i];
+      else if (c === quote) quote = null;
+      continue;
+    }
+    if ((c === '{' && (text[i + 1] === '{' || text[i + 1] === '%')) || (c === '}' && text[i - 1] !== '}' && depth && text[i + 1] === '}')) {
+      depth += c === '{' ? 1 : -1;
+    }
+    if ((c === '"' || c === "'") && depth === 0) {
+      quote = c;
+      cur += c;
+      inWord = true;
+      continue;
+    }
+    if (/\s/.test(c) && depth === 0) {
+      if (inWord) words.push(cur);
+      cur = '';
+      inWord = false;
+      continue;
+    }
+    cur += c;
+    inWord = true;
+  }
+  if (quote) throw new Error(`unbalanced quote (${quote}) in: ${text}`);
+  if (inWord) words.push(cur);
+  return words;
+}
+
+function unquote(v: string): string {
+  if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0]) {
+    return v.slice(1, -1).replace(/\\(["'\\])/g, '$1');
+  }
+  return v;
+}
+
+/**
+ * Parse `k=v` pairs. `freeKeys`: keys that are recognised inside free-form commands
+ * (creates, chdir...); when given, other words stay free text.
+ */
+export function parseKv(text: string, freeKeys?: Set<string>): { args: Record<string, string>; free: string } {
+  const args: Record<string, string> = {};
+  const free: string[] = [];
+  for (const w of splitArgs(text)) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(w);
+    if (m && (!freeKeys || freeKeys.has(m[1]))) args[m[1]] = unquote(m[2]);
+    else free.push(w);
+  }
+  return { args, free: free.join(' ') };
+}

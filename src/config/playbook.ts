@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { ValidationError } from '../errors.js';
+import type { Inherited, Item, Play, Task } from './model.js';
+import { Roles } from './roles.js';
+import { didYouMean } from './suggest.js';
+import { inherit, loadItems, type TaskLoadCtx } from './tasks.js';
+import { errorAt, loadYamlFile, posOf } from './yaml.js';
+
+const PLAY_KEYS = new Set([
+  'name', 'hosts', 'gather_facts', 'gather_subset', 'become', 'become_user', 'become_method', 'vars', 'vars_files',
+  'roles', 'pre_tasks', 'tasks', 'post_tasks', 'handlers', 'serial', 'max_fail_percentage', 'any_errors_fatal',
+  'tags', 'environment', 'remote_user', 'ignore_errors', 'no_log', 'check_mode', 'force_handlers', 'strategy',
+  'collections', 'module_defaults', 'connection', 'order', 'timeout', 'diff', 'run_once', 'ignore_unreachable',
+  'throttle', 'debugger', 'fact_path', 'port',
+]);
+
+export interface LoadOptions {
+  /** Extra role search paths (config roles_path), searched before the playbook's roles/. */
+  rolesPath?: string[];
+}
+
+export const emptyInherited = (): Inherited => ({ when: [], tags: [], environment: [], vars: [] });
+
+/** Load a playbook (and the playbooks it imports) into plays, validating everything. */
+export function loadPlaybook(file: string, opts: LoadOptions = {}, stack: string[] = []): Play[] {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new ValidationError('playbook', `playbook not found: ${file}`);
+  if (stack.includes(path)) throw new ValidationError('playbook', `import_playbook loop: ${[...stack, path].join(' -> ')}`);
+  const data = loadYamlFile(path);
+  if (!Array.isArray(data)) throw errorAt(data, undefined, `a playbook must be a list of plays`);
+  const plays: Play[] = [];
+  data.forEach((raw, i) => {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw errorAt(data, i, `a play must be a mapping`);
+    const m = raw as Record<string, unknown>;
+    const imp = m.import_playbook ?? m['ansible.builtin.import_playbook'];
+    if (imp !== undefined) {
+      const target = String(imp);
+      plays.push(...loadPlaybook(isAbsolute(target) ? target : join(dirname(path), target), opts, [...stack, path]));
+      return;
+    }
+    plays.push(loadPlay(m, dirname(path), opts));
+  });
+  return plays;
+}
+
+function loadPlay(m: Record<string, unknown>, dir: string, opts: LoadOptions): Play {
+  for (const k of Object.keys(m)) {
+    if (!PLAY_KEYS.has(k)) {
+      const hint = k === 'vars_prompt' ? ' (harun runs unattended: pass the value with -e instead)' : didYouMean(k, PLAY_KEYS);
+      throw errorAt(m, k, `'${k}' is not a valid play keyword${hint}`);
+    }
+  }
+  if (m.hosts === undefined || m.hosts === null || m.hosts === '') throw errorAt(m, undefined, `a play needs 'hosts'`);
+  if (m.strategy !== undefined && m.strategy !== 'linear') throw errorAt(m, 'strategy', `strategy '${m.strategy}' is not supported: harun runs the linear strategy`);
+  if (m.vars !== undefined && (typeof m.vars !== 'object' || Array.isArray(m.vars))) throw errorAt(m, 'vars', `'vars' must be a mapping`);
+  const handlers: Task[] = [];
+  const roles = new Roles([...(opts.rolesPath ?? []), join(dir, 'roles'), resolve('roles')], handlers);
+  const playInh = inherit(emptyInherited(), { ...m, vars: undefined, when: undefined, become: m.become, delegate_to: undefined, run_once: m.run_once });
+  const ctx: TaskLoadCtx = { dir, roles, handlers, stack: [] };
+  const varsFiles = toArray(m.vars_files).map((f, i) => {
+    const name = String(f);
+    if (name.includes('{{')) throw errorAt(m.vars_files, i, `templated vars_files are not supported: ${name}`);
+    const p = isAbsolute(name) ? name : join(dir, name);
+    if (!existsSync(p)) throw errorAt(m.vars_files ?? m, Array.isArray(m.vars_files) ? i : 'vars_files', `vars file not found: ${p}`);
+    const v = loadYamlFile(p);
+    if (v !== null && (typeof v !== 'object' || Array.isArray(v))) throw errorAt(v, undefined, `${p} must be a mapping of variables`);
+    return (v ?? {}) as Record<string, unknown>;
+  });
+  const pre = loadItems(m.pre_tasks, ctx, playInh, m, 'pre_tasks');
+  const roleItems: Item[] = [];
+  toArray(m.roles).forEach((r, i) => {
+    const { items, handlers: hs } = roles.load(r, m.roles, undefined, dir, playInh, true);
+    void i;
+    roleItems.push(...items);
+    handlers.push(...hs);
+  });
+  const tasks = loadItems(m.tasks, ctx, playInh, m, 'tasks');
+  const post = loadItems(m.post_tasks, ctx, playInh, m, 'post_tasks');
+  for (const h of loadItems(m.handlers, ctx, playInh, m, 'handlers')) {
+    if (h.kind !== 'task') throw errorAt(m, 'handlers', `handlers must be tasks, not blocks`);
+    handlers.push(h);
+  }
+  const serial = m.serial === undefined ? undefined : toArray(m.serial) as (number | string)[];
+  return {
+    name: m.name !== undefined ? String(m.name) : String(m.hosts),
+    hosts: Array.isArray(m.hosts) ? m.hosts.join(',') : String(m.hosts),
+    src: posOf(m),
+    raw: m,
+    gatherFacts: m.gather_facts === undefined ? true : Boolean(m.gather_facts),
+    vars: (m.vars ?? {}) as Record<string, unknown>,
+    varsFiles,
+    roles: roles.loaded,
+    sections: [pre, roleItems, tasks, post],
+    handlers,
+    serial,
+    maxFailPercentage: m.max_fail_percentage as number | undefined,
+    anyErrorsFatal: Boolean(m.any_errors_fatal),
+    forceHandlers: Boolean(m.force_handlers),
+    dir,
+  };
+}
+
+function toArray(v: unknown): unknown[] {
+  return v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
+}

@@ -1,0 +1,214 @@
+import { dirname, isAbsolute, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { ValidationError } from '../errors.js';
+import { findModule, moduleNames } from '../modules/index.js';
+import { checkArgs, normalizeArgs } from './args.js';
+import type { Block, Inherited, Item, Role, Task } from './model.js';
+import { didYouMean } from './suggest.js';
+import { errorAt, loadYamlFile, posOf } from './yaml.js';
+import { parseKv } from './kv.js';
+
+const TASK_KEYS = new Set([
+  'name', 'when', 'loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items', 'loop_control',
+  'register', 'notify', 'tags', 'become', 'become_user', 'become_method', 'become_flags', 'ignore_errors',
+  'ignore_unreachable', 'changed_when', 'failed_when', 'until', 'retries', 'delay', 'delegate_to',
+  'delegate_facts', 'run_once', 'environment', 'no_log', 'check_mode', 'diff', 'vars', 'args', 'action',
+  'local_action', 'listen', 'any_errors_fatal', 'throttle', 'timeout', 'collections', 'debugger',
+  'connection', 'module_defaults',
+]);
+const BLOCK_KEYS = new Set([
+  'name', 'block', 'rescue', 'always', 'when', 'tags', 'become', 'become_user', 'become_method', 'vars',
+  'environment', 'ignore_errors', 'no_log', 'check_mode', 'delegate_to', 'run_once', 'any_errors_fatal',
+  'collections', 'diff', 'timeout', 'module_defaults', 'debugger', 'ignore_unreachable', 'throttle',
+]);
+const INCLUDES = new Set(['include_tasks', 'import_tasks', 'include_role', 'import_role', 'include']);
+
+/** Loads roles on demand (include_role); given by the playbook loader. */
+export interface RoleLoader {
+  load(ref: unknown, node: unknown, key: string | undefined, from: string, inh: Inherited): { role: Role; items: Item[]; handlers: Task[] };
+}
+
+export interface TaskLoadCtx {
+  /** Directory relative task files are resolved against. */
+  dir: string;
+  roles: RoleLoader;
+  /** Handlers found in included roles, collected for the play. */
+  handlers: Task[];
+  /** Stack of files being included, to catch include loops. */
+  stack: string[];
+}
+
+const toList = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim()).filter(Boolean));
+
+/** What a block or task hands down to what it contains. */
+export function inherit(parent: Inherited, m: Record<string, unknown>, role?: Role): Inherited {
+  const out: Inherited = { ...parent, when: [...parent.when], tags: [...parent.tags], environment: [...parent.environment], vars: [...parent.vars] };
+  if (m.when !== undefined) out.when.push(...(Array.isArray(m.when) ? m.when : [m.when]) as (string | boolean)[]);
+  out.tags.push(...toList(m.tags));
+  if (m.become !== undefined) out.become = m.become as boolean;
+  if (m.become_user !== undefined) out.becomeUser = String(m.become_user);
+  if (m.become_method !== undefined) out.becomeMethod = m.become_method as 'sudo' | 'su';
+  if (m.environment && typeof m.environment === 'object') out.environment.push(m.environment as Record<string, unknown>);
+  if (m.vars && typeof m.vars === 'object') out.vars.push(m.vars as Record<string, unknown>);
+  if (m.ignore_errors !== undefined) out.ignoreErrors = m.ignore_errors as boolean;
+  if (m.no_log !== undefined) out.noLog = m.no_log as boolean;
+  if (m.check_mode !== undefined) out.checkMode = m.check_mode as boolean;
+  if (m.delegate_to !== undefined) out.delegateTo = String(m.delegate_to);
+  if (m.run_once !== undefined) out.runOnce = Boolean(m.run_once);
+  if (m.any_errors_fatal !== undefined) out.anyErrorsFatal = Boolean(m.any_errors_fatal);
+  if (role) out.role = role;
+  return out;
+}
+
+export function loadTaskFile(file: string, ctx: TaskLoadCtx, inh: Inherited): Item[] {
+  if (ctx.stack.includes(file)) throw new ValidationError('include', `include loop: ${[...ctx.stack, file].join(' -> ')}`);
+  const data = loadYamlFile(file);
+  if (data === null) return [];
+  if (!Array.isArray(data)) throw errorAt(data, undefined, `a task file must be a list of tasks, got ${typeof data}`);
+  return loadItems(data, { ...ctx, dir: dirname(file), stack: [...ctx.stack, file] }, inh);
+}
+
+export function loadItems(list: unknown, ctx: TaskLoadCtx, inh: Inherited, owner?: unknown, key?: string): Item[] {
+  if (list === null || list === undefined) return [];
+  if (!Array.isArray(list)) throw errorAt(owner, key, `'${key}' must be a list of tasks`);
+  const out: Item[] = [];
+  list.forEach((raw, i) => {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw errorAt(list, i, `a task must be a mapping, got ${JSON.stringify(raw)}`);
+    out.push(...loadItem(raw as Record<string, unknown>, ctx, inh));
+  });
+  return out;
+}
+
+function loadItem(m: Record<string, unknown>, ctx: TaskLoadCtx, inh: Inherited): Item[] {
+  if ('block' in m) return [loadBlock(m, ctx, inh)];
+  const actionKey = Object.keys(m).find((k) => INCLUDES.has(k.replace(/^ansible\.(builtin|legacy)\./, '')));
+  if (actionKey) return [loadInclude(m, actionKey, ctx, inh)];
+  return [loadTask(m, inh)];
+}
+
+function loadBlock(m: Record<string, unknown>, ctx: TaskLoadCtx, inh: Inherited): Block {
+  for (const k of Object.keys(m)) {
+    if (!BLOCK_KEYS.has(k)) throw errorAt(m, k, `'${k}' is not a valid keyword for a block${didYouMean(k, BLOCK_KEYS)}`);
+  }
+  const child = inherit(inh, m);
+  return {
+    kind: 'block',
+    name: m.name as string | undefined,
+    src: posOf(m),
+    block: loadItems(m.block, ctx, child, m, 'block'),
+    rescue: loadItems(m.rescue, ctx, child, m, 'rescue'),
+    always: loadItems(m.always, ctx, child, m, 'always'),
+  };
+}
+
+/**
+ * include_* and import_* are expanded when the playbook is loaded, so that everything is
+ * validated before the first connection; the include's own keywords apply to what it brings.
+ */
+function loadInclude(m: Record<string, unknown>, key: string, ctx: TaskLoadCtx, inh: Inherited): Block {
+  const kind = key.replace(/^ansible\.(builtin|legacy)\./, '');
+  const keywords = Object.fromEntries(Object.entries(m).filter(([k]) => k !== key && k !== 'name'));
+  for (const k of Object.keys(keywords)) {
+    if (!BLOCK_KEYS.has(k) && k !== 'loop' && k !== 'args') throw errorAt(m, k, `'${k}' is not supported on ${kind}${didYouMean(k, BLOCK_KEYS)}`);
+    if (k === 'loop') throw errorAt(m, k, `harun expands ${kind} when loading, so a loop over it is not supported; put the loop on the tasks inside`);
+  }
+  let spec = m[key];
+  if (typeof spec === 'string') spec = kind.endsWith('role') ? parseKv(spec).args : { file: parseKv(spec).free || spec };
+  const args = { ...(m.args as object), ...(spec as Record<string, unknown>) };
+  const child = inherit(inh, keywords);
+  if (kind.endsWith('role')) {
+    if (!args.name) throw errorAt(m, key, `${kind} needs 'name'`);
+    const { items, handlers } = ctx.roles.load(args, m, key, ctx.dir, child);
+    ctx.handlers.push(...handlers);
+    return { kind: 'block', name: m.name as string | undefined, src: posOf(m), block: items, rescue: [], always: [] };
+  }
+  const file = String(args.file ?? args._raw_params ?? '');
+  if (!file) throw errorAt(m, key, `${kind} needs a file name`);
+  if (file.includes('{{')) throw errorAt(m, key, `${kind}: a templated file name is not supported (harun loads every task file before running); name the file`);
+  const candidates = isAbsolute(file) ? [file] : [join(ctx.dir, file), ...(inh.role ? [join(inh.role.path, 'tasks', file)] : [])];
+  const path = candidates.find((p) => existsSync(p));
+  if (!path) throw errorAt(m, key, `${kind}: no such file: ${file} (looked in ${candidates.join(', ')})`);
+  return { kind: 'block', name: m.name as string | undefined, src: posOf(m), block: loadTaskFile(path, ctx, child), rescue: [], always: [] };
+}
+
+export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {
+  let moduleKey: string | undefined;
+  let value: unknown;
+  let argsNode: unknown;
+  const unknown: string[] = [];
+  for (const k of Object.keys(m)) {
+    if (TASK_KEYS.has(k)) continue;
+    unknown.push(k);
+  }
+  if (m.action !== undefined || m.local_action !== undefined) {
+    const a = (m.action ?? m.local_action) as unknown;
+    const akey = m.action !== undefined ? 'action' : 'local_action';
+    if (typeof a === 'string') {
+      const [name, ...rest] = a.trim().split(/\s+/);
+      moduleKey = name;
+      value = rest.join(' ');
+    } else if (a && typeof a === 'object') {
+      const { module, ...rest } = a as Record<string, unknown>;
+      moduleKey = String(module);
+      value = rest;
+      argsNode = a;
+    }
+    if (!moduleKey) throw errorAt(m, akey, `'${akey}' needs a module name`);
+    if (unknown.length) throw errorAt(m, unknown[0], `'${unknown[0]}' is not a valid task keyword${didYouMean(unknown[0], TASK_KEYS)}`);
+  } else {
+    const mods = unknown.filter((k) => findModule(k) || k === 'meta');
+    const bad = unknown.filter((k) => !findModule(k) && k !== 'meta');
+    if (bad.length) {
+      const k = bad[0];
+      const hint = didYouMean(k, [...TASK_KEYS, ...moduleNames(), 'meta']);
+      const what = mods.length || unknown.length > 1 ? 'a valid task keyword or module' : 'a known module';
+      throw errorAt(m, k, `'${k}' is not ${what}${hint}`);
+    }
+    if (mods.length > 1) throw errorAt(m, mods[1], `conflicting action statements: ${mods.join(', ')} (one module per task)`);
+    if (!mods.length) throw errorAt(m, undefined, `no module given in this task (keys: ${Object.keys(m).join(', ')})`);
+    moduleKey = mods[0];
+    value = m[moduleKey];
+    argsNode = value;
+  }
+  const short = moduleKey.replace(/^ansible\.(builtin|legacy)\./, '');
+  const mod = findModule(short);
+  let args: Record<string, unknown>;
+  let module: string;
+  if (short === 'meta') {
+    module = 'meta';
+    const action = typeof value === 'string' ? value.trim() : String((value as any)?.free_form ?? '');
+    const known = ['flush_handlers', 'noop', 'end_play', 'end_host', 'clear_facts', 'refresh_inventory', 'reset_connection', 'clear_host_errors'];
+    if (!known.includes(action)) throw errorAt(m, moduleKey, `meta: unknown action '${action}'${didYouMean(action, known)}`);
+    args = { action };
+  } else {
+    if (!mod) throw errorAt(m, moduleKey, `'${moduleKey}' is not a known module${didYouMean(moduleKey, moduleNames())}`);
+    module = mod.name;
+    args = normalizeArgs(mod, value, m.args);
+    checkArgs(mod, args, { task: m, argsNode, atLoad: true });
+  }
+  const loopKey = ['loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items'].find((k) => m[k] !== undefined);
+  let loop: unknown;
+  if (loopKey) loop = { kind: loopKey, value: m[loopKey] };
+  const lc = (m.loop_control ?? {}) as Record<string, unknown>;
+  if (m.local_action !== undefined) inh = { ...inh, delegateTo: 'localhost' };
+  const task: Task = {
+    kind: 'task',
+    name: m.name !== undefined ? String(m.name) : `${module}${module === 'meta' ? ': ' + args.action : ''}`,
+    module,
+    args,
+    src: posOf(m),
+    raw: m,
+    inherited: inherit(inh, m),
+    loop,
+    loopControl: { loopVar: String(lc.loop_var ?? 'item'), label: lc.label as string | undefined, indexVar: lc.index_var as string | undefined, pause: lc.pause as number | undefined, extended: Boolean(lc.extended) },
+    register: m.register as string | undefined,
+    notify: toList(m.notify),
+    changedWhen: m.changed_when,
+    failedWhen: m.failed_when,
+    until: m.until,
+    retries: m.retries as number | undefined,
+    delay: m.delay as number | undefined,
+    listen: toList(m.listen),
+  };
+  return task;
+}

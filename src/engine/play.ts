@@ -1,0 +1,311 @@
+import type { Block, Item, Play, Task } from '../config/model.js';
+import { ValidationError } from '../errors.js';
+import type { Inventory } from '../inventory/index.js';
+import type { Emit } from '../report/events.js';
+import type { CliSsh } from '../transport/target.js';
+import { renderValue } from '../vars/template.js';
+import { unifiedDiff } from '../modules/lib/diff.js';
+import { HostRuntime } from './runtime.js';
+import { selected, type TagFilter } from './select.js';
+import { runTask, type Outcome, type TaskEnv } from './task.js';
+import { hostVars, type VarsEnv } from './vars.js';
+
+export interface RunOptions extends TagFilter {
+  inventory: Inventory;
+  extraVars: Record<string, unknown>;
+  check: boolean;
+  diff: boolean;
+  forks: number;
+  limit?: string;
+  startAtTask?: string;
+  forceHandlers: boolean;
+  become: { become?: boolean; user?: string; password?: string };
+  remoteUser?: string;
+  ssh: CliSsh;
+  timeoutMs?: number;
+  verbosity: number;
+  emit: Emit;
+  signal: AbortSignal;
+}
+
+/** Runs plays with the linear strategy: each task on all hosts (at most `forks` at once), then the next. */
+export class Runner {
+  readonly hosts = new Map<string, HostRuntime>();
+  private startAt?: string;
+  private endPlay = false;
+
+  constructor(private o: RunOptions) {
+    this.startAt = o.startAtTask;
+  }
+
+  rt(host: string): HostRuntime {
+    let r = this.hosts.get(host);
+    if (!r) this.hosts.set(host, (r = new HostRuntime(host)));
+    return r;
+  }
+
+  /** Hosts a play targets, after --limit, in inventory order. */
+  playHosts(play: Play): string[] {
+    let hosts = this.o.inventory.select(String(renderValue(play.hosts, this.o.extraVars)));
+    if (this.o.limit) {
+      const lim = new Set(this.o.inventory.select(this.o.limit));
+      hosts = hosts.filter((h) => lim.has(h));
+    }
+    return hosts;
+  }
+
+  async runPlay(play: Play): Promise<void> {
+    const all = this.playHosts(play);
+    this.o.emit({ kind: 'play_start', name: play.name, hosts: all, check: this.o.check });
+    if (!all.length) {
+      this.o.emit({ kind: 'warning', message: `no hosts matched '${play.hosts}'${this.o.limit ? ` with --limit ${this.o.limit}` : ''}: skipping play '${play.name}'`, source: play.src });
+      return;
+    }
+    this.endPlay = false;
+    for (const batch of batches(all, play.serial)) {
+      if (this.o.signal.aborted) return;
+      const alive = batch.filter((h) => this.active(h));
+      if (!alive.length) continue;
+      await this.runBatch(play, all, alive);
+      if (this.endPlay) break;
+    }
+  }
+
+  private active(h: string): boolean {
+    const r = this.rt(h);
+    return !r.failed && !r.unreachable && !r.ended;
+  }
+
+  private async runBatch(play: Play, all: string[], batch: string[]): Promise<void> {
+    const venv: VarsEnv = {
+      inventory: this.o.inventory,
+      play,
+      extraVars: this.o.extraVars,
+      rt: (h) => this.rt(h),
+      playHosts: () => all,
+      batch: () => batch,
+      check: this.o.check,
+      diff: this.o.diff,
+      verbosity: this.o.verbosity,
+    };
+    const connVars = (h: string) => {
+      const v = hostVars(venv, h);
+      if (v.ansible_user === undefined && play.raw.remote_user !== undefined) v.ansible_user = play.raw.remote_user;
+      if (v.ansible_user === undefined && this.o.remoteUser) v.ansible_user = this.o.remoteUser;
+      const conn: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) if (k.startsWith('ansible_')) conn[k] = renderValue(x, v);
+      return conn;
+    };
+    const tenv: TaskEnv = {
+      check: this.o.check,
+      diff: this.o.diff,
+      signal: this.o.signal,
+      timeoutMs: this.o.timeoutMs,
+      cliBecome: this.o.become,
+      vars: (h, task, item) => hostVars(venv, h, task, item),
+      transport: (h) => this.rt(h).transport(() => connVars(h), this.o.ssh),
+      facts: (h) => this.rt(h).gather(() => tenv.transport(h)),
+      log: (level, host, message) => level <= this.o.verbosity && this.o.emit({ kind: 'verbose', level, host, message }),
+    };
+    if (play.gatherFacts) {
+      await this.onHosts('Gathering Facts', undefined, batch, async (h) => {
+        try {
+          await tenv.facts(h);
+          return { status: 'ok', result: { changed: false } };
+        } catch (e) {
+          return { status: e instanceof Error && e.name === 'UnreachableError' ? 'unreachable' : 'failed', result: { changed: false, failed: true, msg: (e as Error).message } };
+        }
+      });
+    }
+    const flushAfter = [true, false, true, true];
+    for (const [i, section] of play.sections.entries()) {
+      await this.runItems(section, batch, play, tenv);
+      if (flushAfter[i] && !this.endPlay) await this.flush(play, batch, tenv);
+      if (this.endPlay || this.o.signal.aborted) break;
+    }
+  }
+
+  private async runItems(items: Item[], hosts: string[], play: Play, env: TaskEnv): Promise<void> {
+    for (const it of items) {
+      if (this.endPlay || this.o.signal.aborted) return;
+      if (it.kind === 'block') await this.runBlock(it, hosts, play, env);
+      else await this.runTaskOn(it, hosts, play, env);
+    }
+  }
+
+  private async runBlock(b: Block, hosts: string[], play: Play, env: TaskEnv): Promise<void> {
+    const start = hosts.filter((h) => this.active(h));
+    if (!start.length) return;
+    await this.runItems(b.block, start, play, env);
+    const failed = start.filter((h) => this.rt(h).failed && !this.rt(h).unreachable);
+    if (b.rescue.length && failed.length) {
+      for (const h of failed) {
+        const r = this.rt(h);
+        r.failed = false;
+        r.stats.failed = Math.max(0, r.stats.failed - 1);
+        r.stats.rescued++;
+      }
+      await this.runItems(b.rescue, failed, play, env);
+    }
+    if (b.always.length) {
+      const stillFailed = start.filter((h) => this.rt(h).failed && !this.rt(h).unreachable);
+      for (const h of stillFailed) this.rt(h).failed = false;
+      await this.runItems(b.always, start.filter((h) => this.active(h)), play, env);
+      for (const h of stillFailed) this.rt(h).failed = true;
+    }
+  }
+
+  private async runTaskOn(task: Task, hosts: string[], play: Play, env: TaskEnv, handler = false): Promise<void> {
+    if (!handler) {
+      if (this.startAt !== undefined) {
+        if (task.name !== this.startAt && !task.name.includes(this.startAt)) return;
+        this.startAt = undefined;
+      }
+      if (!selected(task, this.o)) return;
+    }
+    let targets = hosts.filter((h) => this.active(h));
+    if (!targets.length) return;
+    if (task.module === 'meta') return this.meta(task, targets, play, env);
+    const runOnce = task.inherited.runOnce;
+    const runOn = runOnce ? targets.slice(0, 1) : targets;
+    await this.onHosts(task.name, task, runOn, async (h) => {
+      const out = await runTask(task, h, env, (v) => {
+        if (!task.register) return;
+        for (const x of runOnce ? targets : [h]) this.rt(x).vars[task.register] = v;
+      });
+      const facts = out.result.facts as Record<string, unknown> | undefined;
+      if (facts && !out.result.failed) {
+        for (const x of runOnce ? targets : [h]) {
+          const r = this.rt(x);
+          if (task.module === 'setup') r.facts = { ...(r.facts ?? {}), ...Object.fromEntries(Object.entries(facts).map(([k, v]) => [k.replace(/^ansible_/, ''), v])) };
+          else Object.assign(r.vars, facts);
+        }
+      }
+      if (out.status === 'changed' || out.items?.some((i) => i.status === 'changed')) {
+        for (const x of runOnce ? targets : [h]) for (const n of task.notify) this.rt(x).notified.add(String(renderValue(n, env.vars(h, task))));
+      }
+      return out;
+    }, handler);
+    const failedNow = targets.filter((h) => this.rt(h).failed);
+    targets = runOn;
+    if (failedNow.length && (task.inherited.anyErrorsFatal || play.anyErrorsFatal)) this.endPlay = true;
+    if (play.maxFailPercentage !== undefined) {
+      const n = hosts.length;
+      if ((hosts.filter((h) => this.rt(h).failed).length / n) * 100 > play.maxFailPercentage) this.endPlay = true;
+    }
+  }
+
+  /** Run fn on hosts, at most `forks` at once; record and report each outcome. */
+  private async onHosts(name: string, task: Task | undefined, hosts: string[], fn: (h: string) => Promise<Outcome>, handler = false): Promise<void> {
+    this.o.emit({ kind: 'task_start', name, source: task?.src, handler, hosts });
+    let next = 0;
+    const worker = async () => {
+      while (next < hosts.length && !this.o.signal.aborted) {
+        const h = hosts[next++];
+        const t0 = Date.now();
+        const out = await fn(h);
+        this.record(name, task, h, out, Date.now() - t0);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.o.forks, hosts.length) }, worker));
+    this.o.emit({ kind: 'task_end', name });
+  }
+
+  private record(name: string, task: Task | undefined, h: string, out: Outcome, ms: number): void {
+    const r = this.rt(h);
+    const noLog = Boolean(out.result._no_log);
+    const censor = <T>(x: T) => (noLog ? { censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result" } : x);
+    const ignore = task?.inherited.ignoreErrors !== undefined && task && Boolean(renderValue(task.inherited.ignoreErrors, {}));
+    for (const it of out.items ?? []) {
+      this.o.emit({ kind: 'host_result', task: name, host: h, status: it.status, item: it.label, result: censor(it.result), ms });
+    }
+    const status = out.status;
+    const ignored = status === 'failed' && ignore;
+    this.o.emit({ kind: 'host_result', task: name, host: h, status, result: censor(out.result), ms, ignored, ...(out.items ? { item: undefined } : {}) });
+    if (status === 'unreachable') {
+      r.unreachable = true;
+      r.stats.unreachable++;
+    } else if (status === 'failed') {
+      if (ignored) r.stats.ignored++;
+      else {
+        r.failed = true;
+        r.stats.failed++;
+      }
+    } else if (status === 'skipped') r.stats.skipped++;
+    else {
+      r.stats.ok++;
+      if (status === 'changed') r.stats.changed++;
+    }
+    for (const d of (out.result.diff as { path: string; before: string; after: string }[] | undefined) ?? []) {
+      if (this.o.diff && !noLog && d.before !== d.after) this.o.emit({ kind: 'diff', host: h, task: name, path: d.path, text: unifiedDiff(d.path, d.before, d.after) });
+    }
+  }
+
+  private async flush(play: Play, hosts: string[], env: TaskEnv): Promise<void> {
+    for (const hnd of play.handlers) {
+      const topics = [hnd.name, ...hnd.listen];
+      const on = hosts.filter((h) => {
+        const r = this.rt(h);
+        return (this.active(h) || (this.o.forceHandlers || play.forceHandlers) && !r.unreachable) && topics.some((t) => r.notified.has(t));
+      });
+      if (!on.length) continue;
+      const failedBefore = on.filter((h) => this.rt(h).failed);
+      for (const h of failedBefore) this.rt(h).failed = false;
+      await this.runTaskOn(hnd, on, play, env, true);
+      for (const h of failedBefore) this.rt(h).failed = true;
+    }
+    for (const h of hosts) this.rt(h).notified.clear();
+  }
+
+  private async meta(task: Task, hosts: string[], play: Play, env: TaskEnv): Promise<void> {
+    const action = String(task.args.action);
+    const when = (h: string) => task.inherited.when.length === 0 || runTaskWhen(task, h, env);
+    switch (action) {
+      case 'flush_handlers':
+        return this.flush(play, hosts, env);
+      case 'end_play':
+        if (hosts.some(when)) this.endPlay = true;
+        return;
+      case 'end_host':
+        for (const h of hosts.filter(when)) this.rt(h).ended = true;
+        return;
+      case 'clear_facts':
+        for (const h of hosts) this.rt(h).clearFacts();
+        return;
+      case 'clear_host_errors':
+        for (const h of this.hosts.keys()) this.rt(h).failed = false;
+        return;
+      default:
+        return; // noop, refresh_inventory, reset_connection: nothing to do in harun
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.hosts.values()].map((r) => r.close()));
+  }
+}
+
+function runTaskWhen(task: Task, h: string, env: TaskEnv): boolean {
+  const vars = env.vars(h, task);
+  return task.inherited.when.every((w) => Boolean(renderValue(typeof w === 'string' ? `{{ ${w} }}` : w, vars)));
+}
+
+/** Ansible's serial: numbers or percentages, the last size repeating. */
+export function batches(hosts: string[], serial?: (number | string)[]): string[][] {
+  if (!serial || !serial.length) return [hosts];
+  const sizes = serial.map((s) => {
+    const str = String(s).trim();
+    const n = str.endsWith('%') ? Math.max(1, Math.floor((hosts.length * Number(str.slice(0, -1))) / 100)) : Number(str);
+    if (!Number.isFinite(n) || n < 0) throw new ValidationError('serial', `serial: expected a number or a percentage, got ${JSON.stringify(s)}`);
+    return n === 0 ? hosts.length : n;
+  });
+  const out: string[][] = [];
+  let i = 0;
+  let k = 0;
+  while (i < hosts.length) {
+    const size = sizes[Math.min(k++, sizes.length - 1)];
+    out.push(hosts.slice(i, i + size));
+    i += size;
+  }
+  return out;
+}

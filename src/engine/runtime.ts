@@ -1,0 +1,75 @@
+import { UnreachableError } from '../errors.js';
+import { gatherFacts } from '../facts/index.js';
+import { emptyStats, type HostStats } from '../report/events.js';
+import { LocalTransport } from '../transport/local.js';
+import { SshTransport } from '../transport/ssh.js';
+import { resolveTarget, type CliSsh } from '../transport/target.js';
+import type { Transport } from '../transport/types.js';
+
+/** What harun knows about one host during a run. */
+export class HostRuntime {
+  /** set_fact / register results: the highest precedence but extra vars. */
+  vars: Record<string, unknown> = {};
+  /** Facts without the ansible_ prefix (gathered or set by setup). */
+  facts: Record<string, unknown> | undefined;
+  failed = false;
+  unreachable = false;
+  /** Left the play by meta: end_host. */
+  ended = false;
+  notified = new Set<string>();
+  stats: HostStats = emptyStats();
+  private conn?: Promise<Transport>;
+  private factsP?: Promise<Record<string, unknown>>;
+
+  constructor(readonly name: string) {}
+
+  /** One connection per host for the whole run; opened on first use. */
+  transport(connVars: () => Record<string, unknown>, cli: CliSsh): Promise<Transport> {
+    if (!this.conn) {
+      this.conn = (async () => {
+        const vars = connVars();
+        const local = vars.ansible_connection === 'local' || (vars.ansible_connection === undefined && this.name === 'localhost' && vars.ansible_host === undefined);
+        if (vars.ansible_connection !== undefined && !['local', 'ssh', 'smart', 'paramiko'].includes(String(vars.ansible_connection))) {
+          throw new UnreachableError(`ansible_connection=${vars.ansible_connection} is not supported (harun speaks ssh and local)`);
+        }
+        const t: Transport = local ? new LocalTransport(this.name) : new SshTransport(resolveTarget(this.name, vars, cli));
+        await t.connect();
+        return t;
+      })();
+    }
+    return this.conn;
+  }
+
+  /** Facts are gathered once per host per run (one round trip) and cached. */
+  gather(t: () => Promise<Transport>): Promise<Record<string, unknown>> {
+    if (this.facts) return Promise.resolve(this.facts);
+    if (!this.factsP) {
+      this.factsP = (async () => {
+        const tr = await t();
+        const facts = await gatherFacts((cmd) => tr.exec(cmd, { timeoutMs: 60_000 }));
+        this.facts = { ...facts, ...(this.facts ?? {}) };
+        return this.facts;
+      })();
+      this.factsP.catch(() => (this.factsP = undefined));
+    }
+    return this.factsP;
+  }
+
+  clearFacts(): void {
+    this.facts = undefined;
+    this.factsP = undefined;
+  }
+
+  async close(): Promise<void> {
+    if (!this.conn) return;
+    try {
+      await (await this.conn).close();
+    } catch {
+      /* never connected */
+    }
+  }
+
+  channels(): Promise<number> {
+    return this.conn ? this.conn.then((t) => t.channels, () => 0) : Promise.resolve(0);
+  }
+}

@@ -1,0 +1,54 @@
+import type { HostStats, RunEvent } from './events.js';
+
+type HostResult = Extract<RunEvent, { kind: 'host_result' }>;
+
+export const banner = (title: string, width = 79) => `${title} ${'*'.repeat(Math.max(3, width - title.length - 1))}`;
+
+/** Keys worth showing for a failure, in the order a reader wants them. */
+const FAIL_KEYS = ['msg', 'cmd', 'rc', 'stderr', 'stdout'];
+
+export function failureText(result: HostResult['result']): string {
+  if ('censored' in result) return JSON.stringify(result);
+  const shown: Record<string, unknown> = {};
+  for (const k of FAIL_KEYS) {
+    const v = result[k];
+    if (v === undefined || v === '' || v === null) continue;
+    shown[k] = typeof v === 'string' && v.length > 2000 ? v.slice(-2000) : v;
+  }
+  if (Array.isArray(result.results)) {
+    shown.failed_items = (result.results as Record<string, unknown>[]).filter((r) => r.failed).map((r) => r.msg);
+  }
+  return JSON.stringify(shown);
+}
+
+/** Ansible's one-line host outcome: `changed: [web1] => (item=x)`. */
+export function hostLine(e: HostResult, verbosity: number): string {
+  const item = e.item !== undefined ? ` => (item=${e.item})` : '';
+  const res = e.result;
+  switch (e.status) {
+    case 'ok':
+    case 'changed': {
+      const msg = !('censored' in res) && res.msg !== undefined && (verbosity > 0 || isDebug(res)) ? ` => ${JSON.stringify(verbosity > 0 ? res : { msg: res.msg })}` : '';
+      return `${e.status}: [${e.host}]${item}${msg}`;
+    }
+    case 'skipped':
+      return `skipping: [${e.host}]${item}`;
+    case 'unreachable':
+      return `fatal: [${e.host}]: UNREACHABLE! => ${JSON.stringify({ msg: 'censored' in res ? res.censored : res.msg })}`;
+    case 'failed':
+      return `${e.item !== undefined ? `failed: [${e.host}]${item}` : `fatal: [${e.host}]: FAILED!`} => ${failureText(res)}${e.ignored ? '\n...ignoring' : ''}`;
+  }
+}
+
+function isDebug(res: Record<string, unknown>): boolean {
+  return res._debug === true;
+}
+
+export function recapLines(stats: Record<string, HostStats>): string[] {
+  const names = Object.keys(stats);
+  const w = Math.max(0, ...names.map((n) => n.length)) + 1;
+  return names.map((n) => {
+    const s = stats[n];
+    return `${n.padEnd(w)}: ok=${s.ok}  changed=${s.changed}  unreachable=${s.unreachable}  failed=${s.failed}  skipped=${s.skipped}  rescued=${s.rescued}  ignored=${s.ignored}`;
+  });
+}
