@@ -117,3 +117,45 @@ export function appendKnownHost(file: string, host: string, port: number, blob: 
   if (!existsSync(dirname(file))) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   appendFileSync(file, `${knownHostsName(host, port)} ${keyTypeOf(blob)} ${blob.toString('base64')}\n`, { mode: 0o600 });
 }
+
+/**
+ * The host key policy of one connection: `verify` is ssh2's hostVerifier; when it refuses,
+ * `problem` says why in words a user can act on.
+ */
+export function hostKeyChecker(t: { host: string; port: number; knownHostsFiles: string[]; hostKeyChecking: 'yes' | 'no' | 'accept-new' }) {
+  const known = t.hostKeyChecking === 'no' ? [] : readKnownKeys(t.knownHostsFiles, t.host, t.port);
+  const state: { problem?: string; algorithms?: string[]; verify: (blob: Buffer) => boolean } = {
+    algorithms: hostKeyAlgorithms(known),
+    verify: (blob) => {
+      if (t.hostKeyChecking === 'no') return true;
+      const v = verifyHostKey(known, blob);
+      if (v.status === 'ok') return true;
+      if (v.status === 'unknown' && t.hostKeyChecking === 'accept-new') {
+        // Trust on first use even if the key cannot be recorded (no file, read-only home).
+        try {
+          if (t.knownHostsFiles[0]) appendKnownHost(t.knownHostsFiles[0], t.host, t.port, blob);
+        } catch {
+          /* see above */
+        }
+        return true;
+      }
+      const name = knownHostsName(t.host, t.port);
+      if (v.status === 'unknown') {
+        state.problem =
+          `host key for ${name} (${keyTypeOf(blob)}) is not known (looked in ${t.knownHostsFiles.join(', ') || 'no file'}).` +
+          ` If you trust it: ssh-keyscan -p ${t.port} ${t.host} >> ~/.ssh/known_hosts` +
+          ` (or run with --host-key-checking accept-new)`;
+      } else if (v.status === 'revoked') {
+        state.problem = `host key for ${name} is marked @revoked in ${v.entry.file}:${v.entry.line}`;
+      } else {
+        state.problem =
+          `WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED for ${name}! Someone could be eavesdropping on you` +
+          ` (man-in-the-middle attack), or the host key has just been changed. The ${keyTypeOf(blob)} key it` +
+          ` presents does not match the one in ${v.old.file}:${v.old.line}. If the change is expected, remove that` +
+          ` line (ssh-keygen -R '${name}' -f ${v.old.file}) and add the new key.`;
+      }
+      return false;
+    },
+  };
+  return state;
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import { UnreachableError } from '../errors.js';
-import { appendKnownHost, hostKeyAlgorithms, keyTypeOf, knownHostsName, readKnownKeys, verifyHostKey } from './knownhosts.js';
+import { hostKeyChecker } from './knownhosts.js';
 import type { SshTarget } from './target.js';
 import type { ExecOptions, ExecResult, Transport } from './types.js';
 
@@ -33,33 +33,7 @@ export interface SshTransportOptions {
 /** Opens one ssh2 connection to `t` (through `sock` when hopping), checking the host key. */
 async function open(t: SshTarget, sock?: Duplex): Promise<NodeSSH> {
   const where = `${t.user}@${t.host}:${t.port}`;
-  const known = t.hostKeyChecking === 'no' ? [] : readKnownKeys(t.knownHostsFiles, t.host, t.port);
-  let hostKeyProblem: string | undefined;
-  const hostVerifier = (blob: Buffer): boolean => {
-    if (t.hostKeyChecking === 'no') return true;
-    const v = verifyHostKey(known, blob);
-    if (v.status === 'ok') return true;
-    if (v.status === 'unknown' && t.hostKeyChecking === 'accept-new') {
-      appendKnownHost(t.knownHostsFiles[0], t.host, t.port, blob);
-      return true;
-    }
-    const name = knownHostsName(t.host, t.port);
-    if (v.status === 'unknown') {
-      hostKeyProblem =
-        `host key for ${name} (${keyTypeOf(blob)}) is not known (looked in ${t.knownHostsFiles.join(', ') || 'no file'}).` +
-        ` If you trust it: ssh-keyscan -p ${t.port} ${t.host} >> ~/.ssh/known_hosts` +
-        ` (or run with --host-key-checking accept-new)`;
-    } else if (v.status === 'revoked') {
-      hostKeyProblem = `host key for ${name} is marked @revoked in ${v.entry.file}:${v.entry.line}`;
-    } else {
-      hostKeyProblem =
-        `WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED for ${name}! Someone could be eavesdropping on you` +
-        ` (man-in-the-middle attack), or the host key has just been changed. The ${keyTypeOf(blob)} key it` +
-        ` presents does not match the one in ${v.old.file}:${v.old.line}. If the change is expected, remove that` +
-        ` line (ssh-keygen -R '${name}' -f ${v.old.file}) and add the new key.`;
-    }
-    return false;
-  };
+  const hk = hostKeyChecker(t);
 
   const auth: object[] = [];
   const tried: string[] = [];
@@ -80,7 +54,6 @@ async function open(t: SshTarget, sock?: Duplex): Promise<NodeSSH> {
     tried.push('password');
   }
 
-  const algs = t.hostKeyChecking === 'no' ? undefined : hostKeyAlgorithms(known);
   const ssh = new NodeSSH();
   try {
     await ssh.connect({
@@ -89,8 +62,8 @@ async function open(t: SshTarget, sock?: Duplex): Promise<NodeSSH> {
       sock,
       username: t.user,
       authHandler: auth,
-      hostVerifier,
-      algorithms: algs ? { serverHostKey: algs } : undefined,
+      hostVerifier: hk.verify,
+      algorithms: hk.algorithms ? { serverHostKey: hk.algorithms } : undefined,
       readyTimeout: t.timeoutSec * 1000,
       keepaliveInterval: t.keepaliveSec * 1000,
       keepaliveCountMax: 3,
@@ -99,7 +72,7 @@ async function open(t: SshTarget, sock?: Duplex): Promise<NodeSSH> {
     ssh.dispose();
     const err = e as Error & { code?: string; level?: string };
     let why = err.message;
-    if (hostKeyProblem) why = hostKeyProblem;
+    if (hk.problem) why = hk.problem;
     else if (err.code === 'ECONNREFUSED') why = 'connection refused';
     else if (err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH') why = 'no route to host';
     else if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') why = `cannot resolve host name ${t.host}`;
@@ -148,7 +121,9 @@ export class SshTransport implements Transport {
     let sock: Duplex | undefined;
     try {
       for (let i = 0; i < chain.length; i++) {
-        const ssh = await open(chain[i], sock);
+        const ssh = await open(chain[i], sock).catch((e: Error) => {
+          throw i < chain.length - 1 ? new UnreachableError(`${this.target.name}: via jump host: ${e.message}`) : e;
+        });
         this.hops.push(ssh);
         this.watch(ssh.connection as unknown as Ssh2Client, i < chain.length - 1 ? `jump host ${chain[i].host}` : undefined);
         const next = chain[i + 1];
