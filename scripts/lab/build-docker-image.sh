@@ -24,7 +24,7 @@ for u in systemd-remount-fs.service systemd-udevd.service systemd-udev-trigger.s
   chroot "$work/root" systemctl mask "$u" >&2
 done
 tar -C "$work/root" -c . | docker import \
-  -c 'ENV container=docker' -c 'STOPSIGNAL SIGRTMIN+3' -c 'CMD ["/sbin/init"]' - "$name" >&2
+  -c 'ENV container=docker' -c 'CMD ["/sbin/init"]' - "$name" >&2
 # Older recipes' images are dead weight once a new one exists.
 docker image ls --format '{{.Repository}}:{{.Tag}}' harun-lab | grep -vx "$name" | xargs -r docker image rm >&2 || true
 echo "built $name in $(( $(date +%s) - start )) s" >&2

@@ -10,7 +10,10 @@ dest=$1
 mirror=${HARUN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 pkgs=systemd-sysv,openssh-server,iproute2,procps,curl,sudo,kmod,ca-certificates,iputils-ping,e2fsprogs
 [ ! -e "$dest" ] || { echo "rootfs.sh: $dest exists" >&2; exit 1; }
-debootstrap --variant=minbase --include="$pkgs" bookworm "$dest" "$mirror" >&2
+# Downloaded .debs are kept between builds (uml and docker images share them).
+cache=${HARUN_CACHE:-$HOME/.cache/harun}/lab/debs
+mkdir -p "$cache"
+debootstrap --variant=minbase --cache-dir="$cache" --include="$pkgs" bookworm "$dest" "$mirror" >&2
 
 cat >"$dest/etc/apt/sources.list" <<SRC
 deb $mirror bookworm main

@@ -1,21 +1,168 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { GenericContainer, Wait, getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
+import {
+  CONTROLLER_ADDR, HOSTS, LabError, SUBNET, VIP,
+  buildImage, hostKernelHasIpvs, makeKeys, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
+} from './common.js';
 import type { LabHost, LabProvider, LabState } from './types.js';
-import { LabError } from './common.js';
 
-/** Placeholder until the testcontainers provider lands. */
+// The reaper (ryuk) image cannot be pulled here; the lab record and `lab down` clean up instead.
+// testcontainers reads this when the first network or container starts, not at import.
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+
+const BOOT_TIMEOUT_MS = 180_000;
+const NO_ENGINE = 'no Docker engine answers; start one with: bash scripts/start-dockerd.sh (installs docker.io if needed and runs dockerd in the background)';
+
+interface DockerResources {
+  image?: string;
+  network?: { id: string; name: string };
+  containers: Record<string, string>;
+  files: string[];
+}
+
+const res = (s: LabState) => ({ containers: {}, files: [], ...(s.resources as Partial<DockerResources>) }) as DockerResources;
+
+/** GenericContainer plus what testcontainers has no builder for: a fixed address, sshd on loopback only. */
+class LabContainer extends GenericContainer {
+  onLabNetwork(network: string, ip: string): this {
+    this.networkMode = network;
+    this.createOpts.NetworkingConfig = { EndpointsConfig: { [network]: { IPAMConfig: { IPv4Address: ip } } } };
+    return this;
+  }
+  sshOnLoopback(): this {
+    this.withExposedPorts(22);
+    this.hostConfig.PortBindings = { '22/tcp': [{ HostIp: '127.0.0.1', HostPort: '0' }] };
+    return this;
+  }
+}
+
+async function client(): Promise<ContainerRuntimeClient> {
+  try {
+    return await getContainerRuntimeClient();
+  } catch {
+    throw new LabError(NO_ENGINE);
+  }
+}
+
 export class DockerProvider implements LabProvider {
   readonly name = 'docker' as const;
-  async available() {
-    return { ok: false, reason: 'the docker lab provider is not implemented yet' };
+
+  async available(): Promise<{ ok: boolean; reason: string }> {
+    // The docker CLI answers fast; testcontainers' runtime discovery would try every strategy first.
+    const r = await run('docker', ['info', '--format', '{{.ServerVersion}}'], { check: false }).catch(() => ({ code: 127, stdout: '' }));
+    if (r.code !== 0) return { ok: false, reason: NO_ENGINE };
+    return { ok: true, reason: `Docker engine ${r.stdout.trim()} answers` };
   }
-  async hasIpvs() {
-    return false;
+
+  async hasIpvs(): Promise<boolean> {
+    return hostKernelHasIpvs(); // containers share the host's kernel
   }
-  async up(_dir: string): Promise<LabState> {
-    throw new LabError('the docker lab provider is not implemented yet; use --provider uml');
+
+  async up(dir: string): Promise<LabState> {
+    const avail = await this.available();
+    if (!avail.ok) throw new LabError(avail.reason);
+    dir = resolve(dir);
+    const image = await buildImage('build-docker-image.sh', (name) => name.startsWith('harun-lab:'));
+    const docker = await client();
+    await mkdir(dir, { recursive: true });
+    const hosts: LabHost[] = HOSTS.map((h) => ({ name: h.name, address: h.address, sshHost: '127.0.0.1', sshPort: 0, state: 'unknown' }));
+    const r: DockerResources = { image, containers: {}, files: ['hosts', 'id_ed25519', 'id_ed25519.pub', 'known_hosts', 'inventory.yml'] };
+    const state: LabState = {
+      provider: 'docker', dir, subnet: SUBNET, vip: VIP, hosts,
+      keyFile: join(dir, 'id_ed25519'), knownHosts: join(dir, 'known_hosts'), resources: r as unknown as Record<string, unknown>,
+    };
+    await writeState(state);
+
+    const name = `harun-lab-${randomBytes(4).toString('hex')}`;
+    const net = await docker.network.create({
+      Name: name, CheckDuplicate: true, Driver: 'bridge',
+      IPAM: { Config: [{ Subnet: SUBNET, Gateway: CONTROLLER_ADDR }] },
+      Labels: { 'harun.lab.dir': dir },
+    });
+    r.network = { id: net.id, name };
+    await writeState(state);
+
+    const keys = await makeKeys(dir);
+    const pub = await readFile(keys.keyFile + '.pub', 'utf8');
+    await Promise.all(
+      hosts.map(async (h) => {
+        const seed = join(dir, 'hosts', h.name, 'seed');
+        await writeFile(join(seed, 'env'), `HOSTNAME=${h.name}\n`); // docker sets the address
+        await writeFile(join(seed, 'authorized_keys'), pub);
+        const started = await new LabContainer(image)
+          .withName(`${name}-${h.name}`)
+          .withHostname(h.name)
+          .withLabels({ 'harun.lab.dir': dir, 'harun.lab.host': h.name })
+          // systemd as PID 1 (so the service module behaves as on a server) and writable
+          // /proc/sys/net for the ARP sysctls, VRRP and IPVS need a privileged container.
+          .withPrivilegedMode()
+          .withTmpFs({ '/run': 'rw', '/run/lock': 'rw', '/tmp': 'rw' })
+          .withExtraHosts(HOSTS.map((x) => ({ host: x.name, ipAddress: x.address })))
+          .withCopyDirectoriesToContainer([{ source: seed, target: '/etc/harun-seed' }])
+          .onLabNetwork(name, h.address)
+          .sshOnLoopback()
+          .withWaitStrategy(Wait.forListeningPorts())
+          .withStartupTimeout(BOOT_TIMEOUT_MS)
+          .withAutoRemove(false)
+          .start();
+        r.containers[h.name] = started.getId();
+        h.sshPort = started.getMappedPort(22);
+        await writeState(state);
+      }),
+    );
+    await writeKnownHosts(state.knownHosts, hosts, keys.hostKeys);
+    await waitForSsh(state, BOOT_TIMEOUT_MS);
+    for (const h of hosts) h.state = 'running';
+    await writeState(state);
+    await writeInventory(state);
+    return state;
   }
+
   async status(state: LabState): Promise<LabHost[]> {
-    return state.hosts;
+    const docker = await client();
+    const r = res(state);
+    return Promise.all(
+      state.hosts.map(async (h) => {
+        const id = r.containers[h.name];
+        if (!id) return { ...h, state: 'unknown' as const };
+        try {
+          const info = await docker.container.inspect(docker.container.getById(id));
+          return { ...h, state: info.State.Running ? ('running' as const) : ('stopped' as const) };
+        } catch {
+          return { ...h, state: 'stopped' as const };
+        }
+      }),
+    );
   }
-  async kill(): Promise<void> {}
-  async down(): Promise<void> {}
+
+  async kill(state: LabState, host: string): Promise<void> {
+    const id = res(state).containers[host];
+    if (!id) throw new LabError(`no host ${host} in the lab (hosts: ${state.hosts.map((h) => h.name).join(', ')})`);
+    const docker = await client();
+    await docker.container.getById(id).kill({ signal: 'SIGKILL' }).catch((e: Error) => {
+      if (!/is not running|304/.test(e.message)) throw e;
+    });
+  }
+
+  async down(state: LabState): Promise<void> {
+    const docker = await client();
+    const r = res(state);
+    // Also containers a crashed `lab up` made but never recorded: they carry the lab's label.
+    const ids = new Set(Object.values(r.containers));
+    const leftovers = await docker.container.dockerode.listContainers({ all: true, filters: { label: [`harun.lab.dir=${state.dir}`] } });
+    for (const c of leftovers) ids.add(c.Id);
+    for (const id of ids) {
+      await docker.container.getById(id).remove({ force: true, v: true }).catch((e: Error) => {
+        if (!/no such container|404/i.test(e.message)) throw e;
+      });
+    }
+    if (r.network) {
+      await docker.network.getById(r.network.id).remove().catch((e: Error) => {
+        if (!/not found|404/i.test(e.message)) throw e;
+      });
+    }
+    for (const f of r.files) await rm(join(state.dir, f), { recursive: true, force: true });
+  }
 }
