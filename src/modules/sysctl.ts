@@ -33,33 +33,50 @@ export function sysctlFileEdit(content: string | null, a: { name: string; value?
 }
 
 /**
- * One exec: the running value (or a marker when the key does not exist), then the file's stat
- * and content in the shape convergeFile takes, so an unchanged task costs one round trip.
+ * Shell text that prints the file named by $var in the shape convergeFile takes: `absent`,
+ * `nodir`, or a stat line followed by exactly size bytes of content. Several of them can follow
+ * each other in one exec (parseFileProbes), so a module probes all its files in one round trip.
  */
+export function fileProbeSh(v: string): string {
+  return (
+    `if [ -f "$${v}" ]; then ${statCmd(v, true).text} && cat -- "$${v}"; ` +
+    `elif [ -e "$${v}" ]; then echo notfile; elif [ -d "$(dirname -- "$${v}")" ]; then echo absent; else echo nodir; fi; `
+  );
+}
+
+/** Parse consecutive fileProbeSh outputs from buf starting at offset. */
+export function parseFileProbes(buf: Buffer, count: number, offset = 0, paths: string[] = []): RemoteFile[] {
+  const files: RemoteFile[] = [];
+  let at = offset;
+  for (let i = 0; i < count; i++) {
+    const nl = buf.indexOf(10, at);
+    const tag = buf.subarray(at, nl < 0 ? buf.length : nl).toString('utf8');
+    at = nl + 1;
+    if (tag === 'notfile') throw new Error(`${paths[i] ?? 'path'} exists and is not a regular file`);
+    if (tag === 'absent' || tag === 'nodir') {
+      files.push({ exists: false, content: '', read: true, parentExists: tag === 'absent' });
+      continue;
+    }
+    const st = parseStat(tag);
+    const content = buf.subarray(at, at + st.size).toString('utf8');
+    at += st.size;
+    files.push({ exists: true, content, read: true, mode: st.mode, owner: st.owner, group: st.group, checksum: sha1(content), stat: st, parentExists: true });
+  }
+  return files;
+}
+
+/** One exec: the running value (or norun when the key does not exist), then the file. */
 async function probe(ctx: ModuleContext, a: Args): Promise<{ running?: string; file: RemoteFile }> {
   const cmd =
     sh`k=${a.name}; f=${a.sysctl_file}; ` +
-    raw(
-      'if v=$(sysctl -n -- "$k" 2>/dev/null); then echo "run=$v" | tr "\\t" " "; else echo norun; fi; ' +
-        'if [ -f "$f" ]; then ' + statCmd('f', true).text + ' && cat -- "$f"; ' +
-        'elif [ -e "$f" ]; then echo notfile; elif [ -d "$(dirname -- "$f")" ]; then echo absent; else echo nodir; fi',
-    ).text;
+    'if v=$(sysctl -n -- "$k" 2>/dev/null); then echo "run=$v" | tr "\\t" " "; else echo norun; fi; ' +
+    fileProbeSh('f');
   const r = await ctx.runOk(cmd);
-  const out = r.stdout;
-  const nl1 = out.indexOf('\n');
-  const first = out.slice(0, nl1);
-  const rest = out.slice(nl1 + 1);
+  const buf = r.stdoutBuf ?? Buffer.from(r.stdout);
+  const nl = buf.indexOf(10);
+  const first = buf.subarray(0, nl).toString('utf8');
   const running = first.startsWith('run=') ? first.slice(4) : undefined;
-  const nl2 = rest.indexOf('\n');
-  const tag = nl2 < 0 ? rest : rest.slice(0, nl2);
-  if (tag === 'notfile') throw new Error(`${a.sysctl_file} exists and is not a regular file`);
-  if (tag === 'absent' || tag === 'nodir') {
-    return { running, file: { exists: false, content: '', read: true, parentExists: tag === 'absent' } };
-  }
-  const st = parseStat(tag);
-  const content = rest.slice(nl2 + 1);
-  const file: RemoteFile = { exists: true, content, read: true, mode: st.mode, owner: st.owner, group: st.group, checksum: sha1(content), stat: st, parentExists: true };
-  return { running, file };
+  return { running, file: parseFileProbes(buf, 1, nl + 1, [a.sysctl_file])[0] };
 }
 
 export const sysctl: ModuleDef<Args> = {
