@@ -103,12 +103,17 @@ function flatten(xs: unknown[], levels: number | null, skipNulls: boolean): unkn
   return out;
 }
 
-function yamlDump(v: unknown, indent: number, flow: boolean): string {
-  const doc = new YAML.Document(v);
-  if (flow) {
-    YAML.visit(doc, { Map: (_k, n) => { n.flow = true; }, Seq: (_k, n) => { n.flow = true; } });
+/**
+ * PyYAML's dump as Ansible calls it: sorted keys, sequences not indented under their key;
+ * to_yaml puts collections that hold only scalars in flow style (default_flow_style=None).
+ */
+function yamlDump(v: unknown, indent: number, flowLeaves: boolean): string {
+  const doc = new YAML.Document(v, { sortMapEntries: true });
+  if (flowLeaves) {
+    const leaf = (n: any) => !n.items.some((i: any) => YAML.isCollection(YAML.isPair(i) ? i.value : i));
+    YAML.visit(doc, { Map: (_k, n) => { n.flow = leaf(n); }, Seq: (_k, n) => { n.flow = leaf(n); } });
   }
-  return doc.toString({ indent, lineWidth: 0 });
+  return doc.toString({ indent, lineWidth: 0, indentSeq: false, flowCollectionPadding: false } as any);
 }
 
 function testArgs(args: unknown[]): [string, unknown[]] {

@@ -105,8 +105,10 @@ const cases: [string, unknown][] = [
   ['d | to_json', '{"b": 2, "a": 1}'],
   ["'[1, {\"a\": null}]' | from_json", [1, { a: null }]],
   ['d | to_nice_json', '{\n    "a": 1,\n    "b": 2\n}'],
-  ['d | to_yaml', '{ b: 2, a: 1 }\n'],
-  ["{'a': [1, 2]} | to_nice_yaml", 'a:\n    - 1\n    - 2\n'],
+  ['d | to_yaml', '{a: 1, b: 2}\n'],
+  ["{'z': {'b': [1, 2], 'a': 's'}} | to_yaml", 'z:\n  a: s\n  b: [1, 2]\n'],
+  ["{'b': {'c': 1}, 'a': [1, 2]} | to_nice_yaml | from_yaml", { a: [1, 2], b: { c: 1 } }],
+  ["{'b': {'c': 1}, 'a': 'x'} | to_nice_yaml", 'a: x\nb:\n    c: 1\n'],
   ["'a: yes\\nb: [1, 2]' | from_yaml", { a: true, b: [1, 2] }],
   // regex
   ["'abc123' | regex_replace('[0-9]+', 'N')", 'abcN'],
