@@ -1,15 +1,22 @@
 import type { ModuleDef } from './types.js';
 // one import per module; keep each list sorted, one line per module
 // core modules:
+import { assertModule } from './assert.js';
 import { command } from './command.js';
 import { copy } from './copy.js';
+import { debug } from './debug.js';
+import { failModule } from './fail.js';
 import { fetch } from './fetch.js';
 import { file } from './file.js';
+import { pause } from './pause.js';
+import { ping } from './ping.js';
 import { rawModule } from './raw.js';
 import { script } from './script.js';
+import { setFact } from './set_fact.js';
 import { shell } from './shell.js';
 import { stat } from './stat.js';
 import { template } from './template.js';
+import { waitFor } from './wait_for.js';
 // system modules:
 import { apt } from './apt.js';
 import { blockinfile } from './blockinfile.js';
@@ -24,15 +31,22 @@ import { yum } from './yum.js';
 
 const all: ModuleDef[] = [
   // core modules:
+  assertModule,
   command,
   copy,
+  debug,
+  failModule,
   fetch,
   file,
+  pause,
+  ping,
   rawModule,
   script,
+  setFact,
   shell,
   stat,
   template,
+  waitFor,
   // system modules:
   apt,
   blockinfile,

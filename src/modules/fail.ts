@@ -1,0 +1,17 @@
+/** fail: fail the host with a message. */
+import { z } from 'zod';
+import type { ModuleDef } from './types.js';
+
+const schema = z.object({ msg: z.unknown().optional() }).strict();
+
+export type FailArgs = z.infer<typeof schema>;
+
+export const failModule: ModuleDef<FailArgs> = {
+  name: 'fail',
+  schema,
+  checkMode: true,
+  controller: true,
+  async run(_ctx, a) {
+    return { changed: false, failed: true, msg: (a.msg ?? 'Failed as requested from task') as string };
+  },
+};

@@ -1,0 +1,23 @@
+/** ping: prove that the host runs a command (one round trip); no Python is involved. */
+import { z } from 'zod';
+import { str } from './lib/args.js';
+import type { ModuleDef } from './types.js';
+
+const schema = z.object({ data: str().default('pong') }).strict();
+
+export type PingArgs = z.infer<typeof schema>;
+
+export const ping: ModuleDef<PingArgs> = {
+  name: 'ping',
+  schema,
+  freeForm: 'data',
+  checkMode: true,
+  async run(ctx, a) {
+    if (a.data === 'crash') throw new Error('boom');
+    const r = await ctx.run('echo pong');
+    if (r.code !== 0 || r.stdout.trim() !== 'pong') {
+      return { changed: false, failed: true, msg: `ping: the host did not answer pong (exit ${r.code}): ${r.stderr.trim()}`, rc: r.code };
+    }
+    return { changed: false, ping: a.data };
+  },
+};
