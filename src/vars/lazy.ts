@@ -24,9 +24,12 @@ export function hasTemplate(s: string): boolean {
   return s.includes('{{') || s.includes('{%');
 }
 
-/** `{{ expr }}` alone (whitespace around allowed): its inner expression, else undefined. */
-export function singleExpression(s: string): string | undefined {
-  const m = /^\s*\{\{(-?)([\s\S]*?)(-?)\}\}\s*$/.exec(s);
+/**
+ * `{{ expr }}` alone: its inner expression, else undefined. Whitespace around it is allowed in
+ * conditions (`outerSpace`), but in values it is text: Ansible renders "{{ a }}\n" to "x\n".
+ */
+export function singleExpression(s: string, outerSpace = true): string | undefined {
+  const m = (outerSpace ? /^\s*\{\{(-?)([\s\S]*?)(-?)\}\}\s*$/ : /^\{\{(-?)([\s\S]*?)(-?)\}\}$/).exec(s);
   if (!m) return undefined;
   const inner = m[2];
   if (inner.includes('{{') || inner.includes('{%') || inner.includes('{#')) return undefined;
@@ -99,7 +102,7 @@ export class LazyScope implements Scope {
   render(v: unknown): unknown {
     if (typeof v === 'string') {
       if (!hasTemplate(v)) return v;
-      const expr = singleExpression(v);
+      const expr = singleExpression(v, false);
       return expr !== undefined ? evaluateIn(expr, this, v) : renderIn(v, this);
     }
     if (!needsWalk(v)) return v;

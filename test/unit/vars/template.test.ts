@@ -18,7 +18,8 @@ const undefErr = (re: RegExp) => (e: unknown) => e instanceof TemplateError && e
 
 test('renderValue keeps native types of a single expression', () => {
   assert.deepEqual(renderValue('{{ l }}', vars), [1, 2, 3]);
-  assert.deepEqual(renderValue('  {{ d }} ', vars), vars.d);
+  // text around the expression makes a string, as in Ansible ("{{ a }}\n" keeps its newline)
+  assert.equal(renderValue('{{ s }}\n', { s: 'x' }), 'x\n');
   assert.equal(renderValue('{{ d.x + 1 }}', vars), 2);
   assert.equal(renderValue('{{ t }}', vars), true);
   assert.equal(renderValue('{{ n }}', vars), null);
