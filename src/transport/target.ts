@@ -32,8 +32,8 @@ export interface CliSsh {
   privateKey?: string;
   timeoutSec?: number;
   knownHosts?: string;
-  /** false = off; 'accept-new' adds unknown keys. */
-  hostKeyChecking?: boolean | HostKeyChecking;
+  /** false or "off"/"no" = off; "accept-new" adds unknown keys; other text is an OptionsError. */
+  hostKeyChecking?: boolean | string;
   /** For tests: an ssh config file instead of ~/.ssh/config. */
   sshConfigFile?: string;
 }

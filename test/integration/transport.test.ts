@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnreachableError } from '../../src/errors.js';
 import { wrap } from '../../src/shell/wrap.js';
@@ -137,9 +137,33 @@ describe('authentication and become', () => {
     assert.equal((await t.exec('id -un')).stdout, `${fleet.passwordUser}\n`);
   });
 
+  test('ssh-agent authentication (SSH_AUTH_SOCK)', async () => {
+    const sock = join(fleet.dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+      execFileSync('ssh-add', ['-q', fleet.keyFile], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      const saved = process.env.SSH_AUTH_SOCK;
+      process.env.SSH_AUTH_SOCK = sock;
+      let target;
+      try {
+        target = resolveTarget('host1', { ...fleet.vars(0), ansible_ssh_private_key_file: undefined }, { sshConfigFile: '/dev/null' });
+      } finally {
+        if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
+        else process.env.SSH_AUTH_SOCK = saved;
+      }
+      assert.equal(target.agent, sock);
+      const t = new SshTransport({ ...target, identityFiles: [] });
+      open.push(t);
+      assert.equal((await t.exec('echo agent')).stdout, 'agent\n');
+    } finally {
+      agent.kill();
+    }
+  });
+
   test('a wrong password is unreachable, saying what was tried', async () => {
     const t = transport(0, { ...pwVars(), ansible_password: 'wrong' });
-    await assert.rejects(t.connect(), /authentication failed \(tried: password\)/);
+    await assert.rejects(t.connect(), /authentication failed \(tried: (agent, )?password\)/);
   });
 
   test('sudo become without a password', async () => {

@@ -113,7 +113,7 @@ test('host key checking: CLI, then HARUN_HOST_KEY_CHECKING, then -o StrictHostKe
   } finally {
     delete process.env.HARUN_HOST_KEY_CHECKING;
   }
-  assert.throws(() => r('x', {}, { hostKeyChecking: 'maybe' as never }), OptionsError);
+  assert.throws(() => r('x', {}, { hostKeyChecking: 'maybe' }), OptionsError);
   assert.deepEqual(r('web1', {}, { knownHosts: '/k' }).knownHostsFiles, ['/k']);
 });
 
