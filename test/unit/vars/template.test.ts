@@ -188,11 +188,19 @@ test('compiled templates are cached by source', () => {
   assert.equal(cacheSize(), n);
 });
 
-test('the no-template fast path is near free', () => {
+test('the no-template fast path is much cheaper than rendering', () => {
+  const time = (f: () => void) => {
+    const t0 = process.hrtime.bigint();
+    f();
+    return Number(process.hrtime.bigint() - t0);
+  };
+  // Relative timings, so a loaded machine does not fail the test.
+  const plain = time(() => { for (let i = 0; i < 20000; i++) renderValue('apt-get install -y nginx', vars); });
+  const templated = time(() => { for (let i = 0; i < 2000; i++) renderValue('{{ s }}-y', vars); });
+  assert.ok(plain < templated, `20000 plain strings took ${plain} ns, 2000 templated ones ${templated} ns`);
   const big = { list: Array.from({ length: 1000 }, (_x, i) => ({ name: `n${i}`, v: i })) };
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < 200; i++) renderValue(big, vars);
-  for (let i = 0; i < 100000; i++) renderValue('plain string', vars);
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  assert.ok(ms < 500, `took ${ms} ms`);
+  renderValue(big, vars);
+  const again = time(() => { for (let i = 0; i < 100; i++) renderValue(big, vars); });
+  const fresh = time(() => { for (let i = 0; i < 10; i++) renderValue(structuredClone(big), vars); });
+  assert.ok(again < fresh, `100 walks of a known template-free value took ${again} ns, 10 fresh ones ${fresh} ns`);
 });
