@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { UnreachableError } from '../../src/errors.js';
 import { wrap } from '../../src/shell/wrap.js';
@@ -190,6 +191,22 @@ describe('connection trouble', () => {
   test('a refused connection is UnreachableError', async () => {
     const t = new SshTransport(resolveTarget('nobody', { ansible_host: '127.0.0.254', ansible_port: fleet.port }, { sshConfigFile: '/dev/null' }));
     await assert.rejects(t.connect(), /connection refused/);
+  });
+
+  test('a server that never answers times out after the connect timeout', async () => {
+    const socks: Socket[] = [];
+    const silent = createServer((c) => socks.push(c)); // accepts, then says nothing
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const t = new SshTransport(resolveTarget('mute', { ansible_host: '127.0.0.1', ansible_port: port }, { sshConfigFile: '/dev/null', timeoutSec: 1 }));
+      const started = Date.now();
+      await assert.rejects(t.connect(), (e: Error) => e instanceof UnreachableError && /timed out after 1 s/.test(e.message));
+      assert.ok(Date.now() - started < 4000);
+    } finally {
+      socks.forEach((c) => c.destroy());
+      silent.close();
+    }
   });
 
   test('ProxyJump through a host of another fleet, and losing the jump host', async () => {
