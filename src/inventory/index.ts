@@ -87,7 +87,8 @@ export class Inventory {
       hostNames: () => this.hosts(),
       groupNames: () => [...this.data.groups.keys()],
       groupHosts: (g) => this.data.groupHosts(g),
-      implicitHost: (n) => (this.isImplicit(n) ? n : undefined),
+      // like Ansible, a localhost-like host of the inventory (127.0.0.1, say) answers for `localhost`
+      implicitHost: (n) => (LOCALHOST.includes(n) ? (this.hosts().find((h) => LOCALHOST.includes(h)) ?? n) : undefined),
     };
     return selectHosts(src, pattern);
   }

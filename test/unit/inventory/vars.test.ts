@@ -107,6 +107,10 @@ test('implicit localhost: local connection, all-group vars, not in all', () => {
     assert.equal(inv.hostVars('localhost').ansible_connection, undefined);
     assert.deepEqual(inv.select('all'), ['localhost']);
   });
+  withTree({ hosts: 'web1\n127.0.0.1 ansible_connection=local\n' }, (d) => {
+    // Ansible lets the inventory's localhost-like host answer for `localhost`
+    assert.deepEqual(loadInventory([join(d, 'hosts')]).select('localhost'), ['127.0.0.1']);
+  });
 });
 
 test('inventory_file and inventory_dir name the source that first listed the host', () => {
