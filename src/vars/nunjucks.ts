@@ -143,8 +143,10 @@ class Compiler extends BaseCompiler {
     else this._compileAggregate(node, frame, '[', ']');
   }
   compileIs(node: any, frame: any): void {
-    // `is none` / `is true` arrive as literals, not names.
-    const name = node.right.name ? node.right.name.value : String(node.right.value ?? 'none');
+    // `is none` / `is true` arrive as literals; `is ansible.builtin.version(...)` as lookups.
+    const dotted = (n: any): string =>
+      n instanceof nodes.LookupVal ? `${dotted(n.target)}.${n.val.value}` : String(n.value ?? 'none');
+    const name = dotted(node.right.name ?? node.right);
     this._emit(`runtime.test(env, context, ${JSON.stringify(name)}, `);
     this.compile(node.left, frame);
     if (node.right.args) {
@@ -159,8 +161,11 @@ class Compiler extends BaseCompiler {
 
 const env = new nunjucks.Environment([], { autoescape: false, trimBlocks: true, lstripBlocks: false });
 const envAny = env as any;
+/** ansible.builtin.to_json and to_json are the same filter (and test). */
+const shortName = (name: string) => name.replace(/^ansible\.(builtin|legacy)\./, '');
+
 envAny.getFilter = (name: string) => {
-  const f = envAny.filters[name];
+  const f = envAny.filters[shortName(name)];
   if (!f) throw new TemplateError(`no filter named '${name}'`);
   return f;
 };
@@ -215,7 +220,7 @@ const rt = {
   concat: py.concat,
   compare: py.compare,
   test(_env: unknown, context: unknown, name: string, value: unknown, ...raw: unknown[]): boolean {
-    const t = TESTS[name];
+    const t = TESTS[shortName(name)];
     if (!t) throw new TemplateError(`no test named '${name}'`);
     if (!LENIENT_TESTS.has(name)) py.defined(value);
     const [args, kw] = splitArgs(raw);

@@ -14,6 +14,7 @@ const vars = {
   d: { b: 2, a: 1 },
   path: '/etc/nginx/nginx.conf',
   s: ' Hello World ',
+  hosts: { web1: { ip: '10.0.0.1' }, web2: { ip: '10.0.0.2' } },
 };
 
 const ev = (e: string, extra: Record<string, unknown> = {}) => evaluate(e, { ...vars, ...extra });
@@ -93,6 +94,9 @@ const cases: [string, unknown][] = [
   ["2.1 | round(0, 'ceil')", 3],
   ['range(2, 8, 3) | list', [2, 5]],
   ['nums | sum', 9],
+  ["['web1', 'web2'] | map('extract', hosts, 'ip') | list", ['10.0.0.1', '10.0.0.2']],
+  ["0 | extract(['a', 'b'])", 'a'],
+  ["d | ansible.builtin.to_json", '{"b": 2, "a": 1}'],
   // dicts
   ["{'a': 1, 'n': {'x': 1}} | combine({'b': 2, 'n': {'y': 2}})", { a: 1, n: { y: 2 }, b: 2 }],
   ["{'a': 1, 'n': {'x': 1}} | combine({'n': {'y': 2}}, recursive=true)", { a: 1, n: { x: 1, y: 2 } }],

@@ -54,6 +54,8 @@ const cases: [string, boolean][] = [
   ["'3.1' is version('3.1', 'ne')", false],
   ["'1.0a1' is version('1.0', '<', strict=true)", true],
   ["'10.2' is version_compare('9.3', '>')", true],
+  ["'10.2' is ansible.builtin.version('9.3', '>')", true],
+  ['bad is ansible.builtin.failed', true],
   ["'5.4.0-150-generic' is version('5.4', '>=')", true],
   ['2 is in(l)', true],
   ['7 is in(l)', false],
