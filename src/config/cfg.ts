@@ -6,7 +6,8 @@ import { ValidationError } from '../errors.js';
  * The project config: harun.cfg, else ansible.cfg, in the current directory (or the file named
  * by HARUN_CONFIG / ANSIBLE_CONFIG). Ansible's `[defaults]` keys harun honours: inventory,
  * roles_path, forks, remote_user, private_key_file, host_key_checking, timeout; and harun's
- * own `playbook_dir` (where `harun play site.yml` looks for site.yml).
+ * own `playbook_dir` in `[harun]` (where `harun play site.yml` looks for site.yml); ansible-playbook
+ * ignores that section.
  */
 export interface ProjectConfig {
   file?: string;
@@ -40,7 +41,7 @@ export function loadConfig(cwd = process.cwd()): ProjectConfig {
     }
     const kv = /^([A-Za-z_][\w.-]*)\s*[=:]\s*(.*)$/.exec(t);
     if (!kv) throw new ValidationError('config', `expected 'key = value'`, { file, line: i + 1, col: 1 }, line);
-    if (section !== 'defaults') return;
+    if (section !== 'defaults' && section !== 'harun') return;
     const [, key, value] = kv;
     const num = () => {
       const n = Number(value);

@@ -236,7 +236,8 @@ export class Runner {
       r.stats.ok++;
       if (status === 'changed') r.stats.changed++;
     }
-    for (const d of (out.result.diff as { path: string; before: string; after: string }[] | undefined) ?? []) {
+    const diffs = [out.result, ...(out.items ?? []).map((i) => i.result)].flatMap((r) => (r.diff as { path: string; before: string; after: string }[] | undefined) ?? []);
+    for (const d of diffs) {
       if (this.o.diff && !noLog && d.before !== d.after) this.o.emit({ kind: 'diff', host: h, task: name, path: d.path, text: unifiedDiff(d.path, d.before, d.after) });
     }
   }

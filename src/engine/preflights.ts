@@ -1,7 +1,7 @@
 import type { Play } from '../config/model.js';
 import { posOf } from '../config/yaml.js';
 import type { Inventory } from '../inventory/index.js';
-const lvsPreflight = {} as Record<string, Preflight>; // TEMP
+import { lvsPreflight } from '../lvs/schema.js';
 import { renderValue } from '../vars/template.js';
 import type { Preflight } from './preflight.js';
 
