@@ -1,0 +1,99 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { get_url } from '../../../../src/modules/get_url.js';
+import { parseHeaders, uri, encodeBody } from '../../../../src/modules/uri.js';
+import { parseArgs } from '../../../../src/modules/lib/args.js';
+import { runModule, tempDir } from './helpers.js';
+
+let server: Server;
+let base = '';
+let hits = 0;
+const payload = 'hello from the test server\n';
+const sha256 = createHash('sha256').update(payload).digest('hex');
+
+before(async () => {
+  server = createServer((req, res) => {
+    hits++;
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      if (req.url === '/file.txt') return res.end(payload);
+      if (req.url === '/echo') {
+        res.setHeader('Content-Type', 'application/json');
+        return res.end(JSON.stringify({ method: req.method, body, type: req.headers['content-type'] ?? '', token: req.headers['x-token'] ?? '' }));
+      }
+      if (req.url === '/redirect') return res.writeHead(302, { Location: '/file.txt' }).end();
+      res.writeHead(404).end('nope');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => new Promise<void>((r) => server.close(() => r())));
+
+test('header parsing keeps the last block after redirects (curl -D and wget -S forms)', () => {
+  const p = parseHeaders('HTTP/1.1 302 Found\r\nLocation: /x\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-A-B: 1\r\n\r\n');
+  assert.deepEqual(p, { status: 200, reason: 'OK', headers: { content_type: 'text/plain', x_a_b: '1' } });
+  assert.equal(parseHeaders('  HTTP/1.1 404 Not Found\n  Content-Length: 4\n').status, 404);
+  assert.deepEqual(encodeBody({ body: { a: 1, b: 'x y' }, body_format: 'form-urlencoded' }), { body: 'a=1&b=x+y', type: 'application/x-www-form-urlencoded' });
+});
+
+test('uri against a loopback server: json body, status codes, return_content, headers', async () => {
+  const r = await runModule(uri, { url: `${base}/echo`, method: 'POST', body: { k: 'v' }, body_format: 'json', headers: { 'X-Token': 't1' }, return_content: true });
+  assert.equal(r.failed, undefined, String(r.msg));
+  assert.equal(r.status, 200);
+  assert.equal(r.changed, false);
+  assert.deepEqual(r.json, { method: 'POST', body: '{"k":"v"}', type: 'application/json', token: 't1' });
+  assert.match(String(r.content), /"method":"POST"/);
+  const nf = await runModule(uri, { url: `${base}/missing` });
+  assert.equal(nf.failed, true);
+  assert.match(String(nf.msg), /Status code was 404 and not \[200\]/);
+  assert.equal((await runModule(uri, { url: `${base}/missing`, status_code: [200, 404] })).failed, undefined);
+  const red = await runModule(uri, { url: `${base}/redirect`, return_content: true });
+  assert.equal(red.content, payload);
+  const down = await runModule(uri, { url: 'http://127.0.0.1:9/', timeout: 5 });
+  assert.equal(down.failed, true);
+  assert.throws(() => parseArgs('uri', uri.schema, { url: base, body_format: 'xml' }), /argument body_format/);
+  assert.throws(() => parseArgs('uri', uri.schema, { url: base, status_code: 'ok' }), /argument status_code/);
+});
+
+test('get_url: downloads, then skips on checksum; check mode writes nothing; mismatch fails', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const dest = `${dir}/file.txt`;
+    const args = { url: `${base}/file.txt`, dest, checksum: `sha256:${sha256}`, mode: '0640' };
+    const chk = await runModule(get_url, args, { check: true });
+    assert.equal(chk.changed, true);
+    assert.equal(existsSync(dest), false);
+    const r1 = await runModule(get_url, args);
+    assert.equal(r1.changed, true, String(r1.msg));
+    assert.equal(readFileSync(dest, 'utf8'), payload);
+    assert.equal(statSync(dest).mode & 0o777, 0o640);
+    const n = hits;
+    const r2 = await runModule(get_url, args);
+    assert.equal(r2.changed, false);
+    assert.equal(hits, n, 'a matching checksum must not download again');
+    // no checksum, no force: an existing file is left alone; force downloads but keeps equal bytes
+    writeFileSync(dest, 'local edit\n');
+    assert.equal((await runModule(get_url, { url: args.url, dest })).changed, false);
+    assert.equal((await runModule(get_url, { url: args.url, dest, force: true })).changed, true);
+    assert.equal(readFileSync(dest, 'utf8'), payload);
+    assert.equal((await runModule(get_url, { url: args.url, dest, force: true })).changed, false);
+    // a directory dest takes the URL's file name
+    const r3 = await runModule(get_url, { url: args.url, dest: `${dir}/`, force: true });
+    assert.equal(r3.dest, `${dir}//file.txt`);
+    const bad = await runModule(get_url, { url: args.url, dest: `${dir}/other`, checksum: `sha256:${'0'.repeat(64)}` });
+    assert.equal(bad.failed, true);
+    assert.match(String(bad.msg), /checksum mismatch/);
+    assert.equal(existsSync(`${dir}/other`), false);
+    const nf = await runModule(get_url, { url: `${base}/missing`, dest: `${dir}/m` });
+    assert.match(String(nf.msg), /download failed: HTTP 404/);
+    assert.throws(() => parseArgs('get_url', get_url.schema, { url: base, dest, checksum: 'sha256' }), /argument checksum/);
+  } finally {
+    cleanup();
+  }
+});
