@@ -46,6 +46,11 @@ function uniq(xs: unknown[]): unknown[] {
   return out;
 }
 
+function nonEmpty(xs: unknown[]): unknown[] {
+  if (!xs.length) throw new TemplateError('No aggregated item, sequence was empty.');
+  return xs;
+}
+
 const has = (xs: unknown[], x: unknown) => xs.some((y) => pyEq(x, y));
 
 function sortKey(v: unknown, caseSensitive: boolean): unknown {
@@ -173,12 +178,12 @@ export const FILTERS: Record<string, FilterFn> = {
   },
   reverse: (v) => (typeof v === 'string' ? v.split('').reverse().join('') : [...list(v)].reverse()),
   min: (v, _a, kw) => {
-    const l = list(v);
+    const l = nonEmpty(list(v));
     const key = (x: unknown) => (kw.attribute !== undefined ? attr(x, kw.attribute) : x);
     return l.reduce((m, x) => (compare(key(x), '<', key(m)) ? x : m));
   },
   max: (v, _a, kw) => {
-    const l = list(v);
+    const l = nonEmpty(list(v));
     const key = (x: unknown) => (kw.attribute !== undefined ? attr(x, kw.attribute) : x);
     return l.reduce((m, x) => (compare(key(x), '>', key(m)) ? x : m));
   },

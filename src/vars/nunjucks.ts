@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { types } from 'node:util';
 import nunjucks from 'nunjucks';
 import { FILTERS, LENIENT_FILTERS } from './filters.js';
 import { memberLookup, Slice, splitArgs } from './methods.js';
@@ -174,7 +175,10 @@ function wrapFilter(name: string, f: (v: unknown, args: unknown[], kw: Record<st
   const lenient = LENIENT_FILTERS.has(name);
   return function (this: unknown, value: unknown, ...raw: unknown[]) {
     const [args, kw] = splitArgs(raw);
-    if (!lenient) py.defined(value);
+    if (!lenient) {
+      py.defined(value);
+      if (name !== 'ternary') for (const a of [...args, ...Object.values(kw)]) py.defined(a);
+    }
     return f(value, args, kw);
   };
 }
@@ -321,9 +325,22 @@ const NATIVE = '__harun_native';
 export function evaluateIn(expr: string, scope: Scope, shown = expr): unknown {
   const { ctx } = run(`{% set ${NATIVE} = (${expr}\n) %}`, scope, shown);
   const v = ctx[NATIVE];
-  if (v instanceof Undefined) throw new TemplateError(v.hint, shown);
   if (v instanceof baseRuntime.SafeString) return String(v);
+  const bad = findUndefined(v, 0);
+  if (bad) throw new TemplateError(bad.hint, shown);
   return v === undefined ? null : v;
+}
+
+/** An undefined value inside a result (`[foo]`) must fail here, not in a module later. */
+function findUndefined(v: unknown, depth: number): Undefined | undefined {
+  if (v instanceof Undefined) return v;
+  if (depth > 50 || v === null || typeof v !== 'object' || types.isProxy(v)) return undefined;
+  const items = Array.isArray(v) ? v : py.isPlainObject(v) ? Object.values(v) : [];
+  for (const x of items) {
+    const u = findUndefined(x, depth + 1);
+    if (u) return u;
+  }
+  return undefined;
 }
 
 /** How many compiled templates are cached (for tests and benchmarks). */

@@ -76,6 +76,11 @@ test('undefined variables fail with the variable named', () => {
   assert.throws(() => evaluate('not foo', vars), undefErr(/'foo' is undefined/));
   assert.throws(() => evaluate('foo | upper', vars), undefErr(/'foo' is undefined/));
   assert.throws(() => renderString('{% if foo %}x{% endif %}', vars), undefErr(/'foo' is undefined/));
+  assert.throws(() => renderValue('{{ [1, foo] }}', vars), undefErr(/'foo' is undefined/));
+  assert.throws(() => renderValue("{{ {'k': d.nope} }}", vars), undefErr(/'dict object' has no attribute 'nope'/));
+  assert.throws(() => evaluate('l | union(foo)', vars), undefErr(/'foo' is undefined/));
+  assert.throws(() => evaluate('[] | max', vars), undefErr(/sequence was empty/));
+  assert.equal(evaluate("t | ternary('a', foo)", vars), 'a');
   const e = (() => { try { renderValue('{{ foo }}', vars); } catch (x) { return x as TemplateError; } })();
   assert.equal(e?.template, '{{ foo }}');
 });
@@ -93,6 +98,19 @@ test('defined/undefined tests and default work on undefined values', () => {
   assert.equal(evaluate("'' | default('e', true)", vars), 'e');
   assert.equal(evaluate("'' | default('e')", vars), '');
   assert.equal(evaluate('foo is defined and foo > 1', vars), false);
+});
+
+test('globals: range, dict, lookup env', () => {
+  assert.deepEqual(evaluate('range(3)', vars), [0, 1, 2]);
+  assert.deepEqual(evaluate('dict(a=1, b=l)', vars), { a: 1, b: [1, 2, 3] });
+  process.env.HARUN_TEMPLATE_TEST = 'v1';
+  try {
+    assert.equal(evaluate("lookup('env', 'HARUN_TEMPLATE_TEST')", vars), 'v1');
+  } finally {
+    delete process.env.HARUN_TEMPLATE_TEST;
+  }
+  assert.equal(evaluate('range', { range: 'mine' }), 'mine', 'variables shadow globals');
+  assert.equal(evaluate("lookup('x')", vars, { lookup: () => 'local' }), 'local', 'locals provide per-task functions');
 });
 
 test('Python literals and operators', () => {
