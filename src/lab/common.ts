@@ -227,3 +227,11 @@ export function hostKernelHasIpvs(): boolean {
   const d = `/lib/modules/${release()}/kernel/net/netfilter/ipvs/ip_vs.ko`;
   return ['', '.xz', '.zst', '.gz'].some((ext) => existsSync(d + ext));
 }
+
+/** One lab per machine: the fixed subnet must not be on any interface yet (uml bridge or docker network). */
+export async function assertSubnetFree(): Promise<void> {
+  const r = await run('ip', ['-o', '-4', 'addr', 'show', 'to', SUBNET], { check: false });
+  const dev = r.stdout.trim().split(/\s+/)[1];
+  if (r.code === 0 && dev)
+    throw new LabError(`${SUBNET} is already on interface ${dev}: another lab is up on this machine (harun lab down --dir <its dir>)`);
+}

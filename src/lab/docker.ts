@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { GenericContainer, Wait, getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
 import {
   CONTROLLER_ADDR, HOSTS, LabError, SUBNET, VIP,
-  buildImage, hostKernelHasIpvs, makeKeys, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
+  assertSubnetFree, buildImage, hostKernelHasIpvs, makeKeys, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
 } from './common.js';
 import type { LabHost, LabProvider, LabState } from './types.js';
 
@@ -31,11 +32,51 @@ class LabContainer extends GenericContainer {
     this.createOpts.NetworkingConfig = { EndpointsConfig: { [network]: { IPAMConfig: { IPv4Address: ip } } } };
     return this;
   }
+  /**
+   * What --privileged would give, minus capabilities this machine's bounding set lacks (here
+   * CAP_SYS_RESOURCE: docker's --privileged then fails with "unable to apply caps"): systemd as
+   * PID 1 needs SYS_ADMIN and the cgroup tree; the ARP sysctls, VRRP and IPVS need NET_ADMIN,
+   * NET_RAW and a writable /proc/sys.
+   */
+  asServer(): this {
+    this.hostConfig.CapAdd = boundingCaps();
+    this.hostConfig.SecurityOpt = ['apparmor=unconfined', 'seccomp=unconfined'];
+    // The API's form of --security-opt systempaths=unconfined.
+    Object.assign(this.hostConfig, { MaskedPaths: [], ReadonlyPaths: [] });
+    this.hostConfig.Binds = [...(this.hostConfig.Binds ?? []), '/sys/fs/cgroup:/sys/fs/cgroup:rw'];
+    return this;
+  }
   sshOnLoopback(): this {
     this.withExposedPorts(22);
     this.hostConfig.PortBindings = { '22/tcp': [{ HostIp: '127.0.0.1', HostPort: '0' }] };
     return this;
   }
+}
+
+/** Capability names by number, as far as docker knows them. */
+const CAPS = ('CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE ' +
+  'NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE ' +
+  'SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE ' +
+  'AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ').split(' ');
+
+function boundingCaps(): string[] {
+  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  const bnd = m ? BigInt('0x' + m[1]) : (1n << BigInt(CAPS.length)) - 1n;
+  return CAPS.filter((_, i) => (bnd >> BigInt(i)) & 1n);
+}
+
+/** Docker sets ip_forward at its own start only; the lab hosts need it to reach the mirror. */
+async function ensureForwarding(): Promise<void> {
+  if (readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim() !== '1') {
+    process.stderr.write('lab: enabling net.ipv4.ip_forward (as dockerd does) so lab hosts reach the Debian mirror\n');
+    await writeFile('/proc/sys/net/ipv4/ip_forward', '1\n');
+  }
+}
+
+/** Docker's errors are plain Errors: give them the lab's error class so the CLI prints a message. */
+function dockerError(what: string, e: unknown): never {
+  if (e instanceof LabError) throw e;
+  throw new LabError(`${what}: ${((e as { json?: { message?: string } }).json?.message ?? (e as Error).message).trim()}`);
 }
 
 async function client(): Promise<ContainerRuntimeClient> {
@@ -63,6 +104,7 @@ export class DockerProvider implements LabProvider {
   async up(dir: string): Promise<LabState> {
     const avail = await this.available();
     if (!avail.ok) throw new LabError(avail.reason);
+    await assertSubnetFree();
     dir = resolve(dir);
     const image = await buildImage('build-docker-image.sh', (name) => name.startsWith('harun-lab:'));
     const docker = await client();
@@ -76,11 +118,12 @@ export class DockerProvider implements LabProvider {
     await writeState(state);
 
     const name = `harun-lab-${randomBytes(4).toString('hex')}`;
+    await ensureForwarding();
     const net = await docker.network.create({
       Name: name, CheckDuplicate: true, Driver: 'bridge',
       IPAM: { Config: [{ Subnet: SUBNET, Gateway: CONTROLLER_ADDR }] },
       Labels: { 'harun.lab.dir': dir },
-    });
+    }).catch((e) => dockerError(`creating network ${SUBNET}`, e));
     r.network = { id: net.id, name };
     await writeState(state);
 
@@ -95,9 +138,8 @@ export class DockerProvider implements LabProvider {
           .withName(`${name}-${h.name}`)
           .withHostname(h.name)
           .withLabels({ 'harun.lab.dir': dir, 'harun.lab.host': h.name })
-          // systemd as PID 1 (so the service module behaves as on a server) and writable
-          // /proc/sys/net for the ARP sysctls, VRRP and IPVS need a privileged container.
-          .withPrivilegedMode()
+          // systemd as PID 1, so the service module behaves as on a server.
+          .asServer()
           .withTmpFs({ '/run': 'rw', '/run/lock': 'rw', '/tmp': 'rw' })
           .withExtraHosts(HOSTS.map((x) => ({ host: x.name, ipAddress: x.address })))
           .withCopyDirectoriesToContainer([{ source: seed, target: '/etc/harun-seed' }])
@@ -106,7 +148,8 @@ export class DockerProvider implements LabProvider {
           .withWaitStrategy(Wait.forListeningPorts())
           .withStartupTimeout(BOOT_TIMEOUT_MS)
           .withAutoRemove(false)
-          .start();
+          .start()
+          .catch((e) => dockerError(`starting ${h.name}`, e));
         r.containers[h.name] = started.getId();
         h.sshPort = started.getMappedPort(22);
         await writeState(state);

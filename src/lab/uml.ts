@@ -4,7 +4,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   CONTROLLER_ADDR, DIRECTORS, HOSTS, LabError, PREFIX, SUBNET, VIP,
-  buildImage, makeKeys, resolvConf, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
+  assertSubnetFree, buildImage, makeKeys, resolvConf, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
 } from './common.js';
 import type { LabHost, LabProvider, LabState } from './types.js';
 
@@ -103,6 +103,7 @@ export class UmlProvider implements LabProvider {
     if (!avail.ok) throw new LabError(`uml lab: ${avail.reason}`);
     if (await linkExists(BRIDGE))
       throw new LabError(`bridge ${BRIDGE} exists: another uml lab is up on this machine (harun lab down --dir <its dir>)`);
+    await assertSubnetFree();
     dir = resolve(dir);
     const image = await buildImage('build-uml-image.sh');
     await mkdir(join(dir, 'uml'), { recursive: true });
