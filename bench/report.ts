@@ -1,0 +1,101 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { median } from './measure.js';
+import type { Timing } from './extras.js';
+import { REPO, type ToolName } from './tools.js';
+
+export interface Cell {
+  n: number;
+  tool: ToolName;
+  kind: 'changing' | 'idempotent';
+  runs: { wallS: number; cpuS: number; rssMb: number; treeRssMb: number }[];
+  channels: number;
+}
+
+export interface Results {
+  machine: Record<string, string>;
+  started: string;
+  finished?: string;
+  tools: ToolName[];
+  reps: number;
+  cells: Cell[];
+  load: { n: number; load: number }[];
+  notes: string[];
+  syntaxCheck?: Timing;
+  firstConnect?: Timing & { totalS: Timing };
+}
+
+function cmd(c: string, a: string[]): string {
+  try {
+    return execFileSync(c, a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (e) {
+    return ((e as { stderr?: string }).stderr ?? '').trim() || 'not found';
+  }
+}
+
+export function machine(): Record<string, string> {
+  const pkg = JSON.parse(readFileSync(`${REPO}/package.json`, 'utf8')) as { version: string };
+  const rev = cmd('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD']);
+  return {
+    cpu: `${cpus().length} × ${cpus()[0]?.model ?? '?'} (nproc ${cmd('nproc', [])})`,
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    kernel: `${release()}`,
+    node: process.version,
+    harun: `${pkg.version} (git ${rev})`,
+    'ansible-core': cmd('ansible-playbook', ['--version']).split('\n')[0],
+    openssh: cmd('sh', ['-c', 'ssh -V 2>&1']),
+  };
+}
+
+const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '–');
+const mmm = (xs: number[], d = 2) => (xs.length ? `${f(median(xs), d)} (${f(Math.min(...xs), d)}–${f(Math.max(...xs), d)})` : '–');
+const LABEL: Record<ToolName, string> = { harun: 'harun', ansible: 'ansible-playbook', floor: 'floor (ssh2, 1 exec/step)' };
+
+export function render(r: Results): string {
+  const L: string[] = [];
+  L.push('# Benchmark: harun vs ansible-playbook vs the SSH floor', '');
+  L.push('Written by `npm run bench` (bench/run.ts). Do not edit by hand: re-run it.', '');
+  L.push(`Run: ${r.started}${r.finished ? ` to ${r.finished}` : ' (partial)'}, ${r.reps} repetitions per tool (see notes), median (min–max).`, '');
+  for (const [k, v] of Object.entries(r.machine)) L.push(`- ${k}: ${v}`);
+  L.push(`- load average (1 min) after each N: ${r.load.map((x) => `N=${x.n}: ${x.load.toFixed(1)}`).join(', ') || '–'}`, '');
+  L.push(
+    '| N | run | tool | wall s | controller CPU s | peak RSS MB (largest process) | peak RSS MB (process tree) | SSH channels / host |',
+    '|---:|---|---|---|---|---|---|---:|',
+  );
+  for (const c of r.cells) {
+    const w = c.runs.map((x) => x.wallS);
+    L.push(
+      `| ${c.n} | ${c.kind} | ${LABEL[c.tool]} | ${mmm(w)} | ${mmm(c.runs.map((x) => x.cpuS))} | ${mmm(c.runs.map((x) => x.rssMb), 0)} | ${mmm(c.runs.map((x) => x.treeRssMb), 0)} | ${f(c.channels, 1)} |`,
+    );
+  }
+  L.push('', '## Ratios (medians of wall time, same run)', '', '| N | run | ansible-playbook ÷ harun | harun ÷ floor |', '|---:|---|---:|---:|');
+  const get = (n: number, tool: ToolName, kind: string) => r.cells.find((c) => c.n === n && c.tool === tool && c.kind === kind);
+  for (const c of r.cells.filter((x) => x.tool === r.tools[0])) {
+    const wall = (t: ToolName) => {
+      const x = get(c.n, t, c.kind);
+      return x && x.runs.length ? median(x.runs.map((y) => y.wallS)) : NaN;
+    };
+    L.push(`| ${c.n} | ${c.kind} | ${f(wall('ansible') / wall('harun'), 1)}× | ${f(wall('harun') / wall('floor'), 2)}× |`);
+  }
+  L.push('', '## Startup');
+  if (r.syntaxCheck) L.push('', `- \`harun play --syntax-check playbooks/site.yml -i inventory/seed.ini\` (from the repository root; the default inventory is written by \`harun lab up\`): ${f(r.syntaxCheck.median, 3)} s (${f(r.syntaxCheck.min, 3)}–${f(r.syntaxCheck.max, 3)}, ${r.syntaxCheck.runs} runs), target < 0.5 s.`);
+  if (r.firstConnect)
+    L.push(
+      `- Process start to the first SSH connection: ${f(r.firstConnect.median, 3)} s (${f(r.firstConnect.min, 3)}–${f(r.firstConnect.max, 3)}, ${r.firstConnect.runs} runs), target < 0.3 s; the whole one-host run took ${f(r.firstConnect.totalS.median, 3)} s.`,
+    );
+  if (r.notes.length) L.push('', '## Notes from this run', '', ...r.notes.map((n) => `- ${n}`));
+  L.push('', '## How it is measured', '', ...METHOD);
+  return L.join('\n') + '\n';
+}
+
+const METHOD = [
+  '- Fleet: test/fixtures/sshd.ts starts real OpenSSH servers on 127.0.0.2.. (one sshd per 15 addresses) on this machine; the login user has /bin/sh as its shell. Controller and hosts share the same 2 cores, so every figure includes the sshd side too.',
+  '- Workload (bench/workload.ts, the same playbook for both tools, facts off): file state=directory, copy content, template (bench/motd.j2), lineinfile create, command `uname -r` with changed_when false, each host under /tmp/harun-bench/TOOL/HOST. The changing run starts from empty folders and must report changed=4 per host; the idempotent run right after must report changed=0; the written files are compared with the expected bytes for every host.',
+  '- harun: `node bin/harun.js play workload.yml -i inventory.ini -f max(N,5) --output plain`.',
+  '- ansible-playbook: the same command line with an ansible.cfg of pipelining = True, ControlMaster=auto + ControlPersist=60s, forks = max(N,5), gathering = explicit, interpreter_python = /usr/bin/python3 (no discovery), host_key_checking on against the fleet known_hosts. The ControlPersist masters are closed after each run (`ssh -O exit`), so every run of every tool starts without a connection.',
+  '- floor: bench/floor.ts, one node-ssh (ssh2) connection per host, the five steps as one idempotent shell command each, one exec per step per host, hosts in parallel, a barrier per step.',
+  '- Wall time: spawn to exit of the controller command, measured by the benchmark. CPU: user+sys from GNU time (`/usr/bin/time -f %U %S`, which counts the process and every descendant it waited for: ansible\'s forks and ssh clients, not the daemonised ControlPersist masters). Peak RSS (largest process): GNU time `%M`, the largest single process of the tree. Peak RSS (process tree): the sum of RSS over all live descendants, sampled from /proc every 100 ms (for ansible this adds up its forks and ssh clients; shared pages count once per process).',
+  '- SSH channels per host: harun prints its transport\'s count at -vvv ("ssh channels opened"); for ansible-playbook the count of `SSH: EXEC ssh|sftp|scp` lines per host in -vvv output (each is one session over the ControlMaster connection; ansible at N > 50 is not counted, the per-host count does not depend on N); floor = 5 by construction. Counted in an untimed -vvv warm-up run, not in the timed runs.',
+  '- Startup to first SSH connection: a TCP relay inside the benchmark forwards to one fleet sshd; the time runs from just before spawn() of `node bin/harun.js play ...` to the relay\'s accept.',
+];
