@@ -31,6 +31,7 @@ export function loadInventory(sources: string[], opts: LoadOptions = {}): Invent
 export class Inventory {
   private files = new VarsFiles();
   private merged = new Map<string, Map<string, Located>>();
+  private groupsCache?: [string, string[]][];
 
   constructor(
     private readonly data: InventoryData,
@@ -59,9 +60,9 @@ export class Inventory {
 
   /** The `groups` magic variable: every group with its hosts (descendants included). */
   groups(): Record<string, string[]> {
-    const out: Record<string, string[]> = {};
-    for (const g of this.data.groups.keys()) out[g] = this.data.groupHosts(g);
-    return out;
+    // asked for on every task of every host: computed once, handed out as copies
+    this.groupsCache ??= [...this.data.groups.keys()].map((g) => [g, this.data.groupHosts(g)]);
+    return Object.fromEntries(this.groupsCache.map(([g, hosts]) => [g, [...hosts]]));
   }
 
   /** The `group_names` magic variable: sorted, without `all` (Ansible keeps `ungrouped`). */
