@@ -59,7 +59,8 @@ export const lvsVarsSchema = z.object({
         ? `lb_kind ${String(iss.input)} is not built: these roles set up direct routing (DR) only, where each real server holds the VIP on lo and answers clients itself; NAT and TUN need different real-server settings`
         : 'expected DR (the only forwarding method these roles build)',
   }),
-  lvs_persistence_timeout: int(0, 2 ** 31 - 1, 'seconds (0 = off)'),
+  // keepalived 2.2 refuses persistence_timeout 0: the template leaves the line out then
+  lvs_persistence_timeout: int(0, 2678400, 'seconds (0 = off, at most 31 days)'),
   lvs_delay_loop: int(1, 2 ** 31 - 1, 'seconds between health checks'),
   lvs_health_check: oneOf(['TCP_CHECK', 'HTTP_GET'], 'the health check'),
   lvs_http_path: z.string().startsWith('/', { error: 'an HTTP path starting with /' }),

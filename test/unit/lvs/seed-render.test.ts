@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadYamlFile } from '../../../src/config/yaml.js';
 import { InventoryData } from '../../../src/inventory/data.js';
@@ -85,4 +87,33 @@ test('unicast peers, nopreempt, HTTP_GET and no authentication render as keepali
   assert.match(text, /HTTP_GET \{\n {12}url \{\n {16}path \/health\n {16}status_code 200\n {12}\}\n {12}connect_port 80\n/);
   // the MASTER with nopreempt still starts as BACKUP (keepalived ignores nopreempt otherwise)
   assert.match(renderString(template, { ...all.lb1, vrrp_nopreempt: true }), /\n {4}state BACKUP\n/);
+});
+
+/** A keepalived binary to check rendered files with: $KEEPALIVED_BIN, else the installed one. */
+function keepalivedBin(): string | undefined {
+  for (const p of [process.env.KEEPALIVED_BIN, '/usr/sbin/keepalived', '/usr/local/sbin/keepalived']) {
+    if (p && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+test('keepalived -t accepts the rendered files (when a keepalived binary is at hand)', { skip: keepalivedBin() ? false : 'no keepalived binary (set KEEPALIVED_BIN)' }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvs-ka-'));
+  try {
+    const all = seedVars();
+    // ens33 exists on the seed's hosts, not here: -t refuses unknown interfaces and lo
+    const nic = readdirSync('/sys/class/net').find((n) => n !== 'lo') ?? 'eth0';
+    const variants = [
+      { ...all.lb1, vrrp_interface: nic },
+      { ...all.lb2, vrrp_interface: nic, vrrp_unicast: true, vrrp_nopreempt: true, lvs_health_check: 'HTTP_GET', lvs_persistence_timeout: 300 },
+    ];
+    variants.forEach((v, i) => {
+      const file = join(dir, `k${i}.conf`);
+      writeFileSync(file, renderString(template, v));
+      const r = spawnSync(keepalivedBin()!, ['-t', '-f', file], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `keepalived -t on variant ${i}: ${r.stderr}`);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
