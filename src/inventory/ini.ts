@@ -21,7 +21,7 @@ export function parseIni(text: string, file: string, inv: InventoryData): void {
   let group = 'ungrouped';
   let state = 'hosts';
   // [g:vars] of a group never declared, and [g:children] naming one, are errors at the end
-  const pending = new Map<string, { pos: SourcePos; raw: string; state: string; parent?: string }>();
+  const pending = new Map<string, { pos: SourcePos; raw: string; state: string; parents: string[] }>();
   const declared = new Set(inv.groups.keys());
 
   lines.forEach((raw, idx) => {
@@ -42,13 +42,13 @@ export function parseIni(text: string, file: string, inv: InventoryData): void {
       }
       inv.addGroup(group);
       if (state === 'vars') {
-        if (!declared.has(group) && !pending.has(group)) pending.set(group, { pos: at(file, lineNo, indent), raw, state });
+        if (!declared.has(group) && !pending.has(group)) pending.set(group, { pos: at(file, lineNo, indent), raw, state, parents: [] });
       } else {
         declared.add(group);
         if (pending.has(group)) {
           const p = pending.get(group)!;
           pending.delete(group);
-          if (p.state === 'children') for (const parent of p.parent!.split('\0')) inv.addChild(parent, group, p.pos);
+          if (p.state === 'children') for (const parent of p.parents) inv.addChild(parent, group, p.pos);
         }
       }
       return;
@@ -91,8 +91,8 @@ export function parseIni(text: string, file: string, inv: InventoryData): void {
       if (declared.has(child)) inv.addChild(group, child, pos);
       else {
         const p = pending.get(child);
-        if (p && p.state === 'children') p.parent += '\0' + group;
-        else pending.set(child, { pos, raw, state: 'children', parent: group });
+        if (p && p.state === 'children') p.parents.push(group);
+        else pending.set(child, { pos, raw, state: 'children', parents: [group] });
       }
     }
   });
@@ -101,7 +101,7 @@ export function parseIni(text: string, file: string, inv: InventoryData): void {
     const msg =
       p.state === 'vars'
         ? `section [${name}:vars] is not valid for undefined group '${name}'`
-        : `section [${p.parent!.split('\0').pop()}:children] includes undefined group '${name}'`;
+        : `section [${p.parents.at(-1)}:children] includes undefined group '${name}'`;
     throw new ValidationError('inventory', msg, p.pos, p.raw);
   }
 }

@@ -41,8 +41,8 @@ class Parser {
     this.ws();
     const c = this.s[this.i];
     if (c === undefined) throw new NotLiteral();
-    if (c === '[') return this.seq('[', ']');
-    if (c === '(') return this.seq('(', ')');
+    if (c === '[') return this.seq(']');
+    if (c === '(') return this.seq(')');
     if (c === '{') return this.dict();
     if (c === '-' || c === '+') {
       this.i++;
@@ -114,7 +114,7 @@ class Parser {
     }
   }
 
-  seq(open: string, close: string): unknown[] {
+  seq(close: string): unknown[] {
     this.i++;
     const out: unknown[] = [];
     for (;;) {
@@ -128,7 +128,6 @@ class Parser {
       if (this.s[this.i] === ',') this.i++;
       else if (this.s[this.i] !== close) throw new NotLiteral();
     }
-    void open;
   }
 
   dict(): Record<string, unknown> | unknown[] {
