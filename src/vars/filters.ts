@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { TEXT_FILTERS } from './filters-text.js';
 import { memberLookup } from './methods.js';
-import { defined, isMapping, isUndef, pyEq, pyStr, TemplateError, truthy, typeName, compare } from './py.js';
+import { defined, isMapping, isUndef, pyEq, pyStr, TemplateError, truthy, typeName, compare, percentFormat } from './py.js';
 import { TESTS } from './tests.js';
 
 /**
@@ -210,6 +210,31 @@ export const FILTERS: Record<string, FilterFn> = {
   rejectattr: (v, [at, ...args], kw) => {
     const [n, a] = args.length ? testArgs(args) : ['truthy', []];
     return list(v).filter((x) => !runTest(n, attr(x, at), a, kw));
+  },
+  format: (v, args, kw) => percentFormat(pyStr(v), Object.keys(kw).length ? [kw] : args),
+  attr: (v, [name]) => memberLookup(v, name),
+  tojson: (v) => JSON.stringify(v),
+  groupby: (v, [attribute], kw) => {
+    const a = kw.attribute ?? attribute;
+    const groups: [unknown, unknown[]][] = [];
+    for (const x of list(v)) {
+      const k = attr(x, a);
+      const g = groups.find(([y]) => pyEq(y, k));
+      if (g) g[1].push(x);
+      else groups.push([k, [x]]);
+    }
+    return groups.sort(([x], [y]) => (compare(x, '<', y) ? -1 : compare(x, '>', y) ? 1 : 0));
+  },
+  subelements: (v, [path, skipMissing = false], kw) => {
+    const skip = truthy(kw.skip_missing ?? skipMissing);
+    return list(v).flatMap((x) => {
+      const sub = attr(x, path);
+      if (isUndef(sub)) {
+        if (skip) return [];
+        throw new TemplateError(`could not find '${String(path)}' key in iterated item ${pyStr(x)}`);
+      }
+      return list(sub).map((y) => [x, y]);
+    });
   },
   extract: (item, [container, morekeys]) => {
     let v = memberLookup(container, item);

@@ -97,6 +97,11 @@ const cases: [string, unknown][] = [
   ["['web1', 'web2'] | map('extract', hosts, 'ip') | list", ['10.0.0.1', '10.0.0.2']],
   ["0 | extract(['a', 'b'])", 'a'],
   ["d | ansible.builtin.to_json", '{"b": 2, "a": 1}'],
+  ["'%s=%d' | format('a', 3)", 'a=3'],
+  ["d | attr('a')", 1],
+  ["users | groupby('shell') | map('first') | list", ['/bin/bash', '/bin/sh']],
+  ["(users | groupby('shell'))[1][1] | map(attribute='name') | list", ['bob', 'Carol']],
+  ["[{'n': 1, 'ks': ['a', 'b']}, {'n': 2}] | subelements('ks', skip_missing=True) | map('last') | list", ['a', 'b']],
   // dicts
   ["{'a': 1, 'n': {'x': 1}} | combine({'b': 2, 'n': {'y': 2}})", { a: 1, n: { y: 2 }, b: 2 }],
   ["{'a': 1, 'n': {'x': 1}} | combine({'n': {'y': 2}}, recursive=true)", { a: 1, n: { x: 1, y: 2 } }],
