@@ -159,8 +159,9 @@ const CACHE_MAX = 5000;
 const cache = new Map<string, RootFn>();
 
 /**
- * Jinja's lexer balances braces, so `{{ {'a': {'b': 1}} }}` works there; nunjucks would end
- * the tag at the first `}}`. Inside an open dict literal, read `}}` as a single `}`.
+ * Where nunjucks' lexer differs from Jinja's. Jinja balances braces, so `{{ {'a': {'b': 1}} }}`
+ * works there; nunjucks would end the tag at the first `}}`. Inside an open dict literal,
+ * read `}}` as a single `}`.
  */
 function tokenize(src: string): unknown {
   const tk = lexer.lex(src, LEX_OPTS);
@@ -177,6 +178,11 @@ function tokenize(src: string): unknown {
     if (t?.type === lexer.TOKEN_LEFT_CURLY) depth++;
     else if (t?.type === lexer.TOKEN_RIGHT_CURLY) depth--;
     else if (t?.type === lexer.TOKEN_VARIABLE_END || t?.type === lexer.TOKEN_BLOCK_END) depth = 0;
+    else if (t?.type === lexer.TOKEN_COMMENT) {
+      // Jinja's trim_blocks also drops the newline after a comment; nunjucks' does not.
+      if (tk.str.startsWith('\r\n', tk.index)) tk.forwardN(2);
+      else if (tk.str.startsWith('\n', tk.index)) tk.forward();
+    }
     return t;
   };
   return tk;
