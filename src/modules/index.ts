@@ -21,12 +21,19 @@ import { waitFor } from './wait_for.js';
 import { apt } from './apt.js';
 import { blockinfile } from './blockinfile.js';
 import { dnf } from './dnf.js';
+import { get_url } from './get_url.js';
+import { group } from './group.js';
 import { lineinfile } from './lineinfile.js';
+import { modprobe } from './modprobe.js';
 import { pkg } from './package.js';
 import { replace } from './replace.js';
 import { service } from './service.js';
+import { setup } from './setup.js';
 import { sysctl } from './sysctl.js';
 import { systemd } from './systemd.js';
+import { unarchive } from './unarchive.js';
+import { uri } from './uri.js';
+import { user } from './user.js';
 import { yum } from './yum.js';
 
 const all: ModuleDef[] = [
@@ -51,12 +58,19 @@ const all: ModuleDef[] = [
   apt,
   blockinfile,
   dnf,
+  get_url,
+  group,
   lineinfile,
+  modprobe,
   pkg,
   replace,
   service,
+  setup,
   sysctl,
   systemd,
+  unarchive,
+  uri,
+  user,
   yum,
 ];
 
