@@ -1,0 +1,40 @@
+import { Command, Option } from 'commander';
+import { collect, fail, positiveInt } from './common.js';
+import { FAULTS } from '../verify/faults.js';
+import { prepareVerify } from '../verify/index.js';
+import { renderJson, renderPlain } from '../verify/report.js';
+
+interface VerifyOpts {
+  inventory: string[];
+  fault: string;
+  requests: number;
+  output: 'plain' | 'json';
+  timeout: number;
+}
+
+/**
+ * harun verify. Exit codes: 0 every check passed; 1 a check failed; 2 nothing failed but a
+ * check could not run (the reason is in the report); 3 a host unreachable before the report;
+ * 4 bad inventory (no directors, no lvs_vip); 5 bad options.
+ */
+export function registerVerify(program: Command): void {
+  program
+    .command('verify')
+    .description('prove the LVS-DR cluster works: VIP and IPVS state, traffic through the VIP, failover of the MASTER, recovery')
+    .option('-i, --inventory <source>', 'inventory file, directory or host list (repeatable; default from the project config)', collect, [])
+    .addOption(new Option('--fault <kind>', 'fault injected on the MASTER: kill (SIGKILL keepalived), stop (service stop), isolate (drop its VRRP adverts), crash (hard-stop a lab host)').choices([...FAULTS]).default('kill'))
+    .option('--requests <n>', 'requests sent through the VIP per traffic check (each a new connection)', positiveInt('--requests'), 20)
+    .addOption(new Option('--output <kind>', 'report format').choices(['plain', 'json']).default('plain'))
+    .option('--timeout <seconds>', 'how long to wait for the VIP to move, service to come back and the VIP to return', positiveInt('--timeout'), 30)
+    .action(async (o: VerifyOpts) => {
+      try {
+        const log = o.output === 'plain' ? (m: string) => process.stderr.write(`verify: ${m}\n`) : () => {};
+        const p = prepareVerify({ inventory: o.inventory, fault: o.fault, requests: o.requests, timeoutS: o.timeout, log });
+        const { report, exitCode } = await p.run();
+        process.stdout.write(o.output === 'json' ? renderJson(report) : renderPlain(report));
+        process.exitCode = exitCode;
+      } catch (e) {
+        process.exitCode = fail(e);
+      }
+    });
+}

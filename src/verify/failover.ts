@@ -1,0 +1,181 @@
+/**
+ * Steps 3 and 4 of verify: the fault on the MASTER while the client probe runs, the VIP moving
+ * to the BACKUP within the VRRP bound, service back through the BACKUP; then keepalived back on
+ * the old master and the VIP where preemption says it belongs.
+ */
+import type { Runner } from './cluster.js';
+import { add, checkTraffic, directorState, judgeIpvs, noIpvs, type Ctx, type DirectorState, type State } from './checks.js';
+import { inject, recover, type Fault } from './faults.js';
+import { computeOutage, describeBound, vrrpBound, type VrrpBound } from './figures.js';
+import { findService, parseIpvsadm } from './parse.js';
+import { clockOffset, readProbe, startProbe, stopProbe, waitVip, type ProbeHandle } from './probe.js';
+
+/** The takeover is polled every 50 ms and timed across two clocks: that much slack over the bound. */
+export const TAKEOVER_SLACK_MS = 500;
+/** The client also waits for the next probe request (100 ms), a timed-out one (500 ms) and ARP. */
+export const OUTAGE_SLACK_MS = 1000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function varNumber(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** priority / advert_int as deployed (keepalived.conf), else the inventory, else the role's defaults. */
+function vrrpOf(ctx: Ctx, d: DirectorState): { priority: number; advertInt: number; nopreempt: boolean } {
+  const i = ctx.directors.indexOf(d.runner);
+  const vars = ctx.spec.directors[i]?.vars ?? {};
+  return {
+    priority: d.conf.priority ?? varNumber(vars.vrrp_priority) ?? Math.max(100 - 10 * i, 1),
+    advertInt: d.conf.advertInt ?? varNumber(vars.vrrp_advert_int) ?? 1,
+    nopreempt: d.conf.nopreempt || ['true', 'yes', '1', 'on'].includes(String(vars.vrrp_nopreempt ?? '').toLowerCase()),
+  };
+}
+
+async function ipvsConns(d: Runner, vip: string, port: number): Promise<number | undefined> {
+  const r = await d.run('ipvsadm -Ln --stats 2>/dev/null');
+  const svc = r.code === 0 ? findService(parseIpvsadm(r.stdout), vip, port) : undefined;
+  return svc?.conns;
+}
+
+export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPath: string): Promise<{ master?: string; backup?: string }> {
+  const { vip, port } = ctx.spec;
+  const skip = (why: string) => {
+    add(ctx, 3, 'failover to the backup', 'not run', why);
+    add(ctx, 4, 'recovery of the old master', 'not run', why);
+    return {};
+  };
+  const m = state.holder;
+  if (!m) return skip('no single director holds the VIP, so there is no MASTER to fail');
+  const others = state.directors.filter((d) => d !== m);
+  if (!others.length) return skip(`only one director (${m.runner.name}): nothing to fail over to`);
+  const b = others.reduce((x, y) => (vrrpOf(ctx, y).priority > vrrpOf(ctx, x).priority ? y : x));
+  const master = m.runner;
+  const backup = b.runner;
+  const bound: VrrpBound = vrrpBound(vrrpOf(ctx, b).advertInt, vrrpOf(ctx, b).priority);
+  ctx.figures.bound = bound;
+  ctx.log(`failover: fault ${fault} on ${master.name}, expecting ${backup.name} to take the VIP within ${bound.boundMs} ms`);
+
+  let probe: ProbeHandle | undefined;
+  let probeWhy = state.noDataPath;
+  if (!probeWhy) {
+    try {
+      probe = await startProbe(ctx.client!, `http://${vip}:${port}/`, (3 * ctx.timeoutMs) / 1000 + 60);
+    } catch (e) {
+      probeWhy = (e as Error).message;
+    }
+  }
+  try {
+    const offMaster = fault === 'crash' ? 0 : await clockOffset(master);
+    const offBackup = await clockOffset(backup);
+    const offClient = probe ? await clockOffset(probe.client) : 0;
+    await sleep(1500); // a baseline of good answers before the fault
+    const watching = waitVip(backup, vip, true, ctx.timeoutMs);
+    await sleep(300);
+    let injected;
+    try {
+      injected = await inject(fault, master, offMaster, ctx.spec);
+    } catch (e) {
+      add(ctx, 3, `fault ${fault} injected on ${master.name}`, 'fail', (e as Error).message);
+      add(ctx, 4, 'recovery of the old master', 'not run', 'the fault could not be injected');
+      await watching.catch(() => undefined);
+      return { master: master.name, backup: backup.name };
+    }
+    add(ctx, 3, `fault ${fault} injected on ${master.name}`, 'pass', injected.detail);
+    const seen = await watching;
+    const takeover = seen === undefined ? undefined : seen - offBackup - injected.at;
+    if (takeover === undefined) add(ctx, 3, `the VIP moves to ${backup.name}`, 'fail', `${backup.name} did not take ${vip} within ${ctx.timeoutMs / 1000} s`);
+    else {
+      ctx.figures.takeoverMs = takeover;
+      add(ctx, 3, `the VIP moves to ${backup.name}`, 'pass', `${backup.name} holds ${vip} ${Math.round(takeover)} ms after the fault`);
+      add(ctx, 3, 'the takeover is within the VRRP bound', takeover <= bound.boundMs + TAKEOVER_SLACK_MS ? 'pass' : 'fail',
+        `${Math.round(takeover)} ms vs ${describeBound(bound)} (+${TAKEOVER_SLACK_MS} ms measurement slack)`);
+    }
+    const bs = await directorState(ctx, backup, confPath);
+    const j = judgeIpvs(ctx, bs);
+    add(ctx, 3, `the IPVS table on ${backup.name} lists every real server`, j.status, j.detail);
+
+    if (!probe) add(ctx, 3, 'the client probe sees service again', 'not run', probeWhy ?? 'no probe');
+    else {
+      const faultOnClient = injected.at + offClient;
+      const deadline = Date.now() + ctx.timeoutMs;
+      while (Date.now() < deadline) {
+        const samples = await readProbe(probe);
+        const o = computeOutage(samples, faultOnClient);
+        const last = samples[samples.length - 1];
+        if (o.firstGoodAfter !== undefined && last && last.sent > o.firstGoodAfter + 1500 && samples.slice(-5).every((s) => s.ok)) break;
+        await sleep(500);
+      }
+      const p = await stopProbe(probe);
+      probe = undefined;
+      const o = computeOutage(p.samples, faultOnClient);
+      ctx.figures.probeRequests = p.samples.length;
+      ctx.figures.requestsLost = o.lost;
+      ctx.figures.outageMs = o.outageMs;
+      const evidence = `${p.samples.length} probe requests, ${p.samples.filter((s) => !s.ok).length} failed; last good answer ${o.lastGoodBefore === undefined ? 'none' : `${o.lastGoodBefore - faultOnClient} ms`} from the fault, first good after the outage ${o.firstGoodAfter === undefined ? 'none' : `+${o.firstGoodAfter - faultOnClient} ms`}`;
+      add(ctx, 3, 'the client probe sees service again', o.outageMs !== undefined ? 'pass' : 'fail',
+        o.outageMs !== undefined ? `outage ${Math.round(o.outageMs)} ms, ${o.lost} requests lost; ${evidence}` : `service did not come back within ${ctx.timeoutMs / 1000} s; ${evidence}`);
+      if (o.outageMs !== undefined)
+        add(ctx, 3, 'the client-observed outage is within the VRRP bound', o.outageMs <= bound.boundMs + OUTAGE_SLACK_MS ? 'pass' : 'fail',
+          `${Math.round(o.outageMs)} ms vs ${bound.boundMs} ms (+${OUTAGE_SLACK_MS} ms for the probe interval, its 500 ms timeout and ARP)`);
+    }
+
+    // traffic after the failover, and proof that it went through the backup's IPVS
+    const afterState: State = { ...state, noDataPath: state.noDataPath ?? (bs.ipvs.kind === 'absent' ? noIpvs(backup.name) : undefined) };
+    const before = afterState.noDataPath ? undefined : await ipvsConns(backup, vip, port);
+    ctx.figures.distributionAfter = await checkTraffic(ctx, 3, afterState, backup.name, bs.conf.lbAlgo ?? 'rr');
+    if (!afterState.noDataPath) {
+      const after = await ipvsConns(backup, vip, port);
+      const delta = before !== undefined && after !== undefined ? after - before : undefined;
+      add(ctx, 3, `the service comes back through ${backup.name}`, delta !== undefined && delta >= ctx.requests ? 'pass' : 'fail',
+        delta === undefined ? `cannot read the IPVS counters of ${backup.name}` : `IPVS on ${backup.name} counted ${delta} new connections for ${ctx.requests} requests`);
+    } else add(ctx, 3, `the service comes back through ${backup.name}`, 'not run', afterState.noDataPath);
+
+    await checkRecovery(ctx, fault, m, b, bound, offMaster, offBackup, confPath, afterState);
+  } finally {
+    if (probe) await stopProbe(probe).catch(() => undefined);
+  }
+  return { master: master.name, backup: backup.name };
+}
+
+async function checkRecovery(
+  ctx: Ctx, fault: Fault, m: DirectorState, b: DirectorState, bound: VrrpBound,
+  offMaster: number, offBackup: number, confPath: string, state: State,
+): Promise<void> {
+  const { vip } = ctx.spec;
+  const master = m.runner;
+  const backup = b.runner;
+  if (fault === 'crash') {
+    add(ctx, 4, `keepalived restarted on ${master.name}`, 'not run',
+      `${master.name} was hard-stopped (harun lab kill) and verify cannot boot a crashed lab host; bring it back with harun lab down and harun lab up`);
+    return;
+  }
+  let started: number;
+  try {
+    started = await recover(fault, master, offMaster);
+  } catch (e) {
+    add(ctx, 4, `keepalived restarted on ${master.name}`, 'fail', (e as Error).message);
+    return;
+  }
+  add(ctx, 4, `keepalived restarted on ${master.name}`, 'pass', fault === 'isolate' ? 'VRRP drop rule removed, keepalived restarted' : 'keepalived restarted');
+  const preempt = !vrrpOf(ctx, m).nopreempt;
+  if (preempt) {
+    const [back, gone] = await Promise.all([waitVip(master, vip, true, ctx.timeoutMs), waitVip(backup, vip, false, ctx.timeoutMs)]);
+    const ok = back !== undefined && gone !== undefined;
+    if (back !== undefined) ctx.figures.returnMs = back - offMaster - started;
+    add(ctx, 4, `the VIP returns to ${master.name} (preemption on)`, ok ? 'pass' : 'fail',
+      ok ? `${master.name} holds ${vip} ${Math.round(back - offMaster - started)} ms after the restart; ${backup.name} released it ${Math.round(gone - offBackup - started)} ms after`
+        : `${back === undefined ? `${master.name} did not take ${vip} back` : `${backup.name} did not release ${vip}`} within ${ctx.timeoutMs / 1000} s`);
+  } else {
+    await sleep(bound.boundMs + 2000);
+    const [ms, bs] = await Promise.all([directorState(ctx, master, confPath), directorState(ctx, backup, confPath)]);
+    add(ctx, 4, `the VIP stays on ${backup.name} (nopreempt)`, bs.holdsVip && !ms.holdsVip ? 'pass' : 'fail',
+      `${bound.boundMs + 2000} ms after the restart: ${backup.name} ${bs.holdsVip ? 'holds' : 'does not hold'} ${vip}, ${master.name} ${ms.holdsVip ? 'holds' : 'does not hold'} it`);
+  }
+  const all = await Promise.all(ctx.directors.map((d) => directorState(ctx, d, confPath)));
+  const holders = all.filter((d) => d.holdsVip).map((d) => d.runner.name);
+  add(ctx, 4, 'exactly one director holds the VIP after recovery', holders.length === 1 ? 'pass' : 'fail', `holders: ${holders.join(', ') || 'none'}`);
+  const viaHost = holders.length === 1 ? holders[0] : '?';
+  await checkTraffic(ctx, 4, state, viaHost, 'rr');
+}

@@ -1,0 +1,98 @@
+/**
+ * The faults verify injects on the MASTER, and how each is undone for the recovery step.
+ * Every remote fault prints the master's clock (ms) right before it strikes, so that the
+ * takeover is timed from the fault itself and not from when SSH carried the command.
+ */
+import { OptionsError } from '../errors.js';
+import { labKill } from '../lab/index.js';
+import type { ClusterSpec, Runner } from './cluster.js';
+
+export const FAULTS = ['kill', 'stop', 'isolate', 'crash'] as const;
+export type Fault = (typeof FAULTS)[number];
+
+export const FAULT_TEXT: Record<Fault, string> = {
+  kill: 'SIGKILL to every keepalived process',
+  stop: 'a clean stop of the keepalived service',
+  isolate: 'its outgoing VRRP adverts (IP protocol 112) dropped by the firewall',
+  crash: 'a hard stop of the whole lab host (harun lab kill)',
+};
+
+/** Refuses a fault that cannot be injected on this inventory, before anything runs. */
+export function checkFault(fault: string, spec: ClusterSpec): Fault {
+  if (!(FAULTS as readonly string[]).includes(fault)) throw new OptionsError(`--fault: expected one of ${FAULTS.join(', ')}, got "${fault}"`);
+  if (fault === 'crash' && !spec.labDir)
+    throw new OptionsError(
+      '--fault crash hard-stops a whole machine, which verify does only for lab hosts (the inventory of `harun lab up` sets harun_lab_dir); on real hosts use --fault kill, stop or isolate',
+    );
+  return fault as Fault;
+}
+
+const NOW = 'date +%s%3N';
+const COMMENT = 'harun-verify';
+/** Restarts keepalived under systemd, or through its init script. */
+const RESTART = '{ systemctl restart keepalived 2>/dev/null || service keepalived restart; }';
+
+function stamp(stdout: string): number | undefined {
+  const t = Number(stdout.trim().split('\n')[0]);
+  return Number.isFinite(t) && t > 1e12 ? t : undefined;
+}
+
+export interface Injected {
+  /** When the fault struck, on the controller's clock (ms). */
+  at: number;
+  detail: string;
+}
+
+/**
+ * Injects `fault` on `master`; `offset` is the master's clock minus the controller's. Throws
+ * with the host's own words when the fault cannot be applied (keepalived not running, no
+ * firewall tool), so the failover step can say why it did not run.
+ */
+export async function inject(fault: Fault, master: Runner, offset: number, spec: ClusterSpec): Promise<Injected> {
+  if (fault === 'crash') {
+    const at = Date.now();
+    await labKill(spec.labDir!, master.name);
+    return { at, detail: `${master.name} hard-stopped by harun lab kill (lab ${spec.labDir})` };
+  }
+  const scripts: Record<Exclude<Fault, 'crash'>, string> = {
+    kill: [
+      'p=$(pidof keepalived 2>/dev/null || pgrep -x keepalived)',
+      '[ -n "$p" ] || { echo "keepalived is not running" >&2; exit 3; }',
+      `${NOW}; kill -9 $p; echo "killed $p"`,
+    ].join('\n'),
+    stop: `${NOW}; systemctl stop keepalived 2>/dev/null || service keepalived stop`,
+    isolate: [
+      'if command -v iptables >/dev/null; then',
+      `  ${NOW}; iptables -w -I OUTPUT -p 112 -m comment --comment ${COMMENT} -j DROP && echo "iptables: OUTPUT -p 112 -j DROP"`,
+      'elif command -v nft >/dev/null; then',
+      `  ${NOW}; nft add table inet harun_verify && nft add chain inet harun_verify out '{ type filter hook output priority 0; }' && nft add rule inet harun_verify out ip protocol vrrp drop && echo "nft: output ip protocol vrrp drop"`,
+      'else echo "neither iptables nor nft is installed: install iptables to isolate a director" >&2; exit 3; fi',
+    ].join('\n'),
+  };
+  const r = await master.run(scripts[fault]);
+  const t = stamp(r.stdout);
+  if (r.code !== 0 || t === undefined) throw new Error(`${master.name}: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`);
+  const said = r.stdout.trim().split('\n').slice(1).join('; ');
+  return { at: t - offset, detail: `${master.name}: ${FAULT_TEXT[fault]}${said ? ` (${said})` : ''}` };
+}
+
+/**
+ * Undoes the fault and (re)starts keepalived on the old master. Returns the controller time
+ * when keepalived was started; throws with the host's words on failure. A crashed lab host
+ * cannot be brought back by verify: the caller reports recovery as not run.
+ */
+export async function recover(fault: Exclude<Fault, 'crash'>, master: Runner, offset: number): Promise<number> {
+  const undo =
+    fault === 'isolate'
+      ? [
+          `while iptables -w -D OUTPUT -p 112 -m comment --comment ${COMMENT} -j DROP 2>/dev/null; do :; done`,
+          'nft delete table inet harun_verify 2>/dev/null',
+          'true',
+        ].join('; ')
+      : 'true';
+  const r = await master.run(`${undo}; ${NOW}; ${RESTART}`, 60_000);
+  const t = stamp(r.stdout);
+  if (r.code !== 0 || t === undefined) throw new Error(`${master.name}: restarting keepalived failed: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`);
+  return t - offset;
+}
+

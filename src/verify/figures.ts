@@ -1,0 +1,112 @@
+/**
+ * The numbers of a failover: the VRRP bound, the outage the client saw, and whether the
+ * answers are spread as the scheduler promises. Pure functions over parsed samples.
+ */
+import type { ProbeSample } from './parse.js';
+
+export interface VrrpBound {
+  advertIntS: number;
+  priority: number;
+  /** Skew time, (256 - priority) / 256 s, in ms. */
+  skewMs: number;
+  /** Master down interval: 3 x advert_int + skew, in ms (RFC 3768 section 6.1). */
+  boundMs: number;
+}
+
+/** How long a BACKUP of `priority` waits without adverts before it takes the VIP. */
+export function vrrpBound(advertIntS: number, priority: number): VrrpBound {
+  const skewMs = ((256 - priority) / 256) * 1000;
+  return { advertIntS, priority, skewMs: Math.round(skewMs), boundMs: Math.round(3 * advertIntS * 1000 + skewMs) };
+}
+
+export function describeBound(b: VrrpBound): string {
+  return `3 x advert_int ${b.advertIntS} s + skew (256 - ${b.priority}) / 256 s = ${b.boundMs} ms`;
+}
+
+export interface Outage {
+  /** Answer time of the last good answer before the fault (client clock, ms). */
+  lastGoodBefore?: number;
+  /** Answer time of the first good answer after the outage. */
+  firstGoodAfter?: number;
+  /** firstGoodAfter - lastGoodBefore: what a client polling every interval saw. */
+  outageMs?: number;
+  /** Failed requests sent from the last good answer on. */
+  lost: number;
+  /** Requests sent from the fault on, and how many of them were answered. */
+  sentAfter: number;
+  okAfter: number;
+}
+
+/**
+ * The client-observed outage around `faultAt` (client clock). The outage ends with the good
+ * answer that closes the longest silence after the last good answer before the fault: with a
+ * SIGKILLed keepalived the old master may go on forwarding for a while, so the first good answer
+ * after the fault need not be the end of the outage.
+ */
+export function computeOutage(samples: ProbeSample[], faultAt: number): Outage {
+  const good = samples.filter((s) => s.ok).sort((a, b) => a.done - b.done);
+  const before = good.filter((s) => s.done <= faultAt);
+  const after = samples.filter((s) => s.sent >= faultAt);
+  const out: Outage = { lost: 0, sentAfter: after.length, okAfter: after.filter((s) => s.ok).length };
+  const last = before[before.length - 1];
+  if (!last) return out;
+  out.lastGoodBefore = last.done;
+  out.lost = samples.filter((s) => !s.ok && s.sent >= last.sent).length;
+  const later = good.filter((s) => s.done > faultAt);
+  let prev = last.done;
+  let widest = -1;
+  for (const s of later) {
+    if (s.done - prev > widest) {
+      widest = s.done - prev;
+      out.firstGoodAfter = s.done;
+    }
+    prev = s.done;
+  }
+  // a silence that lasts until the probe stopped is an outage that never ended
+  const final = samples[samples.length - 1];
+  if (final && !final.ok && final.done - prev > widest) out.firstGoodAfter = undefined;
+  if (out.firstGoodAfter !== undefined) out.outageMs = out.firstGoodAfter - out.lastGoodBefore;
+  return out;
+}
+
+/** Counts of answers per real server, given each real server's own page. */
+export function distribution(bodies: string[], pages: Map<string, string>): { counts: Record<string, number>; unknown: string[] } {
+  const byBody = new Map<string, string>();
+  for (const [host, page] of pages) byBody.set(page.trim(), host);
+  const counts: Record<string, number> = Object.fromEntries([...pages.keys()].map((h) => [h, 0]));
+  const unknown: string[] = [];
+  for (const b of bodies) {
+    const h = byBody.get(b.trim());
+    if (h) counts[h]++;
+    else unknown.push(b);
+  }
+  return { counts, unknown };
+}
+
+export interface SpreadVerdict {
+  ok: boolean;
+  why: string;
+}
+
+/**
+ * Every real server answered; with rr, counts differ by at most one. Other schedulers
+ * promise no exact spread, so only "everyone answered" is checked for them.
+ */
+export function judgeSpread(counts: Record<string, number>, scheduler: string): SpreadVerdict {
+  const hosts = Object.keys(counts);
+  const silent = hosts.filter((h) => counts[h] === 0);
+  const shown = hosts.map((h) => `${h} ${counts[h]}`).join(', ');
+  if (!hosts.length) return { ok: false, why: 'no real servers to compare' };
+  if (silent.length) return { ok: false, why: `${silent.join(', ')} never answered (${shown})` };
+  if (scheduler !== 'rr') return { ok: true, why: `every real server answered (${shown}); scheduler ${scheduler} promises no exact spread` };
+  const values = hosts.map((h) => counts[h]);
+  const spread = Math.max(...values) - Math.min(...values);
+  return spread <= 1
+    ? { ok: true, why: `rr spread: ${shown} (counts differ by ${spread})` }
+    : { ok: false, why: `rr should spread evenly but counts differ by ${spread}: ${shown}` };
+}
+
+export function formatCounts(counts: Record<string, number> | undefined): string {
+  if (!counts) return '-';
+  return Object.entries(counts).map(([h, n]) => `${h} ${n}`).join(', ');
+}

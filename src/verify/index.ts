@@ -1,0 +1,78 @@
+/**
+ * harun verify: proves an LVS-DR + keepalived cluster works, in four steps (state, traffic,
+ * failover, recovery), and reports pass / fail / not run per check with the figures.
+ * Everything about the inventory is checked before the first connection.
+ */
+import { loadConfig } from '../config/cfg.js';
+import { OptionsError } from '../errors.js';
+import { loadInventory } from '../inventory/index.js';
+import { checkState, checkTraffic, add, type Ctx } from './checks.js';
+import { clusterSpec, Hosts, hostValue } from './cluster.js';
+import { checkFailover } from './failover.js';
+import { checkFault, type Fault } from './faults.js';
+import { exitCodeOf, type Report } from './report.js';
+
+export interface VerifyOptions {
+  inventory: string[];
+  fault: string;
+  requests: number;
+  /** Seconds to wait for the VIP to move, service to come back, the VIP to return. */
+  timeoutS: number;
+  log: (msg: string) => void;
+}
+
+export interface Prepared {
+  sources: string[];
+  run: () => Promise<{ report: Report; exitCode: number }>;
+}
+
+const DEFAULT_CONF = '/etc/keepalived/keepalived.conf';
+
+/** Loads and checks the inventory and options; throws before anything connects. */
+export function prepareVerify(o: VerifyOptions): Prepared {
+  const cfg = loadConfig();
+  const sources = o.inventory.length ? o.inventory : cfg.inventory;
+  if (!sources.length) throw new OptionsError('no inventory: give -i INVENTORY (or set inventory in the [defaults] of ansible.cfg / harun.cfg)');
+  const inv = loadInventory(sources);
+  const spec = clusterSpec(inv);
+  const fault: Fault = checkFault(o.fault, spec);
+  const conf = hostValue(inv, spec.directors[0].name, 'keepalived_conf');
+  const confPath = typeof conf === 'string' && conf.startsWith('/') ? conf : DEFAULT_CONF;
+  const run = async () => {
+    const t0 = Date.now();
+    const hosts = new Hosts({ timeoutSec: cfg.timeout, hostKeyChecking: cfg.hostKeyChecking, privateKey: cfg.privateKeyFile });
+    const ctx: Ctx = {
+      spec,
+      directors: spec.directors.map((h) => hosts.runner(h)),
+      realservers: spec.realservers.map((h) => hosts.runner(h)),
+      client: spec.client ? hosts.runner(spec.client) : undefined,
+      requests: o.requests,
+      timeoutMs: o.timeoutS * 1000,
+      checks: [],
+      figures: {},
+      log: o.log,
+    };
+    const report: Report = { inventory: sources, vip: spec.vip, port: spec.port, fault, checks: ctx.checks, figures: ctx.figures, elapsedMs: 0 };
+    try {
+      o.log(`step 1: cluster state (${spec.directors.length} directors, ${spec.realservers.length} real servers)`);
+      const state = await checkState(ctx, confPath);
+      o.log('step 2: traffic through the VIP');
+      const algo = state.holder?.conf.lbAlgo ?? (typeof hostValue(inv, spec.directors[0].name, 'lvs_algo') === 'string' ? String(hostValue(inv, spec.directors[0].name, 'lvs_algo')) : 'rr');
+      ctx.figures.distributionBefore = await checkTraffic(ctx, 2, state, state.holder?.runner.name ?? '?', algo);
+      o.log(`step 3: failover (fault ${fault})`);
+      try {
+        const who = await checkFailover(ctx, state, fault, confPath);
+        report.master = who.master;
+        report.backup = who.backup;
+      } catch (e) {
+        // a host lost mid-way (or a command that cannot run) ends the steps, not the report
+        add(ctx, 3, 'failover and recovery ran to the end', 'fail', (e as Error).message);
+      }
+    } finally {
+      report.elapsedMs = Date.now() - t0;
+      await hosts.close();
+    }
+    return { report, exitCode: exitCodeOf(report.checks) };
+  };
+  return { sources, run };
+}

@@ -1,0 +1,191 @@
+/**
+ * Parsers of the few command outputs verify reads on the hosts. Each takes the text of one
+ * command and returns plain data; nothing here touches a host.
+ */
+
+export interface IpAddr {
+  dev: string;
+  family: 'inet' | 'inet6';
+  address: string;
+  prefix: number;
+  /** The address label (`lo:0`), the device name when the address has none. */
+  label: string;
+}
+
+/** `ip -o addr show`: one line per address, `\` where the unfolded output would break. */
+export function parseIpAddr(text: string): IpAddr[] {
+  const out: IpAddr[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\d+:\s+(\S+?)(?:@\S+)?\s+(inet6?)\s+([0-9a-fA-F.:]+)\/(\d+)(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const rest = m[5].split('\\')[0].trim().split(/\s+/);
+    // inet lines end with the label after `scope X` (and flags such as `secondary`)
+    const scope = rest.indexOf('scope');
+    const tail = scope >= 0 ? rest.slice(scope + 2).filter((w) => !/^(secondary|dynamic|noprefixroute|deprecated|tentative|temporary|mngtmpaddr)$/.test(w)) : [];
+    out.push({ dev: m[1], family: m[2] as IpAddr['family'], address: m[3], prefix: Number(m[4]), label: m[2] === 'inet' && tail.length ? tail[tail.length - 1] : m[1] });
+  }
+  return out;
+}
+
+/** The addresses of `addrs` equal to `ip` (any prefix), e.g. where a host holds the VIP. */
+export function holdersOf(addrs: IpAddr[], ip: string): IpAddr[] {
+  return addrs.filter((a) => a.address === ip);
+}
+
+export interface IpvsReal {
+  address: string;
+  port: number;
+  forward: string;
+  weight: number;
+  /** ActiveConn/InActConn of `-Ln`, Conns of `-Ln --stats`. */
+  conns: number;
+}
+
+export interface IpvsService {
+  proto: string;
+  address: string;
+  port: number;
+  /** The scheduler (`-Ln`); empty for `--stats` output. */
+  scheduler: string;
+  /** Conns of `--stats` output; 0 otherwise. */
+  conns: number;
+  reals: IpvsReal[];
+}
+
+function hostPort(s: string): { address: string; port: number } | undefined {
+  const m = /^\[?([0-9a-fA-F.:]+?)\]?:(\d+)$/.exec(s);
+  return m ? { address: m[1], port: Number(m[2]) } : undefined;
+}
+
+/** `ipvsadm -Ln` or `ipvsadm -Ln --stats`. Headers are skipped; services keep their order. */
+export function parseIpvsadm(text: string): IpvsService[] {
+  const out: IpvsService[] = [];
+  const stats = /\bConns\b/.test(text);
+  for (const line of text.split('\n')) {
+    const svc = /^(TCP|UDP|SCTP|FWM)\s+(\S+)\s*(.*)$/.exec(line.trim());
+    if (svc && !line.startsWith(' ')) {
+      const hp = hostPort(svc[2]);
+      if (!hp) continue;
+      const rest = svc[3].trim().split(/\s+/).filter(Boolean);
+      out.push({ proto: svc[1], ...hp, scheduler: stats ? '' : (rest[0] ?? ''), conns: stats ? Number(rest[0] ?? 0) : 0, reals: [] });
+      continue;
+    }
+    const real = /^\s*->\s+(\S+)\s*(.*)$/.exec(line);
+    if (!real || !out.length) continue;
+    const hp = hostPort(real[1]);
+    if (!hp) continue; // the "-> RemoteAddress:Port" header
+    const f = real[2].trim().split(/\s+/).filter(Boolean);
+    const r: IpvsReal = stats
+      ? { ...hp, forward: '', weight: 0, conns: Number(f[0] ?? 0) }
+      : { ...hp, forward: f[0] ?? '', weight: Number(f[1] ?? 0), conns: Number(f[2] ?? 0) + Number(f[3] ?? 0) };
+    out[out.length - 1].reals.push(r);
+  }
+  return out;
+}
+
+export function findService(services: IpvsService[], vip: string, port: number): IpvsService | undefined {
+  return services.find((s) => s.address === vip && s.port === port);
+}
+
+/** `name=value` lines (the sysctls verify prints from /proc/sys). */
+export function parseKeyValues(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) out.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
+  }
+  return out;
+}
+
+/** What verify needs from a director's keepalived.conf (its first vrrp_instance and virtual_server). */
+export interface KeepalivedConf {
+  state?: string;
+  priority?: number;
+  advertInt?: number;
+  nopreempt: boolean;
+  lbAlgo?: string;
+}
+
+export function parseKeepalivedConf(text: string): KeepalivedConf {
+  const lines = text.split('\n').map((l) => l.replace(/[#!].*$/, '').trim());
+  const word = (key: string) => lines.map((l) => new RegExp(`^${key}\\s+(\\S+)`).exec(l)?.[1]).find((v) => v !== undefined);
+  const num = (key: string) => {
+    const v = word(key);
+    return v === undefined || Number.isNaN(Number(v)) ? undefined : Number(v);
+  };
+  return {
+    state: word('state'),
+    priority: num('priority'),
+    advertInt: num('advert_int'),
+    nopreempt: lines.some((l) => l === 'nopreempt'),
+    lbAlgo: word('lb_algo'),
+  };
+}
+
+/** One request of the client-side probe. Times are the client's clock, in ms since the epoch. */
+export interface ProbeSample {
+  /** When the request was sent. */
+  sent: number;
+  /** When its answer (or its failure) came. */
+  done: number;
+  ok: boolean;
+  /** curl's exit status. */
+  rc: number;
+  status: number;
+  body: string;
+}
+
+/**
+ * The probe's log: `SENT_MS RC BODY... HTTP_CODE TIME_TOTAL_S` per request (the body's words
+ * joined by single spaces; empty when the request failed). Malformed lines are counted, not fatal:
+ * a line cut by the end of the probe is possible.
+ */
+export function parseProbeLog(text: string): { samples: ProbeSample[]; malformed: number } {
+  const samples: ProbeSample[] = [];
+  let malformed = 0;
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/).filter(Boolean);
+    if (!f.length) continue;
+    const [sent, rc, ...rest] = f;
+    const time = Number(rest.pop());
+    const status = Number(rest.pop());
+    if (!/^\d{12,}$/.test(sent ?? '') || !/^\d+$/.test(rc ?? '') || !Number.isFinite(time) || !Number.isInteger(status)) {
+      malformed++;
+      continue;
+    }
+    const s = Number(sent);
+    samples.push({ sent: s, done: s + Math.round(time * 1000), rc: Number(rc), status, ok: Number(rc) === 0 && status >= 200 && status < 400, body: rest.join(' ') });
+  }
+  samples.sort((a, b) => a.sent - b.sent);
+  return { samples, malformed };
+}
+
+/** Answers of the traffic loop: `ok BODY...` or `fail RC`. */
+export function parseTraffic(text: string): { bodies: string[]; failures: string[] } {
+  const bodies: string[] = [];
+  const failures: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(ok|fail)\s*(.*)$/.exec(line.trim());
+    if (!m) continue;
+    if (m[1] === 'ok') bodies.push(m[2].trim());
+    else failures.push(m[2].trim());
+  }
+  return { bodies, failures };
+}
+
+/** Sections of one command's output, each started by a line `--- NAME`. */
+export function sections(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let name = '';
+  let buf: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^--- (\S+)$/.exec(line);
+    if (m) {
+      if (name) out.set(name, buf.join('\n'));
+      name = m[1];
+      buf = [];
+    } else buf.push(line);
+  }
+  if (name) out.set(name, buf.join('\n'));
+  return out;
+}

@@ -1,0 +1,115 @@
+/**
+ * Client-side measurements. The failover probe is ONE sh loop started in the background on
+ * the client: every 100 ms it sends a request with a short timeout in a subshell, and appends
+ * `SENT_MS RC BODY HTTP_CODE TIME_TOTAL` to a log on the client; the timestamps are the
+ * client's clock, so SSH latency never enters the figures. The log is read while it runs
+ * (to see when service is back) and collected after.
+ */
+import { quote, sh } from '../shell/sh.js';
+import type { Runner } from './cluster.js';
+import { parseProbeLog, parseTraffic, type ProbeSample } from './parse.js';
+
+export const PROBE_INTERVAL_MS = 100;
+/** Per-request timeout of the probe: short, so a lost request costs one interval or so. */
+export const PROBE_TIMEOUT_S = 0.5;
+
+export interface ProbeHandle {
+  client: Runner;
+  log: string;
+  stop: string;
+}
+
+/** The loop as it runs on the client (exported for tests of its shape). */
+export function probeScript(url: string, log: string, stop: string, maxSeconds: number): string {
+  const iterations = Math.ceil((maxSeconds * 1000) / PROBE_INTERVAL_MS);
+  // set -f: the body's words are echoed unquoted (joins its lines), so no globbing of them
+  return [
+    'set -f',
+    sh`rm -f ${stop}; : > ${log}`,
+    'i=0',
+    sh`while [ "$i" -lt ${iterations} ] && [ ! -e ${stop} ]; do`,
+    sh`  ( t=$(date +%s%3N); r=$(curl -s -m ${PROBE_TIMEOUT_S} -w ' %{http_code} %{time_total}' ${url} 2>/dev/null); rc=$?; echo "$t $rc" $r >> ${log} ) &`,
+    `  sleep ${PROBE_INTERVAL_MS / 1000}`,
+    '  i=$((i+1))',
+    'done',
+    'wait',
+  ].join('\n');
+}
+
+export async function startProbe(client: Runner, url: string, maxSeconds: number): Promise<ProbeHandle> {
+  const id = `${process.pid}-${Date.now()}`;
+  const log = `/tmp/harun-verify-probe-${id}.log`;
+  const stop = `/tmp/harun-verify-probe-${id}.stop`;
+  const script = probeScript(url, log, stop, maxSeconds);
+  // setsid + every descriptor redirected: the SSH channel returns at once, the loop runs on
+  const r = await client.run(sh`command -v curl >/dev/null || { echo 'curl is not installed' >&2; exit 3; }; (setsid sh -c ${script} </dev/null >/dev/null 2>&1 &) ; echo started`);
+  if (r.code !== 0 || !r.stdout.includes('started')) throw new Error(`${client.name}: cannot start the probe: ${(r.stderr || r.stdout).trim()}`);
+  return { client, log, stop };
+}
+
+export async function readProbe(h: ProbeHandle): Promise<ProbeSample[]> {
+  const r = await h.client.run(sh`cat ${h.log} 2>/dev/null`);
+  return parseProbeLog(r.stdout).samples;
+}
+
+/** Stops the loop, waits for its last requests, returns every sample and removes its files. */
+export async function stopProbe(h: ProbeHandle): Promise<{ samples: ProbeSample[]; malformed: number }> {
+  const r = await h.client.run(
+    sh`touch ${h.stop}; sleep ${PROBE_TIMEOUT_S + 0.3}; cat ${h.log} 2>/dev/null; rm -f ${h.log} ${h.stop}`,
+  );
+  return parseProbeLog(r.stdout);
+}
+
+/** N requests to `url`, each a new connection (a new curl), in one remote loop. */
+export async function traffic(client: Runner, url: string, n: number): Promise<{ bodies: string[]; failures: string[] }> {
+  const script = [
+    'set -f',
+    'i=0',
+    sh`while [ "$i" -lt ${n} ]; do`,
+    sh`  r=$(curl -fsS -m 3 ${url} 2>&1); rc=$?`,
+    '  if [ "$rc" -eq 0 ]; then echo ok $r; else echo fail "rc=$rc" $r; fi',
+    '  i=$((i+1))',
+    'done',
+  ].join('\n');
+  const r = await client.run(script, 60_000 + n * 3_500);
+  return parseTraffic(r.stdout);
+}
+
+/**
+ * The host's clock minus the controller's, in ms (half the round trip is the error): the
+ * fault is injected from one place and seen from another, and all times are compared on
+ * the controller's clock.
+ */
+export async function clockOffset(h: Runner): Promise<number> {
+  let best: { rtt: number; off: number } | undefined;
+  for (let i = 0; i < 3; i++) {
+    const t0 = Date.now();
+    const r = await h.run('date +%s%3N');
+    const t1 = Date.now();
+    const t = Number(r.stdout.trim());
+    if (!Number.isFinite(t) || t < 1e12) throw new Error(`${h.name}: cannot read the clock in ms (date +%s%3N said "${r.stdout.trim()}")`);
+    const cand = { rtt: t1 - t0, off: t - (t0 + t1) / 2 };
+    if (!best || cand.rtt < best.rtt) best = cand;
+  }
+  return Math.round(best!.off);
+}
+
+/**
+ * Waits on `h` until the VIP is (or is no longer) on one of its interfaces; returns when that
+ * was seen, on the host's clock, or undefined after `timeoutMs`. One remote loop, 50 ms steps.
+ */
+export async function waitVip(h: Runner, vip: string, present: boolean, timeoutMs: number): Promise<number | undefined> {
+  const steps = Math.ceil(timeoutMs / 50);
+  const test = present ? '' : '!';
+  const script = [
+    'i=0',
+    sh`while [ "$i" -lt ${steps} ]; do`,
+    `  if ${test} ip -o addr show | grep -qF ${quote(` inet ${vip}/`)}; then date +%s%3N; exit 0; fi`,
+    '  sleep 0.05; i=$((i+1))',
+    'done',
+    'exit 1',
+  ].join('\n');
+  const r = await h.run(script, timeoutMs + 30_000);
+  const t = Number(r.stdout.trim());
+  return r.code === 0 && Number.isFinite(t) ? t : undefined;
+}

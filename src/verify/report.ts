@@ -1,0 +1,97 @@
+/**
+ * The verify report: per step, each check with its status and evidence, then the figures.
+ * Rendered as plain text for people or as JSON for machines; the exit code follows from it.
+ */
+import { describeBound, formatCounts, type VrrpBound } from './figures.js';
+
+export type Status = 'pass' | 'fail' | 'not run';
+
+export interface Check {
+  step: 1 | 2 | 3 | 4;
+  name: string;
+  status: Status;
+  /** What was seen (pass and fail), or why the check could not run. */
+  detail: string;
+}
+
+export interface Figures {
+  /** Client-observed outage, last good answer before the fault to first good after. */
+  outageMs?: number;
+  /** Fault injected to VIP present on the backup. */
+  takeoverMs?: number;
+  bound?: VrrpBound;
+  requestsLost?: number;
+  probeRequests?: number;
+  distributionBefore?: Record<string, number>;
+  distributionAfter?: Record<string, number>;
+  /** Recovery: keepalived restarted to VIP back on the old master. */
+  returnMs?: number;
+}
+
+export interface Report {
+  inventory: string[];
+  vip: string;
+  port: number;
+  fault: string;
+  master?: string;
+  backup?: string;
+  checks: Check[];
+  figures: Figures;
+  elapsedMs: number;
+}
+
+export const STEP_TITLES: Record<Check['step'], string> = {
+  1: 'Cluster state',
+  2: 'Traffic through the VIP',
+  3: 'Failover',
+  4: 'Recovery',
+};
+
+/** 0: every check passed; 1: one failed; 2: none failed but some could not run. */
+export function exitCodeOf(checks: Check[]): number {
+  if (checks.some((c) => c.status === 'fail')) return 1;
+  if (checks.some((c) => c.status === 'not run')) return 2;
+  return checks.length ? 0 : 2;
+}
+
+export function verdict(checks: Check[]): string {
+  const n = (s: Status) => checks.filter((c) => c.status === s).length;
+  const code = exitCodeOf(checks);
+  const counts = `${n('pass')} passed, ${n('fail')} failed, ${n('not run')} not run`;
+  if (code === 0) return `PASS: every check passed (${counts})`;
+  if (code === 1) return `FAIL (${counts})`;
+  return `INCOMPLETE: nothing failed, but not every check could run (${counts})`;
+}
+
+const ms = (v: number | undefined) => (v === undefined ? '-' : `${Math.round(v)} ms`);
+
+export function renderPlain(r: Report): string {
+  const out: string[] = [];
+  const who = r.master ? ` on ${r.master}${r.backup ? ` (backup ${r.backup})` : ''}` : '';
+  out.push(`harun verify: VIP ${r.vip}:${r.port}, fault ${r.fault}${who}`);
+  for (const step of [1, 2, 3, 4] as const) {
+    const cs = r.checks.filter((c) => c.step === step);
+    if (!cs.length) continue;
+    out.push('', `${step}. ${STEP_TITLES[step]}`);
+    for (const c of cs) {
+      const tag = c.status === 'pass' ? 'PASS   ' : c.status === 'fail' ? 'FAIL   ' : 'NOT RUN';
+      out.push(`  ${tag} ${c.name}`);
+      for (const line of c.detail.split('\n')) if (line.trim()) out.push(`          ${line}`);
+    }
+  }
+  const f = r.figures;
+  out.push('', 'Figures');
+  out.push(`  client-observed outage   ${ms(f.outageMs)}${f.probeRequests !== undefined ? ` (probe: ${f.probeRequests} requests, every 100 ms)` : ''}`);
+  out.push(`  VIP takeover             ${ms(f.takeoverMs)}`);
+  out.push(`  VRRP bound               ${f.bound ? describeBound(f.bound) : '-'}`);
+  out.push(`  requests lost            ${f.requestsLost ?? '-'}`);
+  out.push(`  distribution before      ${formatCounts(f.distributionBefore)}`);
+  out.push(`  distribution after       ${formatCounts(f.distributionAfter)}`);
+  if (f.returnMs !== undefined) out.push(`  VIP back on old master   ${ms(f.returnMs)} after keepalived restarted`);
+  out.push('', `${verdict(r.checks)} in ${(r.elapsedMs / 1000).toFixed(1)} s`);
+  return out.join('\n') + '\n';
+}
+
+export function renderJson(r: Report): string {
+  return JSON.stringify({ ...r, result: verdict(r.checks), exitCode: exitCodeOf(r.checks) }, null, 2) + '\n';
+}
