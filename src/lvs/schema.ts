@@ -95,18 +95,28 @@ type Key = keyof LvsVars;
 const SECRET = new Set<string>(['vrrp_auth_pass']);
 const KEYS = Object.keys(lvsVarsSchema.shape) as Key[];
 
-/** A value as the preflight sees it: unset, not yet renderable (needs facts), or usable. */
-function valueOf(input: PreflightInput, host: string, name: string): unknown {
+/** Marks a value that cannot be judged before the hosts are reached (it needs facts). */
+const PENDING = Symbol('pending');
+
+/** A variable as the preflight sees it: undefined when unset, PENDING when not renderable yet. */
+function read(input: PreflightInput, host: string, name: string): unknown {
   let v: unknown;
   try {
     v = input.vars(host)[name];
   } catch {
-    return undefined; // a default that needs facts cannot be judged before the hosts are reached
+    return PENDING;
   }
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string' && (v.includes('{{') || v.includes('{%'))) return undefined;
-  if (typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) return undefined;
+  if (typeof v === 'string' && (v.includes('{{') || v.includes('{%'))) return PENDING;
+  // a template engine's Undefined (or another foreign object): a default that needs facts
+  if (typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) return PENDING;
   return v;
+}
+
+/** A usable value, or undefined (unset or pending). */
+function valueOf(input: PreflightInput, host: string, name: string): unknown {
+  const v = read(input, host, name);
+  return v === PENDING ? undefined : v;
 }
 
 class Collector {
@@ -194,7 +204,7 @@ function run(input: PreflightInput, directors: boolean): ValidationError[] {
   const c = new Collector(input);
   const vars = checkSchema(input, c);
   for (const host of input.hosts) {
-    if (valueOf(input, host, 'lvs_vip') === undefined) c.add(host, 'lvs_vip', 'is not set: give the virtual IPv4 address of the cluster (e.g. in the inventory\'s [all:vars])');
+    if (read(input, host, 'lvs_vip') === undefined) c.add(host, 'lvs_vip', 'is not set: give the virtual IPv4 address of the cluster (e.g. in the inventory\'s [all:vars])');
   }
   checkVipNotAHost(input, vars, c);
   if (directors) checkDirectors(input, vars, c);

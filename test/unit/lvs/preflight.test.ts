@@ -152,3 +152,16 @@ test('the schema reads INI strings and Ansible booleans', () => {
   const r = lvsVarsSchema.parse({ vrrp_router_id: '51', vrrp_unicast: 'yes', vrrp_nopreempt: 'False', vrrp_advert_int: '1' });
   assert.deepEqual(r, { vrrp_router_id: 51, vrrp_unicast: true, vrrp_nopreempt: false, vrrp_advert_int: 1 });
 });
+
+test('a host whose variables cannot be read yet is not reported as missing lvs_vip', () => {
+  const f = good();
+  const i = input(f, ['lb1', 'lb2']);
+  const errs = lvsPreflight.keepalived({
+    ...i,
+    vars: (h) => {
+      if (h === 'lb2') throw new Error("'ansible_default_ipv4' is undefined");
+      return f[h];
+    },
+  });
+  assert.deepEqual(errs.map((e) => e.message), []);
+});

@@ -9,6 +9,8 @@ import { InventoryData } from '../../../src/inventory/data.js';
 import { parseIni } from '../../../src/inventory/ini.js';
 import { LazyScope } from '../../../src/vars/lazy.js';
 import { noTemplate, renderString } from '../../../src/vars/template.js';
+import type { SourcePos } from '../../../src/errors.js';
+import { lvsPreflight } from '../../../src/lvs/schema.js';
 
 // Tests run from dist/test/unit/lvs; the sources sit in the repository root.
 const root = join(import.meta.dirname, '..', '..', '..', '..');
@@ -19,10 +21,10 @@ const at = (...p: string[]) => join(root, ...p);
  * facts: role defaults < group vars (all first, then deeper groups) < host vars, plus the magic
  * variables. hostvars[h] renders lazily in h's own scope, as the engine does.
  */
-function seedVars(): Record<string, Record<string, unknown>> {
+function seedVars(text?: string, origins?: Map<string, SourcePos | undefined>): Record<string, Record<string, unknown>> {
   const inv = new InventoryData();
   const file = at('inventory', 'seed.ini');
-  parseIni(readFileSync(file, 'utf8'), file, inv);
+  parseIni(text ?? readFileSync(file, 'utf8'), file, inv);
   inv.reconcile();
   const defaults = loadYamlFile(at('roles', 'keepalived', 'defaults', 'main.yml')) as Record<string, unknown>;
   const groups: Record<string, string[]> = {};
@@ -33,8 +35,8 @@ function seedVars(): Record<string, Record<string, unknown>> {
     const v: Record<string, unknown> = { ...defaults };
     const own = inv.hostGroups(name).map((g) => inv.groups.get(g)!);
     own.sort((a, b) => a.depth - b.depth || a.priority - b.priority || a.name.localeCompare(b.name));
-    for (const g of own) for (const [k, l] of g.vars) v[k] = l.value;
-    for (const [k, l] of host.vars) v[k] = l.value;
+    for (const g of own) for (const [k, l] of g.vars) (v[k] = l.value), origins?.set(`${name}.${k}`, l.pos);
+    for (const [k, l] of host.vars) (v[k] = l.value), origins?.set(`${name}.${k}`, l.pos);
     Object.assign(v, { inventory_hostname: name, groups, hostvars });
     raw[name] = v;
     hostvars[name] = noTemplate(
@@ -116,4 +118,37 @@ test('keepalived -t accepts the rendered files (when a keepalived binary is at h
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+/** The preflight as the engine would call it for the keepalived role on seed.ini's directors. */
+function preflightSeed(text?: string) {
+  const origins = new Map<string, SourcePos | undefined>();
+  const vars = seedVars(text, origins);
+  return lvsPreflight.keepalived({
+    hosts: ['lb1', 'lb2'],
+    vars: (h) => {
+      // a default that needs facts cannot be rendered yet: it stays raw, as the engine leaves it
+      const scope = new LazyScope(vars[h]);
+      const one = (k: string) => {
+        try {
+          return scope.lookup(k);
+        } catch {
+          return vars[h][k];
+        }
+      };
+      return Object.fromEntries(Object.keys(vars[h]).map((k) => [k, one(k)]));
+    },
+    origin: (h, k) => origins.get(`${h}.${k}`),
+    groups: { all: Object.keys(vars), directors: ['lb1', 'lb2'], realservers: ['web1', 'web2'] },
+  });
+}
+
+test('seed.ini passes the preflight; a second MASTER in it is reported at its line', () => {
+  assert.deepEqual(preflightSeed().map((e) => e.describe()), []);
+  const text = readFileSync(at('inventory', 'seed.ini'), 'utf8').replace('vrrp_state=BACKUP', 'vrrp_state=MASTER');
+  const errs = preflightSeed(text);
+  assert.equal(errs.length, 1, errs.map((e) => e.describe()).join('\n'));
+  const line = text.split('\n').findIndex((l) => l.startsWith('lb2 ')) + 1;
+  assert.equal(errs[0].source?.line, line);
+  assert.match(errs[0].describe(), new RegExp(`inventory/seed\\.ini:${line}:\\d+: vrrp_state of host lb2 .*lb1 and lb2 are all MASTER`));
 });
