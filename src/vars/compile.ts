@@ -165,6 +165,7 @@ const cache = new Map<string, RootFn>();
  */
 function tokenize(src: string): unknown {
   const tk = lexer.lex(src, LEX_OPTS);
+  tk._parseString = (quote: string) => pyStringLiteral(tk, quote);
   const next = tk.nextToken.bind(tk);
   let depth = 0;
   tk.nextToken = () => {
@@ -186,6 +187,36 @@ function tokenize(src: string): unknown {
     return t;
   };
   return tk;
+}
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0', '\n': '' };
+
+/** A quoted string as Python reads it: unknown escapes like `\.` keep their backslash (regexes). */
+function pyStringLiteral(tk: any, quote: string): string {
+  tk.forward();
+  let out = '';
+  while (!tk.isFinished() && tk.current() !== quote) {
+    const c = tk.current();
+    tk.forward();
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const e = tk.current();
+    const hex = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
+    const digits = hex ? tk.str.slice(tk.index + 1, tk.index + 1 + hex) : '';
+    if (hex && new RegExp(`^[0-9a-fA-F]{${hex}}$`).test(digits)) {
+      out += String.fromCodePoint(parseInt(digits, 16));
+      tk.forwardN(hex + 1);
+    } else if (e in ESCAPES) {
+      out += ESCAPES[e];
+      tk.forward();
+    } else {
+      out += '\\';
+    }
+  }
+  tk.forward();
+  return out;
 }
 
 export function syntaxError(e: any, src: string): TemplateError {

@@ -139,6 +139,14 @@ test('Python literals and operators', () => {
   assert.throws(() => evaluate("'1' < 2", vars), undefErr(/not supported between instances of 'str' and 'int'/));
 });
 
+test('string literals use Python escapes; unknown escapes keep the backslash', () => {
+  assert.equal(evaluate("'a.b' | regex_replace('\\.', '-')", vars), 'a-b');
+  assert.equal(evaluate("'x\\ty\\n'", vars), 'x\ty\n');
+  assert.equal(evaluate("'it\\'s' ~ \"\\\"q\\\"\"", vars), 'it\'s"q"');
+  assert.equal(evaluate("'\\x41\\u00e9\\\\'", vars), 'A\u00e9\\');
+  assert.equal(evaluate("'10.0.0.1' is match('\\d+\\.\\d+')", vars), true);
+});
+
 test('Python methods, negative indexes and slices', () => {
   assert.deepEqual(evaluate("' a  b '.split()", vars), ['a', 'b']);
   assert.deepEqual(evaluate("'a,b,c'.split(',', 1)", vars), ['a', 'b,c']);
