@@ -103,7 +103,7 @@ export class Runner {
       timeoutMs: this.o.timeoutMs,
       cliBecome: this.o.become,
       vars: (h, task, item) => hostVars(venv, h, task, item),
-      transport: (h) => this.rt(h).transport(() => connVars(h), this.o.ssh),
+      transport: (h) => this.rt(h).transport(() => connVars(h), this.o.ssh, (m) => tenv.log(3, h, m)),
       facts: (h) => this.rt(h).gather(() => tenv.transport(h)),
       log: (level, host, message) => level <= this.o.verbosity && this.o.emit({ kind: 'verbose', level, host, message }),
     };

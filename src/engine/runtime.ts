@@ -2,7 +2,6 @@ import { UnreachableError } from '../errors.js';
 import { gatherFacts } from '../facts/index.js';
 import { emptyStats, type HostStats } from '../report/events.js';
 import { LocalTransport } from '../transport/local.js';
-import { SshTransport } from '../transport/ssh.js';
 import { resolveTarget, type CliSsh } from '../transport/target.js';
 import type { Transport } from '../transport/types.js';
 
@@ -24,7 +23,7 @@ export class HostRuntime {
   constructor(readonly name: string) {}
 
   /** One connection per host for the whole run; opened on first use. */
-  transport(connVars: () => Record<string, unknown>, cli: CliSsh): Promise<Transport> {
+  transport(connVars: () => Record<string, unknown>, cli: CliSsh, log: (msg: string) => void = () => {}): Promise<Transport> {
     if (!this.conn) {
       this.conn = (async () => {
         const vars = connVars();
@@ -32,8 +31,21 @@ export class HostRuntime {
         if (vars.ansible_connection !== undefined && !['local', 'ssh', 'smart', 'paramiko'].includes(String(vars.ansible_connection))) {
           throw new UnreachableError(`ansible_connection=${vars.ansible_connection} is not supported (harun speaks ssh and local)`);
         }
-        const t: Transport = local ? new LocalTransport(this.name) : new SshTransport(resolveTarget(this.name, vars, cli));
+        // ssh2 costs about 0.1 s of CPU to load: only runs that connect over SSH pay for it
+        let t: Transport;
+        if (local) {
+          t = new LocalTransport(this.name);
+          log('local connection');
+        } else {
+          const target = resolveTarget(this.name, vars, cli);
+          const hops: string[] = [];
+          for (let j = target.jump; j; j = j.jump) hops.unshift(`${j.user}@${j.host}:${j.port}`);
+          log(`ssh ${target.user}@${target.host}:${target.port}${hops.length ? ` via ${hops.join(' -> ')}` : ''} (host key checking ${target.hostKeyChecking}; known_hosts ${target.knownHostsFiles.join(', ') || 'none'})`);
+          t = new (await import('../transport/ssh.js')).SshTransport(target);
+        }
+        const t0 = Date.now();
         await t.connect();
+        log(`connected in ${Date.now() - t0} ms`);
         return t;
       })();
     }
