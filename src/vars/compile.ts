@@ -26,6 +26,7 @@ const SliceNode = nodes.Node.extend('Slice', {
   },
 });
 const TruthyNode = nodes.Node.extend('Truthy', { fields: ['target'] });
+const LoopFilterNode = nodes.Node.extend('LoopFilter', { fields: ['arr', 'cond', 'name'] });
 
 /** Adds Python slices (`x[1:]`, `x[::-1]`) to subscripts. */
 class Parser extends BaseParser {
@@ -65,7 +66,7 @@ class Parser extends BaseParser {
 
 class Compiler extends BaseCompiler {
   assertType(node: any, ...types: any[]): void {
-    if (node instanceof SliceNode || node instanceof TruthyNode) return;
+    if (node instanceof SliceNode || node instanceof TruthyNode || node instanceof LoopFilterNode) return;
     super.assertType(node, ...types);
   }
   private call(fn: string, args: any[], frame: any): void {
@@ -86,6 +87,24 @@ class Compiler extends BaseCompiler {
   compileIf(node: any, frame: any, async: boolean): void {
     if (!(node.cond instanceof TruthyNode)) node.cond = new TruthyNode(node.lineno, node.colno, node.cond);
     super.compileIf(node, frame, async);
+  }
+  /** `{% for x in xs if cond %}`: nunjucks parses `xs if cond` as an inline if; Jinja filters. */
+  compileFor(node: any, frame: any): void {
+    if (node.arr instanceof nodes.InlineIf && node.arr.else_ === null) {
+      node.arr = new LoopFilterNode(node.lineno, node.colno, node.arr.body, node.arr.cond, node.name);
+    }
+    super.compileFor(node, frame);
+  }
+  compileLoopFilter(node: any, frame: any): void {
+    const id = this._tmpid();
+    const inner = frame.push();
+    if (node.name instanceof nodes.Array) node.name.children.forEach((c: any, i: number) => inner.set(c.value, `${id}[${i}]`));
+    else inner.set(node.name.value, id);
+    this._emit('runtime.fromIterator(');
+    this.compile(node.arr, frame);
+    this._emit(`).filter((${id}) => runtime.truthy(`);
+    this.compile(node.cond, inner);
+    this._emit('))');
   }
   compileInlineIf(node: any, frame: any): void {
     this._emit('(runtime.truthy(');

@@ -183,6 +183,10 @@ test('renderString: trim_blocks on, lstrip_blocks off, whitespace control, comme
   assert.equal(renderString('<{{ s }}>', vars), '<Hello World>', 'no autoescape');
   assert.equal(renderString('{% if l %}a{% elif t %}b{% else %}c{% endif %}', vars), 'a');
   assert.equal(renderString('{% if [] %}a{% elif {} %}b{% else %}c{% endif %}', vars), 'c');
+  assert.equal(renderString('{% for x in l if x > 1 %}{{ x }}{{ loop.index }}{{ "." if loop.last }}{% endfor %}', vars), '2132.');
+  assert.equal(renderString('{% for k, v in d.items() if v is number %}{{ k }}{% endfor %}', vars), 'x');
+  assert.equal(renderString('{% macro m(a, b=2) %}[{{ a }}-{{ b }}]{% endmacro %}{{ m(1) }}{{ m(3, b=4) }}', vars), '[1-2][3-4]');
+  assert.equal(renderString('{% set blk %}n={{ l | length }}{% endset %}{{ blk }} {% raw %}{{ x }}{% endraw %}', vars), 'n=3 {{ x }}');
 });
 
 test('syntax errors are TemplateErrors that show the template', () => {
