@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { setMaxListeners } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadConfig } from '../config/cfg.js';
@@ -144,6 +145,8 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
   const become = o.askBecomePass ? await askSecret('BECOME password: ') : undefined;
   const reporter = await makeReporter(o.output, o.verbose);
   const abort = new AbortController();
+  // every running exec listens on it: with many hosts that is far more than the default 10
+  setMaxListeners(0, abort.signal);
   const checking = hkc === undefined ? cfg.hostKeyChecking : !['off', 'false', 'no'].includes(hkc.toLowerCase());
   const runner = new Runner({
     inventory,
