@@ -50,6 +50,20 @@ function umlProcesses(state: LabState, host: string): number[] {
   return pids;
 }
 
+/** The DIR of a running uml lab, from its instances' uml_dir=DIR/uml. */
+function otherLabDir(): string | undefined {
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const m = /\0uml_dir=([^\0]*)\/uml\0/.exec(readFileSync(`/proc/${e}/cmdline`, 'latin1'));
+      if (m) return m[1];
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return undefined;
+}
+
 async function killHost(state: LabState, host: string): Promise<void> {
   const leader = res(state).pids[host];
   for (let i = 0; i < 50; i++) {
@@ -102,7 +116,7 @@ export class UmlProvider implements LabProvider {
     const avail = await this.available();
     if (!avail.ok) throw new LabError(`uml lab: ${avail.reason}`);
     if (await linkExists(BRIDGE))
-      throw new LabError(`bridge ${BRIDGE} exists: another uml lab is up on this machine (harun lab down --dir <its dir>)`);
+      throw new LabError(`bridge ${BRIDGE} exists: another uml lab is up on this machine (harun lab down --dir ${otherLabDir() ?? '<its dir>'})`);
     await assertSubnetFree();
     dir = resolve(dir);
     const image = await buildImage('build-uml-image.sh');
