@@ -106,6 +106,18 @@ class Compiler extends BaseCompiler {
     this.compile(node.cond, inner);
     this._emit('))');
   }
+  /** `{% set ns.found = true %}` assigns an attribute (Jinja's namespace() idiom). */
+  compileSet(node: any, frame: any): void {
+    const target = node.targets[0];
+    if (node.targets.length !== 1 || !(target instanceof nodes.LookupVal) || !node.value) return super.compileSet(node, frame);
+    this._emit('runtime.setAttr(');
+    this._compileExpression(target.target, frame);
+    this._emit(', ');
+    this._compileExpression(target.val, frame);
+    this._emit(', ');
+    this._compileExpression(node.value, frame);
+    this._emitLine(');');
+  }
   compileInlineIf(node: any, frame: any): void {
     this._emit('(runtime.truthy(');
     this.compile(node.cond, frame);

@@ -1,5 +1,5 @@
 import { types } from 'node:util';
-import { evaluateIn, renderIn, type Scope } from './nunjucks.js';
+import { evaluateIn, Namespace, renderIn, type Scope } from './nunjucks.js';
 import { isPlainObject, TemplateError, Undefined } from './py.js';
 
 /**
@@ -54,6 +54,11 @@ const GLOBALS: Record<string, unknown> = {
     const last = args[args.length - 1] as Record<string, unknown> | undefined;
     const { __keywords: _k, ...kw } = last && typeof last === 'object' ? last : ({} as Record<string, unknown>);
     return kw;
+  },
+  namespace: (...args: unknown[]) => {
+    const last = args[args.length - 1] as Record<string, unknown> | undefined;
+    const { __keywords: _k, ...kw } = last && typeof last === 'object' ? last : ({} as Record<string, unknown>);
+    return Object.assign(new Namespace(), kw);
   },
   lookup: (kind: string, ...args: unknown[]) => {
     if (kind === 'env') return args.map((a) => process.env[String(a)] ?? '').join(',');

@@ -15,6 +15,9 @@ import { TESTS, LENIENT_TESTS } from './tests.js';
 
 const { runtime: baseRuntime } = nunjucks as any;
 
+/** What Jinja's namespace() makes: the one object a template may assign attributes to. */
+export class Namespace {}
+
 export { cacheSize } from './compile.js';
 
 /** Where a template's free variables come from (see lazy.ts). */
@@ -75,6 +78,10 @@ const rt = {
   },
   fromIterator: py.iterable,
   inOperator: py.inOp,
+  setAttr(obj: unknown, key: string, value: unknown): void {
+    if (!(obj instanceof Namespace)) throw new TemplateError(`cannot assign attribute '${key}' on ${py.typeName(obj)}: use namespace()`);
+    (obj as Record<string, unknown>)[key] = value;
+  },
   slice: (a: number | null, b: number | null, c: number | null) => new Slice(a, b, c),
   truthy: py.truthy,
   not: (v: unknown) => !py.truthy(v),

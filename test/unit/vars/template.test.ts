@@ -185,6 +185,8 @@ test('renderString: trim_blocks on, lstrip_blocks off, whitespace control, comme
   assert.equal(renderString('{% if [] %}a{% elif {} %}b{% else %}c{% endif %}', vars), 'c');
   assert.equal(renderString('{% for x in l if x > 1 %}{{ x }}{{ loop.index }}{{ "." if loop.last }}{% endfor %}', vars), '2132.');
   assert.equal(renderString('{% for k, v in d.items() if v is number %}{{ k }}{% endfor %}', vars), 'x');
+  assert.equal(renderString('{% set ns = namespace(found=false) %}{% for x in l %}{% if x == 2 %}{% set ns.found = true %}{% endif %}{% endfor %}{{ ns.found }}', vars), 'True');
+  assert.throws(() => renderString('{% set d.x = 2 %}', vars), /use namespace\(\)/);
   assert.equal(renderString('{% macro m(a, b=2) %}[{{ a }}-{{ b }}]{% endmacro %}{{ m(1) }}{{ m(3, b=4) }}', vars), '[1-2][3-4]');
   assert.equal(renderString('{% set blk %}n={{ l | length }}{% endset %}{{ blk }} {% raw %}{{ x }}{% endraw %}', vars), 'n=3 {{ x }}');
 });
