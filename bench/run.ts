@@ -10,7 +10,7 @@ import { CHANGING_TASKS, expected, playbook } from './workload.js';
 
 /**
  * npm run bench -- [--n 1,10,50,200] [--reps 3] [--tools harun,ansible,floor]
- *                  [--ansible-budget 120] [--no-extras] [--out bench/RESULTS.md]
+ *                  [--ansible-budget 120] [--no-extras] [--merge] [--out bench/RESULTS.md]
  * Starts a loopback sshd fleet per N, runs the workload with each tool (a changing run on fresh
  * folders, then the idempotent run), and writes the markdown table.
  */
@@ -32,6 +32,8 @@ function args() {
     // when ansible's first timed changing run at some N takes longer than this, it gets one repetition there
     ansibleBudget: Number(get('--ansible-budget') ?? 120),
     extras: !a.includes('--no-extras'),
+    // add to the figures of the previous run (bench/work/results.json) instead of starting over
+    merge: a.includes('--merge'),
     out: get('--out') ?? join(REPO, 'bench/RESULTS.md'),
   };
 }
@@ -138,7 +140,7 @@ async function benchN(n: number, o: ReturnType<typeof args>, res: Results): Prom
     res.cells.push(...cells.values());
     res.load.push({ n, load: loadavg()[0] });
     await closeMasters(s.controlDir);
-    if (o.extras && !res.firstConnect) {
+    if (o.extras && n === o.ns[0]) {
       log('startup to first SSH connection');
       try {
         res.firstConnect = await firstConnect(5, s.work, { ...fleet.hosts[0], user: fleet.user, keyFile: fleet.keyFile, hostPublicKey: fleet.hostPublicKey }, s.playbook, s.ansibleCfg);
@@ -154,21 +156,29 @@ async function benchN(n: number, o: ReturnType<typeof args>, res: Results): Prom
 async function main(): Promise<void> {
   const o = args();
   if (process.getuid?.() !== 0) throw new Error('the benchmark starts sshd and adds a login user: run it as root');
-  const res: Results = { machine: machine(), started: new Date().toISOString(), cells: [], load: [], notes: [], tools: o.tools, reps: o.reps };
+  const saved = join(REPO, 'bench/work/results.json');
+  const res: Results = o.merge
+    ? (JSON.parse(readFileSync(saved, 'utf8')) as Results)
+    : { machine: machine(), started: new Date().toISOString(), cells: [], load: [], notes: [], tools: o.tools, reps: o.reps };
+  if (o.merge) res.notes.push(`N=${o.ns.join(',')} (${o.tools.join(', ')}, ${o.reps} repetitions) were measured in a later invocation started ${new Date().toISOString()}.`);
+  const save = () => {
+    writeFileSync(saved, JSON.stringify(res));
+    writeFileSync(o.out, render(res));
+  };
   log(`load at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   if (o.extras) {
     log('syntax check');
-    const sc: Timing & { code: number | null } = await syntaxCheck(5);
+    const sc: Timing & { code: number | null } = await syntaxCheck(7);
     if (sc.code !== 0) res.notes.push(`harun play --syntax-check playbooks/site.yml exited ${sc.code}.`);
     res.syntaxCheck = sc;
   }
   for (const n of o.ns) {
     await benchN(n, o, res);
-    writeFileSync(o.out, render(res));
+    save();
     log(`N=${n} done: ${o.out} written`);
   }
   res.finished = new Date().toISOString();
-  writeFileSync(o.out, render(res));
+  save();
   execFileSync('sh', ['-c', `rm -rf ${BENCH_ROOT}`]);
 }
 

@@ -33,6 +33,8 @@ export function ansibleCfg(n: number, controlDir: string): string {
   return `[defaults]
 forks = ${Math.max(n, 5)}
 gathering = explicit
+# 200 handshakes at once on 2 shared cores can take longer than the default 10 s
+timeout = 60
 host_key_checking = True
 interpreter_python = /usr/bin/python3
 retry_files_enabled = False
