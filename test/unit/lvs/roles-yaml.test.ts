@@ -26,7 +26,7 @@ const MODULES = new Set([
   'ansible.builtin.package', 'ansible.builtin.command', 'ansible.builtin.shell', 'ansible.builtin.copy',
   'ansible.builtin.template', 'ansible.builtin.file', 'ansible.builtin.service', 'ansible.builtin.systemd',
   'ansible.builtin.sysctl', 'ansible.builtin.set_fact', 'ansible.builtin.assert', 'ansible.builtin.fail',
-  'ansible.builtin.get_url', 'ansible.builtin.unarchive', 'ansible.builtin.include_tasks', 'modprobe',
+  'ansible.builtin.get_url', 'ansible.builtin.unarchive', 'ansible.builtin.include_tasks', 'ansible.builtin.apt', 'modprobe',
 ]);
 
 function tasksOf(list: unknown): Record<string, unknown>[] {
