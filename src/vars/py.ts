@@ -104,12 +104,15 @@ export function pyRepr(v: unknown): string {
   return String(v);
 }
 
+const isNum = (x: unknown): x is number | boolean => typeof x === 'number' || typeof x === 'boolean';
+
 export function pyEq(a: unknown, b: unknown): boolean {
   defined(a);
   defined(b);
   if (a === b) return true;
   if (a == null || b == null) return a == null && b == null;
-  if (typeof a === 'boolean' || typeof b === 'boolean') return Number(a) === Number(b) && typeof a !== 'string' && typeof b !== 'string';
+  // True == 1 in Python, but [] != False and '1' != 1.
+  if (typeof a === 'boolean' || typeof b === 'boolean') return isNum(a) && isNum(b) && Number(a) === Number(b);
   if (Array.isArray(a) || Array.isArray(b)) {
     return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => pyEq(x, b[i]));
   }
@@ -160,7 +163,6 @@ function opError(op: string, a: unknown, b: unknown): never {
   throw new TemplateError(`unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'`);
 }
 
-const isNum = (x: unknown): x is number | boolean => typeof x === 'number' || typeof x === 'boolean';
 
 export function add(a: unknown, b: unknown): unknown {
   defined(a);

@@ -130,6 +130,10 @@ test('Python literals and operators', () => {
   assert.equal(evaluate("'-' * 3", vars), '---');
   assert.equal(evaluate('l == [1, 2, 3]', vars), true);
   assert.equal(evaluate("d == {'x': 1, 'y': [1], 'name': 'web'}", vars), true);
+  assert.equal(evaluate('True == 1', vars), true);
+  assert.equal(evaluate('[] == False', vars), false);
+  assert.equal(evaluate("'1' == 1", vars), false);
+  assert.equal(evaluate('None == None', vars), true);
   assert.equal(evaluate('1 < 2 < 3', vars), true);
   assert.equal(evaluate('3 > 2 > 2', vars), false);
   assert.equal(evaluate('[] or "fallback"', vars), 'fallback');
