@@ -122,7 +122,7 @@ export const FILTERS: Record<string, FilterFn> = {
     return isUndef(v) || (useBool && !truthy(v)) ? (kw.default_value ?? dflt) : v;
   },
   mandatory: (v, [msg]) => {
-    if (isUndef(v)) throw new TemplateError(msg ? String(msg) : `Mandatory variable not defined: ${v.hint}`);
+    if (isUndef(v)) throw new TemplateError(msg ? String(msg) : `Mandatory variable ${v.name ? `'${v.name}' ` : ''}not defined.`);
     return v;
   },
   bool: (v) => toBool(v),

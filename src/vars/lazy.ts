@@ -86,7 +86,7 @@ export class LazyScope implements Scope {
     if (raw === undefined) raw = this.vars[name];
     if (raw === undefined) {
       if (name in GLOBALS) return GLOBALS[name];
-      return new Undefined(`'${name}' is undefined`);
+      return new Undefined(`'${name}' is undefined`, name);
     }
     if (typeof raw === 'string' ? !hasTemplate(raw) : !needsWalk(raw)) return raw;
     if (this.active.includes(name)) {

@@ -186,16 +186,16 @@ export function memberLookup(obj: unknown, key: unknown): unknown {
     throw new TemplateError(`'${typeName(obj)}' object is not subscriptable`);
   }
   const k = key as string | number;
-  if (obj === null || obj === undefined) return new Undefined(`'None' has no attribute '${k}'`);
+  if (obj === null || obj === undefined) return new Undefined(`'None' has no attribute '${k}'`, String(k));
   if (typeof obj === 'string' || Array.isArray(obj)) {
     if (typeof k === 'number') {
       const v = obj[index(obj.length, k)];
-      return v === undefined ? new Undefined(`'${typeName(obj)} object' has no element ${k}`) : v;
+      return v === undefined ? new Undefined(`'${typeName(obj)} object' has no element ${k}`, String(k)) : v;
     }
     if (typeof obj === 'string' && own(STR, k)) return bindMethod(STR, obj, k);
     if (typeof obj === 'string' && k === 'format') return bindMethod(STR, obj, 'format');
     if (Array.isArray(obj) && own(LIST, k)) return bindMethod(LIST, obj, k);
-    return new Undefined(`'${typeName(obj)} object' has no attribute '${k}'`);
+    return new Undefined(`'${typeName(obj)} object' has no attribute '${k}'`, String(k));
   }
   if (typeof obj === 'object' || typeof obj === 'function') {
     const o = obj as Record<string, unknown>;
@@ -204,7 +204,7 @@ export function memberLookup(obj: unknown, key: unknown): unknown {
       return typeof v === 'function' && !isMapping(obj) ? (v as Fn).bind(obj) : v;
     }
     if (typeof k === 'string' && own(DICT, k) && isMapping(obj)) return bindMethod(DICT, obj, k);
-    return new Undefined(`'dict object' has no attribute '${k}'`);
+    return new Undefined(`'dict object' has no attribute '${k}'`, String(k));
   }
-  return new Undefined(`'${typeName(obj)} object' has no attribute '${k}'`);
+  return new Undefined(`'${typeName(obj)} object' has no attribute '${k}'`, String(k));
 }

@@ -23,7 +23,8 @@ export class TemplateError extends HarunError {
  * works), but printing, comparing, iterating or calling it fails with the original message.
  */
 export class Undefined {
-  constructor(readonly hint: string) {}
+  /** hint: the error message; name: the missing variable or attribute. */
+  constructor(readonly hint: string, readonly name?: string) {}
   fail(): never {
     throw new TemplateError(this.hint);
   }

@@ -156,7 +156,8 @@ test('filters refuse undefined input, naming the variable', () => {
   for (const f of ['lower', 'int', 'join', 'length', 'to_json', 'indent', 'title']) {
     assert.throws(() => ev(`missing | ${f}`), (e: unknown) => e instanceof TemplateError && /'missing' is undefined/.test(e.message), f);
   }
-  assert.throws(() => ev('missing | mandatory'), /Mandatory variable not defined: 'missing' is undefined/);
+  assert.throws(() => ev('missing | mandatory'), /^TemplateError: Mandatory variable 'missing' not defined\.$/);
+  assert.throws(() => ev('d.zz | mandatory'), /Mandatory variable 'zz' not defined/);
   assert.throws(() => ev("missing | mandatory('set missing!')"), /set missing!/);
 });
 
