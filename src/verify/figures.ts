@@ -24,7 +24,10 @@ export function describeBound(b: VrrpBound): string {
 }
 
 export interface Outage {
-  /** Answer time of the last good answer before the fault (client clock, ms). */
+  /**
+   * Answer time of the last good answer before the outage (client clock, ms): the last one
+   * before the fault, or a later one when the old master went on forwarding for a while.
+   */
   lastGoodBefore?: number;
   /** Answer time of the first good answer after the outage. */
   firstGoodAfter?: number;
@@ -58,14 +61,18 @@ export function computeOutage(samples: ProbeSample[], faultAt: number): Outage {
   for (const s of later) {
     if (s.done - prev > widest) {
       widest = s.done - prev;
+      out.lastGoodBefore = prev;
       out.firstGoodAfter = s.done;
     }
     prev = s.done;
   }
   // a silence that lasts until the probe stopped is an outage that never ended
   const final = samples[samples.length - 1];
-  if (final && !final.ok && final.done - prev > widest) out.firstGoodAfter = undefined;
-  if (out.firstGoodAfter !== undefined) out.outageMs = out.firstGoodAfter - out.lastGoodBefore;
+  if (final && !final.ok && final.done - prev > widest) {
+    out.lastGoodBefore = prev;
+    out.firstGoodAfter = undefined;
+  }
+  if (out.firstGoodAfter !== undefined) out.outageMs = out.firstGoodAfter - (out.lastGoodBefore ?? last.done);
   return out;
 }
 

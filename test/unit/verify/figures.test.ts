@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { computeOutage, distribution, judgeSpread, vrrpBound } from '../../../src/verify/figures.js';
+import type { ProbeSample } from '../../../src/verify/parse.js';
+
+test('VRRP bound: 3 x advert_int + (256 - priority) / 256 s', () => {
+  // the seed's backup: advert_int 1, priority 90 -> 3 s + 166/256 s
+  assert.deepEqual(vrrpBound(1, 90), { advertIntS: 1, priority: 90, skewMs: 648, boundMs: 3648 });
+  assert.equal(vrrpBound(2, 100).boundMs, 6609);
+  assert.equal(vrrpBound(0.5, 254).boundMs, 1508);
+});
+
+/** A probe every 100 ms from t=0; `bad(t)` says which requests fail; answers take 5 ms. */
+function probe(untilMs: number, bad: (t: number) => boolean): ProbeSample[] {
+  const out: ProbeSample[] = [];
+  for (let t = 0; t <= untilMs; t += 100) {
+    const ok = !bad(t);
+    out.push({ sent: t, done: t + (ok ? 5 : 500), ok, rc: ok ? 0 : 28, status: ok ? 200 : 0, body: ok ? '11111' : '' });
+  }
+  return out;
+}
+
+test('outage: last good answer before the fault to the first good one after the silence', () => {
+  // fault at 1000 ms; requests sent from 1000 to 4600 fail
+  const s = probe(8000, (t) => t >= 1000 && t <= 4600);
+  const o = computeOutage(s, 1000);
+  assert.equal(o.lastGoodBefore, 905);
+  assert.equal(o.firstGoodAfter, 4705);
+  assert.equal(o.outageMs, 3800);
+  assert.equal(o.lost, 37);
+  assert.equal(o.sentAfter, 71);
+  assert.equal(o.okAfter, 71 - 37);
+});
+
+test('outage: a SIGKILLed keepalived leaves the old master forwarding; the silence that follows is the outage', () => {
+  // answers go on for 2 s after the fault, then 1.5 s of failures, then service again
+  const s = probe(8000, (t) => t >= 3000 && t < 4500);
+  const o = computeOutage(s, 1000);
+  assert.equal(o.lastGoodBefore, 2905, 'the outage starts where the answers stop, not at the fault');
+  assert.equal(o.firstGoodAfter, 4505);
+  assert.equal(o.outageMs, 4505 - 2905);
+  assert.equal(o.lost, 15);
+});
+
+test('outage: no failure at all is one probe interval; an outage that never ends has no end', () => {
+  const clean = computeOutage(probe(3000, () => false), 1000);
+  assert.equal(clean.outageMs, 100);
+  assert.equal(clean.lost, 0);
+  const never = computeOutage(probe(5000, (t) => t >= 1000), 1000);
+  assert.equal(never.lastGoodBefore, 905);
+  assert.equal(never.firstGoodAfter, undefined);
+  assert.equal(never.outageMs, undefined);
+  assert.equal(never.lost, 41);
+  // a single lost request after recovery does not hide the real outage
+  const blip = computeOutage(probe(6000, (t) => (t >= 1000 && t < 3000) || t === 6000), 1000);
+  assert.equal(blip.outageMs, 3005 - 905);
+  // nothing good before the fault: no outage figure at all
+  assert.equal(computeOutage(probe(3000, (t) => t < 2000), 1000).outageMs, undefined);
+});
+
+test('distribution: answers counted per real server by its own page', () => {
+  const pages = new Map([['web1', '11111'], ['web2', '22222']]);
+  const d = distribution(['11111', '22222', '11111', ' 22222 ', 'other'], pages);
+  assert.deepEqual(d.counts, { web1: 2, web2: 2 });
+  assert.deepEqual(d.unknown, ['other']);
+  assert.deepEqual(distribution([], pages).counts, { web1: 0, web2: 0 });
+});
+
+test('spread: rr counts differ by at most one; every real server must answer', () => {
+  assert.equal(judgeSpread({ web1: 10, web2: 10 }, 'rr').ok, true);
+  assert.equal(judgeSpread({ web1: 11, web2: 10 }, 'rr').ok, true);
+  const uneven = judgeSpread({ web1: 12, web2: 8 }, 'rr');
+  assert.equal(uneven.ok, false);
+  assert.match(uneven.why, /differ by 4: web1 12, web2 8/);
+  const silent = judgeSpread({ web1: 20, web2: 0 }, 'rr');
+  assert.equal(silent.ok, false);
+  assert.match(silent.why, /web2 never answered/);
+  // other schedulers: only "everyone answered"
+  assert.equal(judgeSpread({ web1: 15, web2: 5 }, 'wlc').ok, true);
+  assert.equal(judgeSpread({ web1: 20, web2: 0 }, 'wlc').ok, false);
+  assert.equal(judgeSpread({}, 'rr').ok, false);
+});

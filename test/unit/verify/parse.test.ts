@@ -1,0 +1,128 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  findService, holdersOf, parseIpAddr, parseIpvsadm, parseKeepalivedConf, parseKeyValues, parseProbeLog, parseTraffic, sections,
+} from '../../../src/verify/parse.js';
+
+const IP_O_ADDR = [
+  '1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever',
+  '1: lo    inet 10.222.2.100/32 scope global lo:0\\       valid_lft forever preferred_lft forever',
+  '1: lo    inet6 ::1/128 scope host noprefixroute \\       valid_lft forever preferred_lft forever',
+  '2: eth0    inet 10.222.2.1/24 brd 10.222.2.255 scope global eth0\\       valid_lft forever preferred_lft forever',
+  '2: eth0    inet 10.222.2.100/32 scope global eth0\\       valid_lft forever preferred_lft forever',
+  '3: eth1@if12    inet 172.17.0.2/16 brd 172.17.255.255 scope global secondary eth1\\       valid_lft forever preferred_lft forever',
+  '2: eth0    inet6 fe80::5054:ff:fede:201/64 scope link \\       valid_lft forever preferred_lft forever',
+].join('\n');
+
+test('ip -o addr: device, family, address, prefix and label of every line', () => {
+  const a = parseIpAddr(IP_O_ADDR);
+  assert.equal(a.length, 7);
+  assert.deepEqual(a[1], { dev: 'lo', family: 'inet', address: '10.222.2.100', prefix: 32, label: 'lo:0' });
+  assert.deepEqual(a[3], { dev: 'eth0', family: 'inet', address: '10.222.2.1', prefix: 24, label: 'eth0' });
+  // the peer suffix of a veth is not part of the device name, flags are not the label
+  assert.deepEqual(a[5], { dev: 'eth1', family: 'inet', address: '172.17.0.2', prefix: 16, label: 'eth1' });
+  assert.equal(a[6].family, 'inet6');
+  assert.equal(a[6].address, 'fe80::5054:ff:fede:201');
+});
+
+test('holdersOf finds the VIP whatever its prefix, and nothing for a mere prefix match', () => {
+  const a = parseIpAddr(IP_O_ADDR);
+  assert.deepEqual(holdersOf(a, '10.222.2.100').map((x) => x.label), ['lo:0', 'eth0']);
+  assert.deepEqual(holdersOf(a, '10.222.2.10'), []);
+  assert.deepEqual(holdersOf(parseIpAddr(''), '10.222.2.100'), []);
+});
+
+const IPVSADM = `IP Virtual Server version 1.2.1 (size=4096)
+Prot LocalAddress:Port Scheduler Flags
+  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
+TCP  10.222.2.100:80 rr
+  -> 10.222.2.30:80               Route   1      0          3
+  -> 10.222.2.40:80               Route   2      1          2
+UDP  10.222.2.100:53 wlc persistent 50
+  -> 10.222.2.30:53               Masq    1      0          0
+`;
+
+test('ipvsadm -Ln: services with scheduler and their real servers', () => {
+  const s = parseIpvsadm(IPVSADM);
+  assert.equal(s.length, 2);
+  assert.deepEqual(
+    { proto: s[0].proto, address: s[0].address, port: s[0].port, scheduler: s[0].scheduler },
+    { proto: 'TCP', address: '10.222.2.100', port: 80, scheduler: 'rr' },
+  );
+  assert.deepEqual(s[0].reals, [
+    { address: '10.222.2.30', port: 80, forward: 'Route', weight: 1, conns: 3 },
+    { address: '10.222.2.40', port: 80, forward: 'Route', weight: 2, conns: 3 },
+  ]);
+  assert.equal(s[1].scheduler, 'wlc');
+  assert.equal(s[1].reals[0].forward, 'Masq');
+  assert.equal(findService(s, '10.222.2.100', 80), s[0]);
+  assert.equal(findService(s, '10.222.2.100', 8080), undefined);
+});
+
+test('ipvsadm -Ln on an empty table and ipvsadm -Ln --stats', () => {
+  assert.deepEqual(parseIpvsadm('IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n'), []);
+  const stats = parseIpvsadm(`IP Virtual Server version 1.2.1 (size=4096)
+Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes
+  -> RemoteAddress:Port
+TCP  10.222.2.100:80                    40      240        0    15920        0
+  -> 10.222.2.30:80                     20      120        0     7960        0
+  -> 10.222.2.40:80                     20      120        0     7960        0
+`);
+  assert.equal(stats.length, 1);
+  assert.equal(stats[0].conns, 40);
+  assert.deepEqual(stats[0].reals.map((r) => r.conns), [20, 20]);
+});
+
+test('keepalived.conf: priority, advert_int, state, nopreempt and lb_algo; comments ignored', () => {
+  const c = parseKeepalivedConf(`! Managed by harun
+global_defs {
+   router_id lb2
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    priority 90      # the backup
+    advert_int 2
+    nopreempt
+}
+virtual_server 10.222.2.100 80 {
+    lb_algo wrr
+}`);
+  assert.deepEqual(c, { state: 'BACKUP', priority: 90, advertInt: 2, nopreempt: true, lbAlgo: 'wrr' });
+  assert.deepEqual(parseKeepalivedConf(''), { state: undefined, priority: undefined, advertInt: undefined, nopreempt: false, lbAlgo: undefined });
+  assert.equal(parseKeepalivedConf('    # nopreempt\n').nopreempt, false);
+});
+
+test('probe log: sent time, curl status, body words, HTTP code and time; malformed lines counted', () => {
+  const { samples, malformed } = parseProbeLog(
+    [
+      '1700000000200 0 22222 200 0.004100',
+      '1700000000100 0 11111 200 0.003000',
+      '1700000000300 28 000 0.501000',
+      '1700000000400 0 two words 200 0.010',
+      '1700000000500 0 oops 500 0.010',
+      'garbage',
+      '1700000000%3N 0 11111 200 0.003',
+      '',
+    ].join('\n'),
+  );
+  assert.equal(malformed, 2);
+  assert.deepEqual(samples.map((s) => s.sent), [1700000000100, 1700000000200, 1700000000300, 1700000000400, 1700000000500]);
+  assert.deepEqual(samples[0], { sent: 1700000000100, done: 1700000000103, rc: 0, status: 200, ok: true, body: '11111' });
+  assert.deepEqual({ ok: samples[2].ok, rc: samples[2].rc, done: samples[2].done, body: samples[2].body }, { ok: false, rc: 28, done: 1700000000801, body: '' });
+  assert.equal(samples[3].body, 'two words');
+  assert.equal(samples[4].ok, false, 'an HTTP 500 is not a good answer');
+});
+
+test('traffic answers, key=value lines and sections', () => {
+  assert.deepEqual(parseTraffic('ok 11111\nok 22222\nfail rc=7 curl: (7) Failed to connect\n\n'), {
+    bodies: ['11111', '22222'],
+    failures: ['rc=7 curl: (7) Failed to connect'],
+  });
+  const kv = parseKeyValues('net.ipv4.conf.all.arp_ignore=1\nnet.ipv4.conf.lo.arp_announce=\nnonsense\n');
+  assert.equal(kv.get('net.ipv4.conf.all.arp_ignore'), '1');
+  assert.equal(kv.get('net.ipv4.conf.lo.arp_announce'), '');
+  assert.equal(kv.size, 2);
+  const s = sections('noise\n--- addr\na\nb\n--- ipvs\nno-ipvs\n--- conf\n');
+  assert.deepEqual([...s], [['addr', 'a\nb'], ['ipvs', 'no-ipvs'], ['conf', '']]);
+});
