@@ -6,7 +6,12 @@ import { truthy } from './py.js';
 /**
  * Templating with Jinja2 semantics, as Ansible does it. `vars` are the host's raw variables:
  * templates inside them are rendered lazily when looked up. `locals` (loop item, registered
- * result of this task, ...) are looked up first.
+ * result of this task, per-task functions such as lookup) are looked up first.
+ *
+ * Known differences from Jinja2: `{% set %}` inside a loop changes the outer variable (use
+ * namespace() for portable templates); no {% include %}/{% extends %}/{% import %} (no
+ * loader); test arguments need parentheses (`x is divisibleby(3)`); floats that are whole
+ * print without `.0`.
  */
 
 export { TemplateError, Undefined } from './py.js';
