@@ -197,7 +197,24 @@ const cache = new Map<string, RootFn>();
 function tokenize(src: string): unknown {
   const tk = lexer.lex(src, LEX_OPTS);
   tk._parseString = (quote: string) => pyStringLiteral(tk, quote);
-  const next = tk.nextToken.bind(tk);
+  const raw = tk.nextToken.bind(tk);
+  // `item.0.name`: after a dot, digits are an attribute, not a number ("0." would be a float).
+  const queue: any[] = [];
+  let prev: any;
+  const next = () => {
+    const t = queue.length ? queue.shift() : raw();
+    if (prev?.type === lexer.TOKEN_OPERATOR && prev.value === '.' && (t?.type === lexer.TOKEN_INT || t?.type === lexer.TOKEN_FLOAT)) {
+      const [head, ...rest] = String(t.value).split('.');
+      const sym = (v: string) => ({ type: lexer.TOKEN_SYMBOL, value: v, lineno: t.lineno, colno: t.colno });
+      if (rest.length) {
+        queue.unshift({ type: lexer.TOKEN_OPERATOR, value: '.', lineno: t.lineno, colno: t.colno }, ...(rest[0] ? [sym(rest[0])] : []));
+      }
+      prev = sym(head);
+      return prev;
+    }
+    prev = t?.type === lexer.TOKEN_WHITESPACE ? prev : t;
+    return t;
+  };
   let depth = 0;
   tk.nextToken = () => {
     if (tk.in_code && depth > 0 && tk.str.startsWith('}}', tk.index)) {

@@ -188,8 +188,8 @@ export function memberLookup(obj: unknown, key: unknown): unknown {
   const k = key as string | number;
   if (obj === null || obj === undefined) return new Undefined(`'None' has no attribute '${k}'`, String(k));
   if (typeof obj === 'string' || Array.isArray(obj)) {
-    if (typeof k === 'number') {
-      const v = obj[index(obj.length, k)];
+    if (typeof k === 'number' || /^-?\d+$/.test(k)) {
+      const v = obj[index(obj.length, Number(k))];
       return v === undefined ? new Undefined(`'${typeName(obj)} object' has no element ${k}`, String(k)) : v;
     }
     if (typeof obj === 'string' && own(STR, k)) return bindMethod(STR, obj, k);

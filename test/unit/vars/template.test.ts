@@ -171,6 +171,13 @@ test('Python methods, negative indexes and slices', () => {
   assert.equal(evaluate('s[::-1]', vars), 'dlroW olleH');
   assert.equal(evaluate("'/a/b/c'.split('/')[-1]", vars), 'c');
   assert.equal(evaluate('l.index(2)', vars), 1);
+  const pairs = { item: [{ name: 'a', ips: ['10.0.0.1', '10.0.0.2'] }, 'x'] };
+  assert.equal(evaluate('item.0.name', vars, pairs), 'a');
+  assert.equal(evaluate('item.1', vars, pairs), 'x');
+  assert.equal(evaluate('item.0.ips.1', vars, pairs), '10.0.0.2');
+  assert.equal(evaluate('item.0.ips.1 ~ item.1', vars, pairs), '10.0.0.2x');
+  assert.equal(evaluate('item.0.ips[0]', vars, pairs), '10.0.0.1');
+  assert.equal(evaluate('1.5 + 0.5', vars), 2);
 });
 
 test('renderString: trim_blocks on, lstrip_blocks off, whitespace control, comments, set', () => {
