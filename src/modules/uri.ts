@@ -35,13 +35,15 @@ export function httpFetchSh(req: HttpRequest, bodyVar: string, hdrVar: string): 
     ...(req.validateCerts ? [] : ['--no-check-certificate']), ...(req.followRedirects ? [] : ['--max-redirect=0']),
     ...h.map((x) => `--header=${x}`),
     ...(req.user !== undefined ? [`--user=${req.user}`, `--password=${req.password ?? ''}`] : []),
-    ...(req.hasBody ? ['--body-file=/dev/stdin'] : []),
   ];
   return (
     `if command -v curl >/dev/null 2>&1; then ` +
     sh`code=$(${curl} -o "$${raw(bodyVar)}" -D "$${raw(hdrVar)}" -w '%{http_code}' -- ${req.url}); rc=$?; ` +
     `elif command -v wget >/dev/null 2>&1; then ` +
-    sh`${wget} -O "$${raw(bodyVar)}" -- ${req.url} 2>"$${raw(hdrVar)}"; rc=$?; ` +
+    // wget needs the body's length up front: a regular file, not a pipe
+    (req.hasBody ? 'bf=$(mktemp) || exit 1; cat > "$bf"; ' : '') +
+    sh`${wget} ${raw(req.hasBody ? '--body-file="$bf" ' : '')}-O "$${raw(bodyVar)}" -- ${req.url} 2>"$${raw(hdrVar)}"; rc=$?; ` +
+    (req.hasBody ? 'rm -f "$bf"; ' : '') +
     `code=$(sed -n 's/^ *HTTP\\/[0-9.]* \\([0-9][0-9][0-9]\\).*/\\1/p' "$${hdrVar}" | tail -n 1); [ -n "$code" ] && [ $rc = 8 ] && rc=0; ` +
     `else echo 'harun: neither curl nor wget is installed on this host' >&2; exit 127; fi; ` +
     `echo "status=\${code:-0}"; `

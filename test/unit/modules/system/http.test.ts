@@ -8,6 +8,9 @@ import { get_url } from '../../../../src/modules/get_url.js';
 import { parseHeaders, uri, encodeBody } from '../../../../src/modules/uri.js';
 import { parseArgs } from '../../../../src/modules/lib/args.js';
 import { runModule, tempDir } from './helpers.js';
+import { execSync } from 'node:child_process';
+import { LocalTransport } from '../../../../src/transport/local.js';
+import type { Transport } from '../../../../src/transport/types.js';
 
 let server: Server;
 let base = '';
@@ -93,6 +96,31 @@ test('get_url: downloads, then skips on checksum; check mode writes nothing; mis
     const nf = await runModule(get_url, { url: `${base}/missing`, dest: `${dir}/m` });
     assert.match(String(nf.msg), /download failed: HTTP 404/);
     assert.throws(() => parseArgs('get_url', get_url.schema, { url: base, dest, checksum: 'sha256' }), /argument checksum/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('without curl, uri and get_url fall back to wget', { skip: !existsSync('/usr/bin/wget') && 'wget not installed' }, async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    // a PATH where every tool but curl is found
+    const bin = `${dir}/bin`;
+    execSync(`mkdir ${bin} && find /usr/bin/ /usr/local/bin/ -mindepth 1 -maxdepth 1 ! -name curl -exec ln -sf -t ${bin} {} +`, { shell: '/bin/sh' });
+    const inner = new LocalTransport('localhost');
+    const transport: Transport = {
+      host: 'localhost', channels: 0, connect: async () => {}, close: async () => {},
+      exec: (cmd, o) => inner.exec(`PATH=${bin}:/usr/sbin:/sbin; export PATH; ${cmd}`, o),
+    };
+    const r: any = await runModule(uri, { url: `${base}/echo`, method: 'PUT', body: 'raw body', return_content: true }, { transport });
+    assert.equal(r.failed, undefined, String(r.msg));
+    assert.deepEqual([r.json.method, r.json.body], ['PUT', 'raw body']);
+    const nf = await runModule(uri, { url: `${base}/missing` }, { transport });
+    assert.match(String(nf.msg), /Status code was 404/);
+    const dest = `${dir}/w.txt`;
+    const g = await runModule(get_url, { url: `${base}/file.txt`, dest, checksum: `sha256:${sha256}` }, { transport });
+    assert.equal(g.changed, true, String(g.msg));
+    assert.equal(readFileSync(dest, 'utf8'), payload);
   } finally {
     cleanup();
   }
