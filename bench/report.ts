@@ -36,7 +36,8 @@ function cmd(c: string, a: string[]): string {
 
 export function machine(): Record<string, string> {
   const pkg = JSON.parse(readFileSync(`${REPO}/package.json`, 'utf8')) as { version: string };
-  const rev = cmd('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD']);
+  const dirty = cmd('git', ['-C', REPO, 'status', '--porcelain', '--', 'src']).split('\n').filter(Boolean).length;
+  const rev = cmd('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD']) + (dirty ? ` + ${dirty} uncommitted paths under src/` : '');
   return {
     cpu: `${cpus().length} × ${cpus()[0]?.model ?? '?'} (nproc ${cmd('nproc', [])})`,
     memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startFleet, type Fleet } from '../test/fixtures/sshd.js';
 import { firstConnect, syntaxCheck, type Timing } from './extras.js';
 import { machine, render, type Cell, type Results } from './report.js';
-import { ansibleCfg, channelsPerHost, closeMasters, REPO, runTool, writeFloorSpec, type RunResult, type Setup, type ToolName } from './tools.js';
+import { ansibleCfg, channelsPerHost, closeMasters, HARUN, REPO, runTool, writeFloorSpec, type RunResult, type Setup, type ToolName } from './tools.js';
 import { CHANGING_TASKS, expected, playbook } from './workload.js';
 
 /**
@@ -95,6 +95,10 @@ function check(tool: ToolName, kind: 'changing' | 'idempotent', r: RunResult, n:
 async function benchN(n: number, o: ReturnType<typeof args>, res: Results): Promise<void> {
   log(`N=${n}: starting the fleet`);
   const fleet = await startFleet({ count: n, prefix: 'host' });
+  // an interrupted benchmark must not leave its sshd processes behind
+  const onSig = () => void fleet.stop().finally(() => process.exit(130));
+  process.once('SIGINT', onSig);
+  process.once('SIGTERM', onSig);
   try {
     const s = setup(fleet, n);
     const cells = new Map<string, Cell>();
@@ -149,6 +153,8 @@ async function benchN(n: number, o: ReturnType<typeof args>, res: Results): Prom
       }
     }
   } finally {
+    process.off('SIGINT', onSig);
+    process.off('SIGTERM', onSig);
     await fleet.stop();
   }
 }
@@ -165,7 +171,7 @@ async function main(): Promise<void> {
     writeFileSync(saved, JSON.stringify(res));
     writeFileSync(o.out, render(res));
   };
-  log(`load at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  log(`load at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}; harun entry point ${HARUN}`);
   if (o.extras) {
     log('syntax check');
     const sc: Timing & { code: number | null } = await syntaxCheck(7);

@@ -5,7 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { measure, type Sample } from './measure.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const HARUN = join(REPO, 'bin/harun.js');
+/**
+ * The harun entry point the benchmark runs: bin/harun.js, or HARUN_BENCH_MAIN (a main.js of a
+ * private build, e.g. `npx tsc -p . --outDir bench/work/dist`, so that a rebuild of dist/ by
+ * someone else during a long run cannot change what is measured).
+ */
+export const HARUN = process.env.HARUN_BENCH_MAIN ?? join(REPO, 'bin/harun.js');
 export const FLOOR = fileURLToPath(new URL('./floor.js', import.meta.url));
 
 export type ToolName = 'harun' | 'ansible' | 'floor';
