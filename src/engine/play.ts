@@ -141,6 +141,7 @@ export class Runner {
     if (b.rescue.length && failed.length) {
       for (const h of failed) {
         const r = this.rt(h);
+        if (r.lastFailure) Object.assign(r.vars, { ansible_failed_task: { name: r.lastFailure.task }, ansible_failed_result: r.lastFailure.result });
         r.failed = false;
         r.stats.failed = Math.max(0, r.stats.failed - 1);
         r.stats.rescued++;
@@ -173,8 +174,10 @@ export class Runner {
         if (!task.register) return;
         for (const x of runOnce ? targets : [h]) this.rt(x).vars[task.register] = v;
       });
-      const facts = out.result.facts as Record<string, unknown> | undefined;
-      if (facts && !out.result.failed) {
+      // a loop's items set their facts in item order once the loop is done, as Ansible does
+      const sets = (out.items ? out.items.map((i) => i.result) : [out.result]).filter((r) => r.facts && !r.failed && !r.skipped);
+      for (const res of sets) {
+        const facts = res.facts as Record<string, unknown>;
         for (const x of runOnce ? targets : [h]) {
           const r = this.rt(x);
           if (task.module === 'setup') r.facts = { ...(r.facts ?? {}), ...Object.fromEntries(Object.entries(facts).map(([k, v]) => [k.replace(/^ansible_/, ''), v])) };
@@ -230,6 +233,7 @@ export class Runner {
       else {
         r.failed = true;
         r.stats.failed++;
+        r.lastFailure = { task: name, result: out.result };
       }
     } else if (status === 'skipped') r.stats.skipped++;
     else {

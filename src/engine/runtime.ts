@@ -16,6 +16,8 @@ export class HostRuntime {
   /** Left the play by meta: end_host. */
   ended = false;
   notified = new Set<string>();
+  /** The last failure, for ansible_failed_task / ansible_failed_result in a rescue. */
+  lastFailure?: { task: string; result: unknown };
   stats: HostStats = emptyStats();
   private conn?: Promise<Transport>;
   private factsP?: Promise<Record<string, unknown>>;
