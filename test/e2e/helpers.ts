@@ -1,0 +1,113 @@
+/**
+ * Shared steps of the end-to-end tests: run harun as a user would (bin/harun.js), time it,
+ * read the recap and the verify report, and see what a lab left behind on this machine.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root, from dist/test/e2e or test/e2e. */
+export const ROOT = (() => {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'bin', 'harun.js'))) d = dirname(d);
+  return d;
+})();
+
+export interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** `harun ARGS` from the repository root, killed after timeoutMs. */
+export function harun(args: string[], timeoutMs: number): Promise<Ran> {
+  const t0 = Date.now();
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'harun.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      stderr += `\n[test: killed after ${timeoutMs / 1000} s]`;
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      res({ code, stdout, stderr, ms: Date.now() - t0 });
+    });
+  });
+}
+
+/** The recap lines of a play: host -> counters. */
+export function recap(out: string): Map<string, Record<string, number>> {
+  const m = new Map<string, Record<string, number>>();
+  for (const line of out.split('\n')) {
+    const r = /^(\S+)\s*:\s*(ok=\d+.*)$/.exec(line.trim());
+    if (!r) continue;
+    m.set(r[1], Object.fromEntries([...r[2].matchAll(/(\w+)=(\d+)/g)].map((x) => [x[1], Number(x[2])])));
+  }
+  return m;
+}
+
+export interface JsonCheck {
+  step: number;
+  name: string;
+  status: 'pass' | 'fail' | 'not run';
+  detail: string;
+}
+
+export interface JsonReport {
+  checks: JsonCheck[];
+  figures: {
+    outageMs?: number;
+    takeoverMs?: number;
+    bound?: { boundMs: number };
+    requestsLost?: number;
+    distributionBefore?: Record<string, number>;
+    distributionAfter?: Record<string, number>;
+  };
+  exitCode: number;
+  master?: string;
+  backup?: string;
+}
+
+export function parseReport(out: string): JsonReport {
+  return JSON.parse(out) as JsonReport;
+}
+
+export function summary(r: JsonReport): string {
+  return r.checks.map((c) => `${c.status.toUpperCase().padEnd(7)} ${c.step}. ${c.name}${c.status === 'pass' ? '' : `: ${c.detail}`}`).join('\n');
+}
+
+/** Whatever a lab (or another one) has running here: linux.uml processes, lab links, lab containers. */
+export function labTraces(): { uml: string[]; links: string[]; subnet: string } {
+  const uml: string[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${e}/cmdline`, 'latin1');
+      if (cmd.startsWith('linux.uml') || cmd.includes('/linux.uml\0')) uml.push(`${e} ${cmd.replace(/\0/g, ' ').slice(0, 120)}`);
+    } catch {
+      /* gone */
+    }
+  }
+  const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout.split('\n')
+    .map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1] ?? '')
+    .filter((n) => n.startsWith('harun-'));
+  const subnet = spawnSync('ip', ['-o', '-4', 'addr', 'show', 'to', '10.222.2.0/24'], { encoding: 'utf8' }).stdout.trim();
+  return { uml, links, subnet };
+}
+
+/** NAT/filter rules a lab in `dir` tagged with its comment. */
+export function labRules(dir: string): string[] {
+  const out: string[] = [];
+  for (const table of ['nat', 'filter']) {
+    const r = spawnSync('iptables', ['-w', '-t', table, '-S'], { encoding: 'utf8' });
+    out.push(...r.stdout.split('\n').filter((l) => l.includes(`harun-lab ${resolve(dir)}`)));
+  }
+  return out;
+}

@@ -1,0 +1,88 @@
+/**
+ * End to end on the uml lab (each host its own kernel, with IPVS): lab up, site.yml on fresh
+ * hosts (keepalived built from source), a second run that changes nothing, harun verify with
+ * --fault kill (every check passes: distribution over web1 and web2 through the VIP, service
+ * back through lb2, VIP back on lb1), then --fault crash (recovery not run: a crashed lab host
+ * cannot be booted by verify), then lab down leaves no process, tap, bridge or NAT rule.
+ * The figures (boot time, site.yml wall time, outage vs the VRRP bound) go to the test output.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UmlProvider } from '../../src/lab/uml.js';
+import { harun, labRules, labTraces, parseReport, recap, summary, type JsonReport } from './helpers.js';
+
+const MIN = 60_000;
+/** The whole test; CI gives all tests 90 min including set-up. */
+const BUDGET = 33 * MIN;
+
+test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean lab down', { timeout: BUDGET }, async (t) => {
+  const avail = await new UmlProvider().available();
+  if (!avail.ok) return t.skip(`uml lab unavailable: ${avail.reason}`);
+  const busy = labTraces();
+  if (busy.uml.length || busy.links.length || busy.subnet)
+    return t.skip(`another lab is up on this machine (fixed subnet): ${[...busy.uml, ...busy.links, busy.subnet].filter(Boolean).join('; ').slice(0, 300)}`);
+
+  const dir = mkdtempSync(join(tmpdir(), 'harun-e2e-uml-'));
+  const inv = join(dir, 'inventory.yml');
+  const figures: string[] = [];
+  const note = (s: string) => {
+    figures.push(s);
+    t.diagnostic(s);
+  };
+  try {
+    const up = await harun(['lab', 'up', '--provider', 'uml', '--dir', dir], 8 * MIN);
+    assert.equal(up.code, 0, `lab up failed:\n${up.stdout}\n${up.stderr}`);
+    note(`lab up (uml, 5 hosts): ${(up.ms / 1000).toFixed(1)} s (${/in ([\d.]+ s)/.exec(up.stdout)?.[1] ?? '?'} by its own count)`);
+
+    const site = await harun(['play', 'playbooks/site.yml', '-i', inv, '--output', 'plain'], 20 * MIN);
+    assert.equal(site.code, 0, `site.yml failed:\n${site.stdout.slice(-6000)}\n${site.stderr.slice(-2000)}`);
+    note(`site.yml on fresh hosts (keepalived built from source): ${(site.ms / 1000).toFixed(1)} s`);
+
+    const again = await harun(['play', 'playbooks/site.yml', '-i', inv, '--output', 'plain'], 6 * MIN);
+    assert.equal(again.code, 0, `second site.yml failed:\n${again.stdout.slice(-4000)}`);
+    const r2 = recap(again.stdout);
+    assert.deepEqual([...r2.keys()].sort(), ['lb1', 'lb2', 'web1', 'web2']);
+    for (const [h, c] of r2) assert.equal(c.changed, 0, `${h} changed on the second run:\n${again.stdout.slice(-4000)}`);
+    note(`site.yml again: ${(again.ms / 1000).toFixed(1)} s, changed=0 on every host`);
+
+    const kill = await harun(['verify', '-i', inv, '--fault', 'kill', '--output', 'json'], 4 * MIN);
+    const k: JsonReport = parseReport(kill.stdout);
+    t.diagnostic(`verify --fault kill:\n${summary(k)}`);
+    assert.equal(kill.code, 0, `verify --fault kill: exit ${kill.code}\n${summary(k)}\n${kill.stderr.slice(-2000)}`);
+    assert.ok(k.checks.every((c) => c.status === 'pass'));
+    assert.equal(k.master, 'lb1');
+    assert.equal(k.backup, 'lb2');
+    for (const d of [k.figures.distributionBefore, k.figures.distributionAfter]) {
+      assert.ok(d && d.web1 > 0 && d.web2 > 0 && Math.abs(d.web1 - d.web2) <= 1, `distribution ${JSON.stringify(d)}`);
+    }
+    assert.ok(k.checks.some((c) => c.name === 'the service comes back through lb2' && c.status === 'pass'));
+    assert.ok(k.checks.some((c) => c.name === 'the VIP returns to lb1 (preemption on)' && c.status === 'pass'));
+    const bound = k.figures.bound!.boundMs;
+    assert.ok(k.figures.takeoverMs! <= bound + 500, `takeover ${k.figures.takeoverMs} ms vs bound ${bound} ms`);
+    note(`kill: outage ${Math.round(k.figures.outageMs!)} ms, VIP takeover ${Math.round(k.figures.takeoverMs!)} ms, VRRP bound ${bound} ms, ${k.figures.requestsLost} probe requests lost; distribution before ${JSON.stringify(k.figures.distributionBefore)}, after ${JSON.stringify(k.figures.distributionAfter)}`);
+
+    const crash = await harun(['verify', '-i', inv, '--fault', 'crash', '--output', 'json'], 4 * MIN);
+    const c: JsonReport = parseReport(crash.stdout);
+    t.diagnostic(`verify --fault crash:\n${summary(c)}`);
+    const notRun = c.checks.filter((x) => x.status !== 'pass');
+    assert.equal(crash.code, 2, `verify --fault crash: exit ${crash.code}\n${summary(c)}\n${crash.stderr.slice(-2000)}`);
+    assert.deepEqual(notRun.map((x) => [x.step, x.status]), [[4, 'not run']], summary(c));
+    assert.match(notRun[0].detail, /cannot boot a crashed lab host/);
+    assert.ok(c.figures.outageMs! <= c.figures.bound!.boundMs + 1000, `crash outage ${c.figures.outageMs} ms`);
+    note(`crash: outage ${Math.round(c.figures.outageMs!)} ms, VIP takeover ${Math.round(c.figures.takeoverMs!)} ms, VRRP bound ${c.figures.bound!.boundMs} ms, ${c.figures.requestsLost} probe requests lost`);
+  } finally {
+    const down = await harun(['lab', 'down', '--dir', dir], 3 * MIN);
+    const left = labTraces();
+    const rules = labRules(dir);
+    rmSync(dir, { recursive: true, force: true });
+    t.diagnostic(`figures:\n  ${figures.join('\n  ')}`);
+    assert.equal(down.code, 0, `lab down: ${down.stdout}${down.stderr}`);
+    assert.deepEqual(left.uml, [], 'linux.uml processes left');
+    assert.deepEqual(left.links, [], 'taps or bridge left');
+    assert.equal(left.subnet, '', 'lab subnet still on an interface');
+    assert.deepEqual(rules, [], 'NAT/forward rules left');
+  }
+});
