@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { sysctl, sysctlFileEdit } from '../../../../src/modules/sysctl.js';
 import { parseArgs } from '../../../../src/modules/lib/args.js';
 import { runModule, tempDir } from './helpers.js';
+import { LocalTransport } from '../../../../src/transport/local.js';
 
 test('persisted line: replaces `key = v` spellings, appends when missing, removes on absent', () => {
   assert.equal(sysctlFileEdit('a=1\nnet.ipv4.ip_forward = 0\n', { name: 'net.ipv4.ip_forward', value: '1', state: 'present' }).content, 'a=1\nnet.ipv4.ip_forward=1\n');
@@ -37,7 +38,9 @@ test('on this host: persists and applies kernel.msgmax, then unchanged; check mo
     assert.equal(r1.changed, true);
     assert.equal(readFileSync(file, 'utf8'), `${key}=${want}\n`);
     assert.equal(execSync(`sysctl -n ${key}`).toString().trim(), want);
-    assert.equal((await runModule(sysctl, args)).changed, false);
+    const t = new LocalTransport('localhost');
+    assert.equal((await runModule(sysctl, args, { transport: t })).changed, false);
+    assert.equal(t.channels, 1, 'an unchanged sysctl costs one round trip');
     // running value drifts: sysctl_set notices; without sysctl_set only the file counts
     execSync(`sysctl -w ${key}=${orig}`);
     assert.equal((await runModule(sysctl, { ...args, sysctl_set: false })).changed, false);

@@ -6,6 +6,7 @@ import { group, planGroup } from '../../../../src/modules/group.js';
 import { parseUserProbe, planUser, user } from '../../../../src/modules/user.js';
 import { parseArgs } from '../../../../src/modules/lib/args.js';
 import { runModule } from './helpers.js';
+import { LocalTransport } from '../../../../src/transport/local.js';
 
 const ua = (o: Record<string, unknown>) => parseArgs('user', user.schema, o);
 const ga = (o: Record<string, unknown>) => parseArgs('group', group.schema, o);
@@ -59,7 +60,9 @@ test('on this host: group and user created, unchanged, modified, removed; check 
     assert.equal(execSync(`getent passwd ${name}`).toString().split(':')[3], '45678');
     assert.match(execSync(`id -Gn ${name}`).toString(), /\busers\b/);
     assert.equal(existsSync(`/tmp/${name}-home`), true);
-    assert.equal((await runModule(user, ua)).changed, false);
+    const t = new LocalTransport('localhost');
+    assert.equal((await runModule(user, ua, { transport: t })).changed, false);
+    assert.equal(t.channels, 1, 'an unchanged user costs one round trip');
     const u3 = await runModule(user, { ...ua, shell: '/bin/bash' });
     assert.equal(u3.changed, true);
     assert.equal(execSync(`getent passwd ${name}`).toString().trim().split(':')[6], '/bin/bash');
