@@ -141,7 +141,8 @@ export async function convergeFile(ctx: ModuleContext, want: WantFile): Promise<
   const newSum = sha1(content);
   if (cur.exists && cur.stat!.type === 'directory') return { changed: false, failed: true, msg: `${dest} is a directory`, dest };
   if (!cur.exists && want.create === false) return { changed: false, failed: true, rc: 257, msg: `Destination ${dest} does not exist !`, dest };
-  if (!cur.exists && !cur.parentExists) return { changed: false, failed: true, msg: `Destination directory ${posix.dirname(dest)} does not exist`, dest };
+  // in check mode an earlier task that would have made the directory did not: report the change
+  if (!cur.exists && !cur.parentExists && !ctx.check) return { changed: false, failed: true, msg: `Destination directory ${posix.dirname(dest)} does not exist`, dest };
 
   const p = plan(cur, want, mode, newSum);
   const size = Buffer.byteLength(content);
