@@ -64,6 +64,33 @@ class Parser extends BaseParser {
   }
 }
 
+const ARG_START = new Set([lexer.TOKEN_STRING, lexer.TOKEN_INT, lexer.TOKEN_FLOAT, lexer.TOKEN_LEFT_BRACKET,
+  lexer.TOKEN_LEFT_CURLY, lexer.TOKEN_SYMBOL, lexer.TOKEN_BOOLEAN, lexer.TOKEN_NONE]);
+const NOT_ARG = new Set(['and', 'or', 'else', 'if', 'is', 'not', 'in']);
+
+/**
+ * `x is test`, `x is test(args)` and, as Jinja allows, one argument without parentheses:
+ * `x is divisibleby 3`, `x is sameas false`, `x is in [1, 2]`.
+ */
+function parseIs(this: any): any {
+  let node = this.parseCompare();
+  if (!this.skipSymbol('is')) return node;
+  const not = this.skipSymbol('not');
+  const tok = this.nextToken();
+  if (!tok || ![lexer.TOKEN_SYMBOL, lexer.TOKEN_BOOLEAN, lexer.TOKEN_NONE].includes(tok.type)) this.fail('expected a test name after "is"', tok?.lineno, tok?.colno);
+  let name = String(tok.value);
+  while (this.skipValue(lexer.TOKEN_OPERATOR, '.')) name += `.${this.nextToken().value}`;
+  const sym = new nodes.Symbol(tok.lineno, tok.colno, name);
+  let args: any[] = [];
+  const nt = this.peekToken();
+  if (nt?.type === lexer.TOKEN_LEFT_PAREN) args = this.parsePostfix(sym).args.children;
+  else if (nt && ARG_START.has(nt.type) && !(nt.type === lexer.TOKEN_SYMBOL && NOT_ARG.has(nt.value))) args = [this.parsePrimary()];
+  const call = new nodes.FunCall(tok.lineno, tok.colno, sym, new nodes.NodeList(tok.lineno, tok.colno, args));
+  node = new nodes.Is(node.lineno, node.colno, node, call);
+  return not ? new nodes.Not(node.lineno, node.colno, node) : node;
+}
+Parser.prototype.parseIs = parseIs;
+
 class Compiler extends BaseCompiler {
   assertType(node: any, ...types: any[]): void {
     if (node instanceof SliceNode || node instanceof TruthyNode || node instanceof LoopFilterNode) return;

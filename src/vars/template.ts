@@ -10,8 +10,7 @@ import { truthy } from './py.js';
  *
  * Known differences from Jinja2: `{% set %}` inside a loop changes the outer variable (use
  * namespace() for portable templates); no {% include %}/{% extends %}/{% import %} (no
- * loader); test arguments need parentheses (`x is divisibleby(3)`); floats that are whole
- * print without `.0`.
+ * loader); floats that are whole print without `.0`.
  */
 
 export { TemplateError, Undefined } from './py.js';

@@ -87,6 +87,14 @@ const cases: [string, boolean][] = [
   ['l is superset([3])', true],
   ['l is contains(2)', true],
   ["'/etc' is abs", true],
+  ['9 is divisibleby 3', true],
+  ["'x' is sameas true", false],
+  ['(1 == 1) is sameas true', true],
+  ['n is sameas none', true],
+  ['2 is in [1, 2]', true],
+  ["'b' is in 'abc' and 1 is odd", true],
+  ['3 is not in l and l is not none', false],
+  ["s is not match 'web' or false", false],
 ];
 
 test('Jinja2 and Ansible tests', () => {
