@@ -180,7 +180,7 @@ export class Runner {
         const facts = res.facts as Record<string, unknown>;
         for (const x of runOnce ? targets : [h]) {
           const r = this.rt(x);
-          if (task.module === 'setup') r.facts = { ...(r.facts ?? {}), ...Object.fromEntries(Object.entries(facts).map(([k, v]) => [k.replace(/^ansible_/, ''), v])) };
+          if (task.module === 'setup') r.facts = { ...(r.facts ?? {}), ...Object.fromEntries(Object.entries(facts).filter(([k]) => k !== 'ansible_facts').map(([k, v]) => [k.replace(/^ansible_/, ''), v])) };
           else Object.assign(r.vars, facts);
         }
       }
