@@ -1,12 +1,13 @@
 import { createRequire } from 'node:module';
 import nunjucks from 'nunjucks';
+import { tokenize } from './lexer.js';
 import { TemplateError } from './py.js';
 
 /**
  * Jinja2 source to a nunjucks root function. nunjucks parses Jinja2 syntax well, but compiles
  * operators to JavaScript ones; this compiler routes truthiness, comparison, +, *, %, ~ and
- * tests through the Python semantics of the runtime (nunjucks.ts). The parser adds slices and
- * the tokenizer balances braces. Compiled templates are cached by source.
+ * tests through the Python semantics of the runtime (nunjucks.ts). The parser adds slices,
+ * loop filters and Jinja test syntax (lexer fixes: lexer.ts). Compiled templates are cached.
  */
 
 const require = createRequire(import.meta.url);
@@ -15,8 +16,6 @@ const { nodes, lexer } = nunjucks as any;
 const BaseCompiler = (nunjucks as any).compiler.Compiler;
 const BaseParser = (nunjucks as any).parser.Parser;
 
-/** Ansible's template module and templar: trim_blocks on, lstrip_blocks off. */
-const LEX_OPTS = { trimBlocks: true, lstripBlocks: false };
 
 const SliceNode = nodes.Node.extend('Slice', {
   fields: ['start', 'stop', 'step'],
@@ -216,83 +215,6 @@ export type RootFn = (env: unknown, context: unknown, frame: unknown, runtime: u
 const CACHE_MAX = 5000;
 const cache = new Map<string, RootFn>();
 
-/**
- * Where nunjucks' lexer differs from Jinja's. Jinja balances braces, so `{{ {'a': {'b': 1}} }}`
- * works there; nunjucks would end the tag at the first `}}`. Inside an open dict literal,
- * read `}}` as a single `}`.
- */
-function tokenize(src: string): unknown {
-  const tk = lexer.lex(src, LEX_OPTS);
-  tk._parseString = (quote: string) => pyStringLiteral(tk, quote);
-  const raw = tk.nextToken.bind(tk);
-  // `item.0.name`: after a dot, digits are an attribute, not a number ("0." would be a float).
-  const queue: any[] = [];
-  let prev: any;
-  const next = () => {
-    const t = queue.length ? queue.shift() : raw();
-    if (prev?.type === lexer.TOKEN_OPERATOR && prev.value === '.' && (t?.type === lexer.TOKEN_INT || t?.type === lexer.TOKEN_FLOAT)) {
-      const [head, ...rest] = String(t.value).split('.');
-      const sym = (v: string) => ({ type: lexer.TOKEN_SYMBOL, value: v, lineno: t.lineno, colno: t.colno });
-      if (rest.length) {
-        queue.unshift({ type: lexer.TOKEN_OPERATOR, value: '.', lineno: t.lineno, colno: t.colno }, ...(rest[0] ? [sym(rest[0])] : []));
-      }
-      prev = sym(head);
-      return prev;
-    }
-    prev = t?.type === lexer.TOKEN_WHITESPACE ? prev : t;
-    return t;
-  };
-  let depth = 0;
-  tk.nextToken = () => {
-    if (tk.in_code && depth > 0 && tk.str.startsWith('}}', tk.index)) {
-      const t = { type: lexer.TOKEN_RIGHT_CURLY, value: '}', lineno: tk.lineno, colno: tk.colno };
-      tk.forward();
-      depth--;
-      return t;
-    }
-    const t = next();
-    if (t?.type === lexer.TOKEN_LEFT_CURLY) depth++;
-    else if (t?.type === lexer.TOKEN_RIGHT_CURLY) depth--;
-    else if (t?.type === lexer.TOKEN_VARIABLE_END || t?.type === lexer.TOKEN_BLOCK_END) depth = 0;
-    else if (t?.type === lexer.TOKEN_COMMENT) {
-      // Jinja's trim_blocks also drops the newline after a comment; nunjucks' does not.
-      if (tk.str.startsWith('\r\n', tk.index)) tk.forwardN(2);
-      else if (tk.str.startsWith('\n', tk.index)) tk.forward();
-    }
-    return t;
-  };
-  return tk;
-}
-
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0', '\n': '' };
-
-/** A quoted string as Python reads it: unknown escapes like `\.` keep their backslash (regexes). */
-function pyStringLiteral(tk: any, quote: string): string {
-  tk.forward();
-  let out = '';
-  while (!tk.isFinished() && tk.current() !== quote) {
-    const c = tk.current();
-    tk.forward();
-    if (c !== '\\') {
-      out += c;
-      continue;
-    }
-    const e = tk.current();
-    const hex = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
-    const digits = hex ? tk.str.slice(tk.index + 1, tk.index + 1 + hex) : '';
-    if (hex && new RegExp(`^[0-9a-fA-F]{${hex}}$`).test(digits)) {
-      out += String.fromCodePoint(parseInt(digits, 16));
-      tk.forwardN(hex + 1);
-    } else if (e in ESCAPES) {
-      out += ESCAPES[e];
-      tk.forward();
-    } else {
-      out += '\\';
-    }
-  }
-  tk.forward();
-  return out;
-}
 
 export function syntaxError(e: any, src: string): TemplateError {
   const msg = String(e?.message ?? e).replace(/^\(unknown path\)\s*/, '').replace(/\n\s*/g, ' ');
