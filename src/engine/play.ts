@@ -3,7 +3,7 @@ import { ValidationError } from '../errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Emit } from '../report/events.js';
 import type { CliSsh } from '../transport/target.js';
-import { renderValue } from '../vars/template.js';
+import { evalCondition, noTemplate, renderValue } from '../vars/template.js';
 import { unifiedDiff } from '../modules/lib/diff.js';
 import { HostRuntime } from './runtime.js';
 import { selected, type TagFilter } from './select.js';
@@ -172,7 +172,8 @@ export class Runner {
     await this.onHosts(task.name, task, runOn, async (h) => {
       const out = await runTask(task, h, env, (v) => {
         if (!task.register) return;
-        for (const x of runOnce ? targets : [h]) this.rt(x).vars[task.register] = v;
+        // a result is data: braces in a command's output must never be templated later
+        for (const x of runOnce ? targets : [h]) this.rt(x).vars[task.register] = v && typeof v === 'object' ? noTemplate(v) : v;
       });
       // a loop's items set their facts in item order once the loop is done, as Ansible does
       const sets = (out.items ? out.items.map((i) => i.result) : [out.result]).filter((r) => r.facts && !r.failed && !r.skipped);
@@ -220,11 +221,11 @@ export class Runner {
     const censor = <T>(x: T) => (noLog ? { censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result" } : x);
     const ignore = task?.inherited.ignoreErrors !== undefined && task && Boolean(renderValue(task.inherited.ignoreErrors, {}));
     for (const it of out.items ?? []) {
-      this.o.emit({ kind: 'host_result', task: name, host: h, status: it.status, item: it.label, result: censor(it.result), ms });
+      this.o.emit({ kind: 'host_result', task: name, module: task?.module, host: h, status: it.status, item: it.label, result: censor(it.result), ms });
     }
     const status = out.status;
     const ignored = status === 'failed' && ignore;
-    this.o.emit({ kind: 'host_result', task: name, host: h, status, result: censor(out.result), ms, ignored, ...(out.items ? { item: undefined } : {}) });
+    this.o.emit({ kind: 'host_result', task: name, module: task?.module, host: h, status, result: censor(out.result), ms, ignored, ...(out.items ? { item: undefined } : {}) });
     if (status === 'unreachable') {
       r.unreachable = true;
       r.stats.unreachable++;
@@ -291,8 +292,7 @@ export class Runner {
 }
 
 function runTaskWhen(task: Task, h: string, env: TaskEnv): boolean {
-  const vars = env.vars(h, task);
-  return task.inherited.when.every((w) => Boolean(renderValue(typeof w === 'string' ? `{{ ${w} }}` : w, vars)));
+  return evalCondition(task.inherited.when as (string | boolean)[], env.vars(h, task));
 }
 
 /** Ansible's serial: numbers or percentages, the last size repeating. */

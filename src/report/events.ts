@@ -23,6 +23,8 @@ export type RunEvent =
       task: string;
       host: string;
       status: HostStatus;
+      /** The module that ran (reporters always show debug's output, as Ansible does). */
+      module?: string;
       /** The loop item's label, when the task loops. */
       item?: string;
       ignored?: boolean;

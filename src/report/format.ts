@@ -28,7 +28,7 @@ export function hostLine(e: HostResult, verbosity: number): string {
   switch (e.status) {
     case 'ok':
     case 'changed': {
-      const msg = !('censored' in res) && res.msg !== undefined && (verbosity > 0 || isDebug(res)) ? ` => ${JSON.stringify(verbosity > 0 ? res : { msg: res.msg })}` : '';
+      const msg = 'censored' in res ? '' : verbosity > 0 ? ` => ${JSON.stringify(res)}` : e.module === 'debug' ? ` => ${JSON.stringify(debugShown(res))}` : '';
       return `${e.status}: [${e.host}]${item}${msg}`;
     }
     case 'skipped':
@@ -40,8 +40,9 @@ export function hostLine(e: HostResult, verbosity: number): string {
   }
 }
 
-function isDebug(res: Record<string, unknown>): boolean {
-  return res._debug === true;
+/** debug's own output: its msg or its variable, without the bookkeeping keys. */
+export function debugShown(res: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(res).filter(([k]) => k !== 'changed' && !k.startsWith('_')));
 }
 
 export function recapLines(stats: Record<string, HostStats>): string[] {

@@ -1,6 +1,6 @@
 import { Listr } from 'listr2';
 import type { RunEvent } from './events.js';
-import { banner, failureText, recapLines } from './format.js';
+import { banner, debugShown, failureText, recapLines } from './format.js';
 import type { Reporter } from './index.js';
 
 type HostResult = Extract<RunEvent, { kind: 'host_result' }>;
@@ -33,7 +33,8 @@ export class ListrReporter implements Reporter {
           task: async (_: unknown, t: { title: string; output: string; skip: (m?: string) => void }) => {
             const r = cur.early.get(h) ?? (await new Promise<HostResult>((res) => cur.waiting.set(h, res)));
             const items = r.item !== undefined ? ` (item=${r.item})` : '';
-            t.title = `${h}: ${r.status}${items}${r.ms > 1000 ? ` (${(r.ms / 1000).toFixed(1)} s)` : ''}`;
+            const shown = r.module === 'debug' && !('censored' in r.result) ? ` => ${JSON.stringify(debugShown(r.result))}` : '';
+            t.title = `${h}: ${r.status}${items}${r.ms > 1000 ? ` (${(r.ms / 1000).toFixed(1)} s)` : ''}${shown}`;
             if (r.status === 'failed' && !r.ignored) throw new Error(`${h}: ${failureText(r.result)}`);
             if (r.status === 'unreachable') throw new Error(`${h}: UNREACHABLE ${failureText(r.result)}`);
             if (r.status === 'skipped') t.skip(`${h}: skipped`);
