@@ -17,7 +17,9 @@ export function normalizeArgs(mod: ModuleDef, value: unknown, extra: unknown): R
       args = { ...kv };
       if (free) args[mod.freeForm] = free;
     } else {
-      args = parseKv(value).args;
+      const { args: kv, free } = parseKv(value);
+      if (free) throw new Error(`'${free}' is not a key=value pair and module '${mod.name}' takes no free-form text (quote a value with spaces: key="a b")`);
+      args = kv;
     }
   } else if (value && typeof value === 'object' && !Array.isArray(value)) {
     args = value as Record<string, unknown>;

@@ -183,7 +183,11 @@ export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {
   } else {
     if (!mod) throw errorAt(m, moduleKey, `'${moduleKey}' is not a known module${didYouMean(moduleKey, moduleNames())}`);
     module = mod.name;
-    args = normalizeArgs(mod, value, m.args);
+    try {
+      args = normalizeArgs(mod, value, m.args);
+    } catch (e) {
+      throw errorAt(m, moduleKey, (e as Error).message);
+    }
     checkArgs(mod, args, { task: m, argsNode, atLoad: true });
   }
   const loopKey = ['loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items'].find((k) => m[k] !== undefined);
