@@ -1,23 +1,26 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../errors.js';
-import { registerInventory } from './inventory.js';
-import { registerLab } from './lab.js';
-import { registerPlay } from './play.js';
 import { fail } from './common.js';
 
+/** Each command's module is imported only when used: `harun play` must start fast. */
+const COMMANDS: Record<string, () => Promise<(p: Command) => void>> = {
+  play: async () => (await import('./play.js')).registerPlay,
+  inventory: async () => (await import('./inventory.js')).registerInventory,
+  lab: async () => (await import('./lab.js')).registerLab,
+  verify: async () => (await import('./verify.js')).registerVerify,
+};
+
 const program = new Command('harun')
-  .description('agentless orchestration runner for Ansible-format playbooks')
+  .description('agentless orchestration runner for Ansible-format playbooks, inventories and roles')
   .version('0.1.0')
   .showHelpAfterError()
   .exitOverride();
 
-registerPlay(program);
-registerInventory(program);
-registerLab(program);
-
-for (const c of program.commands) c.exitOverride();
-
 try {
+  const name = process.argv[2];
+  const wanted = name && COMMANDS[name] ? [name] : Object.keys(COMMANDS);
+  for (const n of wanted) (await COMMANDS[n]())(program);
+  for (const c of program.commands) c.exitOverride();
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
