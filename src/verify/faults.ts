@@ -37,6 +37,9 @@ function stamp(stdout: string): number | undefined {
   return Number.isFinite(t) && t > 1e12 ? t : undefined;
 }
 
+/** The fault cannot be applied on this host (no firewall tool, keepalived not running): not run. */
+export class FaultUnavailable extends Error {}
+
 export interface Injected {
   /** When the fault struck, on the controller's clock (ms). */
   at: number;
@@ -71,7 +74,9 @@ export async function inject(fault: Fault, master: Runner, offset: number, spec:
   };
   const r = await master.run(scripts[fault]);
   const t = stamp(r.stdout);
-  if (r.code !== 0 || t === undefined) throw new Error(`${master.name}: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`);
+  const why = `${master.name}: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`;
+  if (r.code === 3) throw new FaultUnavailable(why);
+  if (r.code !== 0 || t === undefined) throw new Error(why);
   const said = r.stdout.trim().split('\n').slice(1).join('; ');
   return { at: t - offset, detail: `${master.name}: ${FAULT_TEXT[fault]}${said ? ` (${said})` : ''}` };
 }
