@@ -44,7 +44,7 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
     const again = await harun(['play', 'playbooks/site.yml', '-i', inv, '--output', 'plain'], 6 * MIN);
     assert.equal(again.code, 0, `second site.yml failed:\n${again.stdout.slice(-4000)}`);
     const r2 = recap(again.stdout);
-    assert.deepEqual([...r2.keys()].sort(), ['lb1', 'lb2', 'web1', 'web2']);
+    for (const h of ['lb1', 'lb2', 'web1', 'web2']) assert.ok(r2.has(h), `${h} missing from the recap`);
     for (const [h, c] of r2) assert.equal(c.changed, 0, `${h} changed on the second run:\n${again.stdout.slice(-4000)}`);
     note(`site.yml again: ${(again.ms / 1000).toFixed(1)} s, changed=0 on every host`);
 
