@@ -15,15 +15,17 @@ export interface Timing {
 const stats = (xs: number[]): Timing => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), runs: xs.length });
 
 /** `harun play --syntax-check playbooks/site.yml` from the repository root, wall seconds. */
-export async function syntaxCheck(reps: number): Promise<Timing & { code: number | null }> {
+export async function syntaxCheck(reps: number): Promise<Timing & { code: number | null; cpuS: Timing }> {
   const xs: number[] = [];
+  const cpu: number[] = [];
   let code: number | null = 0;
   for (let i = 0; i < reps; i++) {
     const r = await measure('node', [HARUN, 'play', '--syntax-check', 'playbooks/site.yml', '-i', 'inventory/seed.ini'], { cwd: REPO });
     if (r.code !== 0) code = r.code;
     xs.push(r.wallS);
+    cpu.push(r.cpuS);
   }
-  return { ...stats(xs), code };
+  return { ...stats(xs), code, cpuS: stats(cpu) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { median } from './measure.js';
 import type { Timing } from './extras.js';
@@ -22,7 +22,7 @@ export interface Results {
   cells: Cell[];
   load: { n: number; load: number }[];
   notes: string[];
-  syntaxCheck?: Timing;
+  syntaxCheck?: Timing & { cpuS?: Timing };
   firstConnect?: Timing & { totalS: Timing };
 }
 
@@ -53,6 +53,15 @@ const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '–');
 const mmm = (xs: number[], d = 2) => (xs.length ? `${f(median(xs), d)} (${f(Math.min(...xs), d)}–${f(Math.max(...xs), d)})` : '–');
 const LABEL: Record<ToolName, string> = { harun: 'harun', ansible: 'ansible-playbook', floor: 'floor (ssh2, 1 exec/step)' };
 
+/** Median wall time of tool a over tool b for one N and run kind (NaN when either is missing). */
+function ratio(r: Results, n: number, kind: string, a: ToolName, b: ToolName): number {
+  const wall = (t: ToolName) => {
+    const c = r.cells.find((x) => x.n === n && x.tool === t && x.kind === kind);
+    return c && c.runs.length ? median(c.runs.map((y) => y.wallS)) : NaN;
+  };
+  return wall(a) / wall(b);
+}
+
 export function render(r: Results): string {
   const L: string[] = [];
   L.push('# Benchmark: harun vs ansible-playbook vs the SSH floor', '');
@@ -71,22 +80,36 @@ export function render(r: Results): string {
     );
   }
   L.push('', '## Ratios (medians of wall time, same run)', '', '| N | run | ansible-playbook ÷ harun | harun ÷ floor |', '|---:|---|---:|---:|');
-  const get = (n: number, tool: ToolName, kind: string) => r.cells.find((c) => c.n === n && c.tool === tool && c.kind === kind);
-  for (const c of r.cells.filter((x) => x.tool === r.tools[0])) {
-    const wall = (t: ToolName) => {
-      const x = get(c.n, t, c.kind);
-      return x && x.runs.length ? median(x.runs.map((y) => y.wallS)) : NaN;
-    };
-    L.push(`| ${c.n} | ${c.kind} | ${f(wall('ansible') / wall('harun'), 1)}× | ${f(wall('harun') / wall('floor'), 2)}× |`);
+  for (const c of r.cells.filter((x) => x.tool === 'harun')) {
+    L.push(`| ${c.n} | ${c.kind} | ${f(ratio(r, c.n, c.kind, 'ansible', 'harun'), 1)}× | ${f(ratio(r, c.n, c.kind, 'harun', 'floor'), 2)}× |`);
   }
+  L.push('', '## Targets', '', '| target | figure | met |', '|---|---|---|');
+  const ok = (x: number, good: boolean) => (Number.isFinite(x) ? (good ? 'yes' : '**no**') : 'not measured');
+  for (const n of [10, 50])
+    for (const kind of ['changing', 'idempotent']) {
+      const x = ratio(r, n, kind, 'ansible', 'harun');
+      L.push(`| harun ≥ 10× faster than ansible-playbook, N=${n} ${kind} | ${f(x, 1)}× | ${ok(x, x >= 10)} |`);
+    }
+  for (const n of [50, 200])
+    for (const kind of ['changing', 'idempotent']) {
+      const x = ratio(r, n, kind, 'harun', 'floor');
+      L.push(`| harun within 1.5× the floor, N=${n} ${kind} | ${f(x, 2)}× | ${ok(x, x <= 1.5)} |`);
+    }
+  const rss = Math.max(...r.cells.filter((c) => c.n === 200 && c.tool === 'harun').flatMap((c) => c.runs.map((x) => x.rssMb)));
+  L.push(`| harun peak RSS < 150 MB at N=200 | ${f(rss, 0)} MB (largest run) | ${ok(rss, rss < 150)} |`);
+  if (r.syntaxCheck) L.push(`| --syntax-check site.yml < 0.5 s | ${f(r.syntaxCheck.median, 2)} s wall${r.syntaxCheck.cpuS ? `, ${f(r.syntaxCheck.cpuS.median, 2)} s CPU` : ''} | ${ok(r.syntaxCheck.median, r.syntaxCheck.median < 0.5)} |`);
+  if (r.firstConnect) L.push(`| startup to first SSH connection < 0.3 s | ${f(r.firstConnect.median, 2)} s wall | ${ok(r.firstConnect.median, r.firstConnect.median < 0.3)} |`);
   L.push('', '## Startup');
-  if (r.syntaxCheck) L.push('', `- \`harun play --syntax-check playbooks/site.yml -i inventory/seed.ini\` (from the repository root; the default inventory is written by \`harun lab up\`): ${f(r.syntaxCheck.median, 3)} s (${f(r.syntaxCheck.min, 3)}–${f(r.syntaxCheck.max, 3)}, ${r.syntaxCheck.runs} runs), target < 0.5 s.`);
+  if (r.syntaxCheck) L.push('', `- \`harun play --syntax-check playbooks/site.yml -i inventory/seed.ini\` (from the repository root; the default inventory is written by \`harun lab up\`): ${f(r.syntaxCheck.median, 3)} s (${f(r.syntaxCheck.min, 3)}–${f(r.syntaxCheck.max, 3)}, ${r.syntaxCheck.runs} runs), target < 0.5 s${r.syntaxCheck.cpuS ? `; CPU ${f(r.syntaxCheck.cpuS.median, 3)} s (${f(r.syntaxCheck.cpuS.min, 3)}–${f(r.syntaxCheck.cpuS.max, 3)})` : ''}.`);
   if (r.firstConnect)
     L.push(
       `- Process start to the first SSH connection: ${f(r.firstConnect.median, 3)} s (${f(r.firstConnect.min, 3)}–${f(r.firstConnect.max, 3)}, ${r.firstConnect.runs} runs), target < 0.3 s; the whole one-host run took ${f(r.firstConnect.totalS.median, 3)} s.`,
     );
   if (r.notes.length) L.push('', '## Notes from this run', '', ...r.notes.map((n) => `- ${n}`));
   L.push('', '## How it is measured', '', ...METHOD);
+  // what the figures mean and what was changed because of them: written by hand, kept beside the script
+  const findings = `${REPO}/bench/findings.md`;
+  if (existsSync(findings)) L.push('', readFileSync(findings, 'utf8').trimEnd());
   return L.join('\n') + '\n';
 }
 

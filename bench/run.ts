@@ -3,14 +3,14 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startFleet, type Fleet } from '../test/fixtures/sshd.js';
-import { firstConnect, syntaxCheck, type Timing } from './extras.js';
+import { firstConnect, syntaxCheck } from './extras.js';
 import { machine, render, type Cell, type Results } from './report.js';
 import { ansibleCfg, channelsPerHost, closeMasters, HARUN, REPO, runTool, writeFloorSpec, type RunResult, type Setup, type ToolName } from './tools.js';
 import { CHANGING_TASKS, expected, playbook } from './workload.js';
 
 /**
  * npm run bench -- [--n 1,10,50,200] [--reps 3] [--tools harun,ansible,floor]
- *                  [--ansible-budget 120] [--no-extras] [--merge] [--out bench/RESULTS.md]
+ *                  [--ansible-budget 120] [--no-extras] [--merge] [--render-only] [--out bench/RESULTS.md]
  * Starts a loopback sshd fleet per N, runs the workload with each tool (a changing run on fresh
  * folders, then the idempotent run), and writes the markdown table.
  */
@@ -161,6 +161,11 @@ async function benchN(n: number, o: ReturnType<typeof args>, res: Results): Prom
 
 async function main(): Promise<void> {
   const o = args();
+  if (process.argv.includes('--render-only')) {
+    // re-write RESULTS.md from the saved figures (after editing bench/findings.md)
+    writeFileSync(o.out, render(JSON.parse(readFileSync(join(REPO, 'bench/work/results.json'), 'utf8')) as Results));
+    return;
+  }
   if (process.getuid?.() !== 0) throw new Error('the benchmark starts sshd and adds a login user: run it as root');
   const saved = join(REPO, 'bench/work/results.json');
   const res: Results = o.merge
@@ -174,7 +179,7 @@ async function main(): Promise<void> {
   log(`load at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}; harun entry point ${HARUN}`);
   if (o.extras) {
     log('syntax check');
-    const sc: Timing & { code: number | null } = await syntaxCheck(7);
+    const sc = await syntaxCheck(7);
     if (sc.code !== 0) res.notes.push(`harun play --syntax-check playbooks/site.yml exited ${sc.code}.`);
     res.syntaxCheck = sc;
   }
