@@ -33,6 +33,8 @@ export function registerVerify(program: Command): void {
         const { report, exitCode } = await p.run();
         process.stdout.write(o.output === 'json' ? renderJson(report) : renderPlain(report));
         process.exitCode = exitCode;
+        // a crashed lab host can leave its SSH socket half-open; the report is out, do not wait on it
+        setTimeout(() => process.exit(exitCode), 2000).unref();
       } catch (e) {
         process.exitCode = fail(e);
       }
