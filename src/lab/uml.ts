@@ -162,6 +162,9 @@ export class UmlProvider implements LabProvider {
       await run('ip', ['tuntap', 'add', 'dev', tap, 'mode', 'tap']);
       r.taps.push(tap);
       await writeState(state);
+      // The UML vector driver has GRO off: segmentation-offloaded frames from the host to the
+      // guest are dropped, which stalls large SSH transfers (a 1.2 MB push hung for minutes).
+      await run('ip', ['link', 'set', 'dev', tap, 'gso_max_segs', '1']);
       await run('ip', ['link', 'set', tap, 'master', BRIDGE, 'up']);
     }
     const fwd = (await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim();
