@@ -294,6 +294,9 @@ export class SshTransport implements Transport {
     for (const h of this.hops.reverse()) {
       try {
         h.dispose();
+        // end() waits for the peer; a crashed host never answers and its socket would keep
+        // the process alive: drop it now
+        (h.connection as unknown as { destroy?: () => void } | null)?.destroy?.();
       } catch {
         /* already closed */
       }
