@@ -1,13 +1,16 @@
 /**
- * Converge one remote file to a wanted content and attributes in at most two round trips:
- * one probe (stat, sha1 and, for --diff, the content), then one write that streams the new
- * content to a temp file beside dest, validates it, sets attributes, keeps a backup and renames
- * it over dest. template, lineinfile, blockinfile and sysctl all end here.
+ * Converge one remote file to a wanted content and attributes. Up to ONE_TRIP_MAX bytes this is
+ * one round trip: a script gets the content on stdin, reports the current state (stat, sha1 and,
+ * for --diff, the content), and only when something differs streams the content to a temp file
+ * beside dest, validates it, sets attributes, keeps a backup and renames it over dest. Larger
+ * files (and symbolic modes, which are resolved here) are probed first, then written: an
+ * unchanged big file is never uploaded. template, lineinfile, blockinfile and sysctl all end here.
  * Links at dest are followed: the file they point to is written (Ansible's follow: yes).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { raw, sh } from '../../shell/sh.js';
+import type { ExecResult } from '../../transport/types.js';
 import type { ModuleContext, ModuleResult } from '../types.js';
 import { unifiedDiff } from './diff.js';
 import { fmtMode, parseMode, resolveMode, type ParsedMode } from './mode.js';
@@ -63,9 +66,9 @@ function probeCmd(path: string, maxContent: number, intoDir?: string): string {
     into +
     raw(
       'if [ -e "$p" ]; then s=$(' + statCmd('p', true).text + ') || exit 3; echo present; echo "$s"; ' +
-        'if [ -f "$p" ]; then sha1sum < "$p" | cut -d" " -f1 || exit 3; set -- $s; ' +
+        'if [ -f "$p" ]; then sum=$(sha1sum < "$p") || exit 3; sum=${sum%% *}; echo "$sum"; set -- $s; ' +
         'if [ -z "$lim" ] || [ "$4" -le "$lim" ]; then echo read; cat -- "$p" || exit 3; else echo skip; fi; ' +
-        'else echo -; echo skip; fi; ' +
+        'else sum=-; echo -; echo skip; fi; ' +
         'else echo absent; if [ -d "$dir" ]; then echo dir; else echo nodir; fi; fi',
     ).text
   );
@@ -133,12 +136,27 @@ function plan(cur: RemoteFile, want: WantFile, mode: ParsedMode | undefined, new
   return { contentChanged, chmod, chown, chgrp };
 }
 
+/** Up to this size convergeFile sends the content with its probe; larger files are probed first. */
+export const ONE_TRIP_MAX = 64 * 1024;
+
 export async function convergeFile(ctx: ModuleContext, want: WantFile): Promise<ModuleResult> {
-  const cur = want.current ?? (await probe(ctx, want.dest, ctx.diff ? MAX_DIFF : 0, want.intoDir));
-  const dest = cur.into ? posix.join(want.dest, want.intoDir!) : want.dest;
   const mode = want.mode === undefined ? undefined : parseMode(want.mode);
   const content = want.content;
   const newSum = sha1(content);
+  // one round trip: the script gets the content on stdin, probes, decides and writes in one go
+  let shot: ExecResult | undefined;
+  let cur = want.current;
+  if (!cur && Buffer.byteLength(content) <= ONE_TRIP_MAX && mode?.kind !== 'symbolic') {
+    const marker = `harun-${randomBytes(6).toString('hex')}`;
+    shot = await ctx.run(oneTripCmd(ctx, want, mode, newSum, marker), { stdin: content });
+    const buf = shot.stdoutBuf ?? Buffer.from(shot.stdout);
+    const m = buf.lastIndexOf(`\n${marker}\n`);
+    if (shot.code === 3 || m < 0) throw new Error(`cannot read ${want.dest}: ${shot.stderr.trim() || `exit ${shot.code}`}`);
+    cur = parseProbe(buf.subarray(0, m));
+    shot = { ...shot, stdout: buf.subarray(m + marker.length + 2).toString('utf8') };
+  }
+  cur ??= await probe(ctx, want.dest, ctx.diff ? MAX_DIFF : 0, want.intoDir);
+  const dest = cur.into ? posix.join(want.dest, want.intoDir!) : want.dest;
   if (cur.exists && cur.stat!.type === 'directory') return { changed: false, failed: true, msg: `${dest} is a directory`, dest };
   if (!cur.exists && want.create === false) return { changed: false, failed: true, rc: 257, msg: `Destination ${dest} does not exist !`, dest };
   // in check mode an earlier task that would have made the directory did not: report the change
@@ -156,42 +174,90 @@ export async function convergeFile(ctx: ModuleContext, want: WantFile): Promise<
   }
   if (ctx.check) return withStat({ ...result, mode: p.chmod ?? cur.mode, owner: want.owner ?? cur.owner, group: want.group ?? cur.group }, undefined);
 
+  const r = shot ?? (await ctx.run(writeCmd(dest, cur, want, p), { stdin: p.contentChanged ? content : undefined }));
+  if (r.code === 65 && r.stdout.includes('harun-validate-failed')) {
+    return { changed: false, failed: true, msg: 'failed to validate', dest, stdout: r.stdout, stderr: r.stderr, diff: result.diff };
+  }
+  const lines = r.stdout.trim().split('\n');
+  if (r.code !== 0 || !lines[lines.length - 1]) {
+    return { changed: false, failed: true, msg: `cannot write ${dest}: ${r.stderr.trim() || `exit ${r.code}`}`, dest, rc: r.code, stderr: r.stderr };
+  }
+  const backupLine = lines.find((l) => l.startsWith('backup='));
+  if (backupLine) result.backup_file = backupLine.slice('backup='.length);
+  return withStat(result, parseStat(lines[lines.length - 1]));
+}
+
+type Plan = ReturnType<typeof plan>;
+
+/** The write of the two-trip path: what to change was decided from the probe. */
+function writeCmd(dest: string, cur: RemoteFile, want: WantFile, p: Plan): string {
   const attrs = (v: string) =>
     [
       p.chmod ? sh`chmod ${p.chmod} "$${raw(v)}"` : '',
       p.chown ? sh`chown ${p.chown} "$${raw(v)}"` : '',
       p.chgrp ? sh`chgrp ${p.chgrp} "$${raw(v)}"` : '',
     ].filter(Boolean).map((c) => c + '; ').join('');
-  let script: string;
-  if (!p.contentChanged) {
-    script = sh`set -e; d=${dest}; ` + attrs('d') + statCmd('d', true).text;
-  } else {
-    // keep an existing file's mode and ownership; a new file gets the umask's default mode
-    const keep = cur.exists
-      ? sh`chmod ${fmtMode(cur.stat!.perm)} "$t"; chown ${`${cur.stat!.uid}:${cur.stat!.gid}`} "$t" 2>/dev/null || true; `
-      : `chmod "$(printf '%o' $(( 0666 & ~$(umask) )))" "$t"; `;
-    const validate = want.validate
-      ? `{ ${want.validate.replace(/%s/g, '"$t"')} ; } 1>&2 || { echo harun-validate-failed; exit 65; }; `
-      : '';
-    const backup = want.backup && cur.exists ? `b="$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$d" "$b"; echo "backup=$b"; ` : '';
-    script =
-      sh`set -e; d=${dest}; t=$(mktemp ${posix.dirname(dest)}/.harun-tmp.XXXXXX); ` +
-      `trap 'rm -f -- "$t"' EXIT; cat > "$t"; ` +
-      validate + keep + attrs('t') + backup +
-      `d=$(readlink -f -- "$d" 2>/dev/null || echo "$d"); mv -f -- "$t" "$d"; trap - EXIT; ` +
-      statCmd('d', true).text;
-  }
-  const r = await ctx.run(script, { stdin: p.contentChanged ? content : undefined });
-  if (r.code === 65 && r.stdout.includes('harun-validate-failed')) {
-    return { changed: false, failed: true, msg: 'failed to validate', dest, stdout: r.stdout, stderr: r.stderr, diff: result.diff };
-  }
-  if (r.code !== 0) {
-    return { changed: false, failed: true, msg: `cannot write ${dest}: ${r.stderr.trim() || `exit ${r.code}`}`, dest, rc: r.code, stderr: r.stderr };
-  }
-  const lines = r.stdout.trim().split('\n');
-  const backupLine = lines.find((l) => l.startsWith('backup='));
-  if (backupLine) result.backup_file = backupLine.slice('backup='.length);
-  return withStat(result, parseStat(lines[lines.length - 1]));
+  if (!p.contentChanged) return sh`set -e; d=${dest}; ` + attrs('d') + statCmd('d', true).text;
+  // keep an existing file's mode and ownership; a new file gets the umask's default mode
+  const keep = cur.exists
+    ? sh`chmod ${fmtMode(cur.stat!.perm)} "$t"; chown ${`${cur.stat!.uid}:${cur.stat!.gid}`} "$t" 2>/dev/null || true; `
+    : NEW_MODE;
+  return sh`set -e; d=${dest}; t=$(mktemp ${posix.dirname(dest)}/.harun-tmp.XXXXXX); ` + replaceTail(want, keep + attrs('t'));
+}
+
+const NEW_MODE = `chmod "$(printf '%o' $(( 0666 & ~$(umask) )))" "$t"; `;
+
+/** From the content on stdin to the renamed file and its stat: $d is dest, $t the temp file. */
+function replaceTail(want: WantFile, attrs: string): string {
+  const validate = want.validate ? `{ ${want.validate.replace(/%s/g, '"$t"')} ; } 1>&2 || { echo harun-validate-failed; exit 65; }; ` : '';
+  const backup = want.backup ? `if [ -e "$d" ]; then b="$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$d" "$b"; echo "backup=$b"; fi; ` : '';
+  return (
+    `trap 'rm -f -- "$t"' EXIT; cat > "$t"; ` + validate + attrs + backup +
+    `d=$(readlink -f -- "$d" 2>/dev/null || echo "$d"); mv -f -- "$t" "$d"; trap - EXIT; ` +
+    statCmd('d', true).text
+  );
+}
+
+/**
+ * The one-trip script: the probe's output, a marker line, then (unless check mode or nothing
+ * differs) the write's output. It decides as plan() does; stdin is read only when it writes.
+ */
+function oneTripCmd(ctx: ModuleContext, want: WantFile, mode: ParsedMode | undefined, newSum: string, marker: string): string {
+  const idTest = (v: string | undefined, idField: number, nameField: number, flag: string) =>
+    v === undefined ? '' : sh`[ "$${raw(String(/^\d+$/.test(v) ? idField : nameField))}" = ${v} ] || a="$a${raw(flag)}"; `;
+  const wm = mode?.kind === 'octal' ? mode.value : undefined;
+  const attrsOn = (v: string, all: boolean) =>
+    [
+      wm !== undefined ? ['m', sh`chmod ${fmtMode(wm)} "$${raw(v)}"`] : undefined,
+      want.owner !== undefined ? ['o', sh`chown ${want.owner} "$${raw(v)}"`] : undefined,
+      want.group !== undefined ? ['g', sh`chgrp ${want.group} "$${raw(v)}"`] : undefined,
+    ]
+      .filter((x) => x !== undefined)
+      .map(([flag, cmd]) => (all ? `${cmd}; ` : `case $a in *${flag}*) ${cmd};; esac; `))
+      .join('');
+  return (
+    probeCmd(want.dest, ctx.diff ? MAX_DIFF : 0, want.intoDir) +
+    sh`; echo; echo ${marker}; ` +
+    // what differs: c = content, a = attributes (m, o, g)
+    `[ -d "$p" ] && exit 0; c=n; a=; ` +
+    `if [ -e "$p" ]; then ` +
+    (want.force === false ? '' : sh`[ "$sum" = ${newSum} ] || c=y; `) +
+    `set -- $s; ` +
+    (wm !== undefined ? `[ $(( 0x$1 & 4095 )) -eq ${wm} ] || a="$a"m; ` : '') +
+    idTest(want.owner, 2, 6, 'o') +
+    idTest(want.group, 3, 7, 'g') +
+    `else ` +
+    (want.create === false ? 'exit 0; ' : '') +
+    `[ -d "$dir" ] || exit 0; c=y; fi; ` +
+    `if [ $c = n ] && [ -z "$a" ]; then exit 0; fi; ` +
+    (ctx.check ? 'exit 0; ' : '') +
+    `set -e; d=$p; ` +
+    `if [ $c = n ]; then ${attrsOn('d', false)}${statCmd('d', true).text}; exit 0; fi; ` +
+    `t=$(mktemp "$dir/.harun-tmp.XXXXXX"); ` +
+    `if [ -e "$d" ]; then chmod "$(printf '%o' $(( 0x$1 & 4095 )))" "$t"; chown "$2:$3" "$t" 2>/dev/null || true; ${attrsOn('t', false)}` +
+    `else ${NEW_MODE}${attrsOn('t', true)}fi; ` +
+    replaceTail(want, '')
+  );
 }
 
 function withStat(r: ModuleResult, st: StatInfo | undefined): ModuleResult {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { convergeFile, readRemoteFile } from '../../../src/modules/lib/file.js';
+import { ONE_TRIP_MAX, convergeFile, readRemoteFile } from '../../../src/modules/lib/file.js';
 import { parseMode, resolveMode, fmtMode } from '../../../src/modules/lib/mode.js';
 import { unifiedDiff } from '../../../src/modules/lib/diff.js';
 import { testContext } from '../../helpers/ctx.js';
@@ -64,7 +64,7 @@ test('convergeFile: create, unchanged, content change with diff and backup, attr
   const dctx = testContext({ diff: true });
   const drun = dctx.run;
   const r3 = await convergeFile({ ...dctx, run: (c: string, o?: any) => (calls++, drun(c, o)) }, { dest, content: 'two\n', backup: true });
-  assert.equal(calls, 2, 'a change costs two round trips');
+  assert.equal(calls, 1, 'a change of a small file costs one round trip too');
   assert.equal(r3.changed, true);
   assert.deepEqual(r3.diff, [{ path: dest, before: 'one\n', after: 'two\n' }]);
   assert.equal(readFileSync(dest, 'utf8'), 'two\n');
@@ -77,6 +77,32 @@ test('convergeFile: create, unchanged, content change with diff and backup, attr
   assert.equal(r4.changed, true);
   assert.equal(statSync(dest).mode & 0o7777, 0o600);
   assert.equal(r4.diff, undefined);
+
+  // attributes only, in one trip: mode changes, content and the rest stay
+  calls = 0;
+  const r5 = await convergeFile(counted, { dest, content: 'two\n', mode: '0644', owner: String(process.getuid!()) });
+  assert.deepEqual([r5.changed, r5.mode, calls], [true, '0644', 1]);
+  assert.equal(statSync(dest).mode & 0o7777, 0o644);
+  assert.equal(readFileSync(dest, 'utf8'), 'two\n');
+  const r6 = await convergeFile(counted, { dest, content: 'two\n', mode: '0644', owner: String(process.getuid!()) });
+  assert.deepEqual([r6.changed, calls], [false, 2]);
+  // force: false leaves different content alone
+  const r7 = await convergeFile(testContext(), { dest, content: 'three\n', force: false });
+  assert.equal(r7.changed, false);
+  assert.equal(readFileSync(dest, 'utf8'), 'two\n');
+});
+
+test('convergeFile: a file above ONE_TRIP_MAX is probed first, so unchanged content is not sent', async (t) => {
+  const dir = tempDir(t);
+  const dest = join(dir, 'big');
+  const big = 'x'.repeat(ONE_TRIP_MAX + 1);
+  const ctx = testContext();
+  const sent: (string | Buffer | undefined)[] = [];
+  const counted = { ...ctx, run: (c: string, o?: any) => (sent.push(o?.stdin), ctx.run(c, o)) };
+  const r1 = await convergeFile(counted, { dest, content: big, mode: '0600' });
+  assert.deepEqual([r1.changed, sent.length, readFileSync(dest, 'utf8') === big], [true, 2, true]);
+  const r2 = await convergeFile(counted, { dest, content: big, mode: '0600' });
+  assert.deepEqual([r2.changed, sent.length, sent[2]], [false, 3, undefined]);
 });
 
 test('convergeFile: check mode touches nothing; validate failure keeps dest', async (t) => {
