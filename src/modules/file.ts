@@ -1,7 +1,10 @@
 /**
  * file: the state of a path (file, directory, link, hard, touch, absent) and its attributes.
- * One probe round trip; one more only when something must change.
+ * One round trip: the probe, and for directory/file/touch/absent on a path that is not a link
+ * (octal or no mode, no recurse) the same script also converges (see actCmd). Other cases
+ * probe first and change in a second exec.
  */
+import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
@@ -64,7 +67,7 @@ function probeCmd(a: FileArgs, recurseFind: string): string {
   let s =
     sh`p=${a.path}; ` +
     `if [ -L "$p" ]; then echo link; ${statCmd('p', false).text}; readlink -- "$p"; if [ -e "$p" ]; then ${statCmd('p', true).text}; else echo dangling; fi; ` +
-    `elif [ -e "$p" ]; then echo present; ${statCmd('p', false).text}; ` +
+    `elif [ -e "$p" ]; then echo present; s=$(${statCmd('p', false).text}) || exit 3; echo "$s"; ` +
     `else echo absent; if [ -d "$(dirname -- "$p")" ]; then echo dir; else echo nodir; fi; fi; `;
   if (a.src !== undefined) {
     // a relative link target is relative to the link's directory
@@ -110,9 +113,14 @@ export const file: ModuleDef<FileArgs> = {
             .filter(Boolean)
             .join(' -o ')
         : '';
-    const pr = await ctx.run(probeCmd(a, recurseFind));
+    const marker = `harun-${randomBytes(6).toString('hex')}`;
+    const act = ctx.check || recurseFind ? '' : actCmd(a, mode, marker);
+    const pr = await ctx.run(probeCmd(a, recurseFind) + act);
+    if (pr.code === 9) return fail(a, `cannot set ${a.path} to state ${a.state}: ${pr.stderr.trim() || `exit ${pr.code}`}`);
     if (pr.code !== 0) return fail(a, `cannot inspect ${a.path}: ${pr.stderr.trim()}`);
-    const p = parseProbe(pr.stdout, a, !!recurseFind);
+    const at = act ? pr.stdout.lastIndexOf(`\n${marker}\n`) : -1;
+    const p = parseProbe(at < 0 ? pr.stdout : pr.stdout.slice(0, at + 1), a, !!recurseFind);
+    const acted = at < 0 ? undefined : pr.stdout.slice(at + marker.length + 2).split('\n').filter(Boolean);
     // what the path is now, seen through a link when follow says so
     const seen = p.kind === 'link' && a.follow && p.pointed ? p.pointed : p.self;
     const prev = p.kind === 'absent' ? 'absent' : p.kind === 'link' && !(a.follow && p.pointed) ? 'link' : seen!.type === 'directory' ? 'directory' : seen!.type === 'file' ? 'file' : seen!.type;
@@ -173,6 +181,7 @@ export const file: ModuleDef<FileArgs> = {
       result.diff = [{ path: a.path, before: show(prev, seen?.mode), after: show(state, mode && seen ? fmtMode(resolveMode(mode, seen.perm, seen.type === 'directory')) : mode?.kind === 'octal' ? fmtMode(mode.value) : seen?.mode) }];
     }
     if (!changed || ctx.check) return withStat(result, state === 'absent' ? undefined : seen);
+    if (acted?.[0] === 'acted') return withStat(result, acted[1] ? parseStat(acted[1]) : undefined);
     if (state === 'directory' && a.recurse) steps.push(...recurseSteps(a));
     const statAfter = state === 'absent' ? '' : state === 'link' ? statCmd('p', false).text : statCmd('p', true).text;
     const r = await ctx.run(sh`p=${a.path}; ` + raw(steps.join(' && ') + (statAfter ? ' && ' + statAfter : '')).text);
@@ -181,6 +190,34 @@ export const file: ModuleDef<FileArgs> = {
     return withStat(result, last && statAfter ? parseStat(last) : undefined);
   },
 };
+
+/**
+ * Shell that converges the simple states right after the probe, deciding as run() does: prints
+ * the marker, then `acted` and the new stat when it changed something. It leaves links, modes
+ * to resolve (symbolic) and any state it does not know to run() and a second exec.
+ */
+function actCmd(a: FileArgs, mode: ReturnType<typeof parseMode> | undefined, marker: string): string {
+  if (a.recurse || mode?.kind === 'symbolic' || !['absent', 'directory', 'file', 'touch'].includes(a.state ?? '')) return '';
+  const head = sh`echo ${marker}; `;
+  if (a.state === 'absent') return head + `if [ -e "$p" ] || [ -L "$p" ]; then rm -rf -- "$p" || exit 9; echo acted; fi`;
+  const attrs: [string, string, string][] = []; // flag, test of the current stat ($1..$7), command
+  if (mode) attrs.push(['m', `[ $(( 0x$1 & 4095 )) -eq ${mode.value} ]`, sh`chmod ${fmtMode(mode.value)} "$p"`]);
+  const id = (v: string, idField: number, nameField: number) => sh`[ "$${raw(String(/^\d+$/.test(v) ? idField : nameField))}" = ${v} ]`;
+  if (a.owner !== undefined) attrs.push(['o', id(a.owner, 2, 6), sh`chown ${a.owner} "$p"`]);
+  if (a.group !== undefined) attrs.push(['g', id(a.group, 3, 7), sh`chgrp ${a.group} "$p"`]);
+  const all = attrs.map(([, , cmd]) => `${cmd} || exit 9; `).join('');
+  const differing =
+    'a=; set -- $s; ' + attrs.map(([f, t]) => `${t} || a="\${a}${f}"; `).join('') +
+    attrs.map(([f, , cmd]) => `case $a in *${f}*) ${cmd} || exit 9;; esac; `).join('');
+  const done = `echo acted; ${statCmd('p', true).text} || exit 9; `;
+  const make = { directory: 'mkdir -p -- "$p"', touch: 'touch -- "$p"', file: '' }[a.state as 'directory' | 'touch' | 'file'];
+  const isIt = { directory: '[ -d "$p" ]', touch: 'true', file: '[ -f "$p" ]' }[a.state as 'directory' | 'touch' | 'file'];
+  // absent: make it (file cannot); present as the wanted kind: touch (touch only) and what differs
+  const absent = make ? `${a.state === 'touch' ? '[ -d "$(dirname -- "$p")" ] || exit 0; ' : ''}${make} || exit 9; ${all}${done}` : 'true; ';
+  const present =
+    `${isIt} || exit 0; ` + (a.state === 'touch' ? `touch -- "$p" || exit 9; ${differing}${done}` : `${differing}[ -n "$a" ] && { ${done}}; `);
+  return head + `if [ -L "$p" ]; then exit 0; elif [ -e "$p" ]; then ${present}else ${absent}fi; exit 0`;
+}
 
 /** chmod/chown/chgrp steps for what differs (all of them on a new path). */
 function attrSteps(a: FileArgs, mode: ReturnType<typeof parseMode> | undefined, state: string, cur: StatInfo | undefined, p: Probe): string[] {

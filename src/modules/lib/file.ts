@@ -224,7 +224,7 @@ function replaceTail(want: WantFile, attrs: string): string {
  */
 function oneTripCmd(ctx: ModuleContext, want: WantFile, mode: ParsedMode | undefined, newSum: string, marker: string): string {
   const idTest = (v: string | undefined, idField: number, nameField: number, flag: string) =>
-    v === undefined ? '' : sh`[ "$${raw(String(/^\d+$/.test(v) ? idField : nameField))}" = ${v} ] || a="$a${raw(flag)}"; `;
+    v === undefined ? '' : sh`[ "$${raw(String(/^\d+$/.test(v) ? idField : nameField))}" = ${v} ] || a="\${a}${raw(flag)}"; `;
   const wm = mode?.kind === 'octal' ? mode.value : undefined;
   const attrsOn = (v: string, all: boolean) =>
     [

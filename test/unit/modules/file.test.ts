@@ -132,3 +132,50 @@ test('file/stat/fetch bad arguments name the argument', () => {
   assert.match(argError(stat, { path: '/x', checksum_algorithm: 'crc' }), /argument checksum_algorithm/);
   assert.match(argError(fetch, { src: '/x' }), /argument dest/);
 });
+
+test('file: directory, touch, file and absent converge in one round trip; links take two', async (t) => {
+  const dir = tempDir(t);
+  const { testContext } = await import('../../helpers/ctx.js');
+  const { parseArgs } = await import('../../../src/modules/lib/args.js');
+  let calls = 0;
+  const go = (args: unknown, o: { check?: boolean } = {}) => {
+    const ctx = testContext(o);
+    const run = ctx.run;
+    calls = 0;
+    return file.run({ ...ctx, run: (c: string, x?: any) => (calls++, run(c, x)) }, parseArgs('file', file.schema, args));
+  };
+  const d = join(dir, 'x/y');
+  const d1 = await go({ path: d, state: 'directory', mode: '0700' });
+  assert.deepEqual([d1.changed, d1.mode, calls, statSync(d).mode & 0o7777], [true, '0700', 1, 0o700]);
+  const d2 = await go({ path: d, state: 'directory', mode: 0o755 });
+  assert.deepEqual([d2.changed, d2.mode, calls, statSync(d).mode & 0o7777], [true, '0755', 1, 0o755]);
+  const d3 = await go({ path: d, state: 'directory', mode: 0o755, owner: String(process.getuid!()) });
+  assert.deepEqual([d3.changed, calls], [false, 1]);
+
+  const f = join(dir, 'f');
+  const c = await go({ path: f, state: 'touch', mode: '0600' }, { check: true });
+  assert.deepEqual([c.changed, existsSync(f)], [true, false]);
+  const t1 = await go({ path: f, state: 'touch', mode: '0600' });
+  assert.deepEqual([t1.changed, calls, statSync(f).mode & 0o7777], [true, 1, 0o600]);
+  const f1 = await go({ path: f, state: 'file', mode: '0640' });
+  assert.deepEqual([f1.changed, f1.mode, calls, statSync(f).mode & 0o7777], [true, '0640', 1, 0o640]);
+  const f2 = await go({ path: f, state: 'file', mode: '0640' });
+  assert.deepEqual([f2.changed, calls], [false, 1]);
+  const bad = await go({ path: join(dir, 'nope'), state: 'file' });
+  assert.deepEqual([bad.failed, existsSync(join(dir, 'nope'))], [true, false]);
+  const notDir = await go({ path: f, state: 'directory' });
+  assert.deepEqual([notDir.failed, statSync(f).isFile()], [true, true]);
+
+  const chkAbsent = await go({ path: f, state: 'absent' }, { check: true });
+  assert.deepEqual([chkAbsent.changed, existsSync(f)], [true, true]);
+  const a1 = await go({ path: f, state: 'absent' });
+  assert.deepEqual([a1.changed, calls, existsSync(f)], [true, 1, false]);
+  const a2 = await go({ path: f, state: 'absent' });
+  assert.deepEqual([a2.changed, calls], [false, 1]);
+
+  // through a link the probe decides and a second exec acts
+  const l = join(dir, 'l');
+  symlinkSync(d, l);
+  const l1 = await go({ path: l, state: 'directory', mode: '0711' });
+  assert.deepEqual([l1.changed, calls, statSync(d).mode & 0o7777], [true, 2, 0o711]);
+});

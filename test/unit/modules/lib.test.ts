@@ -84,7 +84,7 @@ test('convergeFile: create, unchanged, content change with diff and backup, attr
   assert.deepEqual([r5.changed, r5.mode, calls], [true, '0644', 1]);
   assert.equal(statSync(dest).mode & 0o7777, 0o644);
   assert.equal(readFileSync(dest, 'utf8'), 'two\n');
-  const r6 = await convergeFile(counted, { dest, content: 'two\n', mode: '0644', owner: String(process.getuid!()) });
+  const r6 = await convergeFile(counted, { dest, content: 'two\n', mode: '0644', owner: r5.owner as string, group: String(process.getgid!()) });
   assert.deepEqual([r6.changed, calls], [false, 2]);
   // force: false leaves different content alone
   const r7 = await convergeFile(testContext(), { dest, content: 'three\n', force: false });
