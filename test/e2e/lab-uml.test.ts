@@ -48,6 +48,11 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
     for (const [h, c] of r2) assert.equal(c.changed, 0, `${h} changed on the second run:\n${again.stdout.slice(-4000)}`);
     note(`site.yml again: ${(again.ms / 1000).toFixed(1)} s, changed=0 on every host`);
 
+    const check = await harun(['play', 'playbooks/site.yml', '-i', inv, '--check', '--output', 'plain'], 6 * MIN);
+    assert.equal(check.code, 0, `site.yml --check failed:\n${check.stdout.slice(-4000)}`);
+    for (const [h, c] of recap(check.stdout)) assert.equal(c.changed, 0, `${h}: --check on the converged cluster reports a change:\n${check.stdout.slice(-4000)}`);
+    note(`site.yml --check on the converged cluster: ${(check.ms / 1000).toFixed(1)} s, changed=0 on every host`);
+
     const kill = await harun(['verify', '-i', inv, '--fault', 'kill', '--output', 'json'], 4 * MIN);
     const k: JsonReport = parseReport(kill.stdout);
     t.diagnostic(`verify --fault kill:\n${summary(k)}`);
