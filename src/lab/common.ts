@@ -97,7 +97,7 @@ export async function writeKnownHosts(file: string, hosts: LabHost[], hostKeys: 
 }
 
 /** DIR/inventory.yml: the groups and variables of the seed, with the lab's addresses and keys. */
-export async function writeInventory(state: LabState): Promise<string> {
+export async function writeInventory(state: LabState, extraVars: Record<string, unknown> = {}): Promise<string> {
   const dir = resolve(state.dir);
   const hostVars = (h: LabHost) => {
     const spec = HOSTS.find((s) => s.name === h.name)!;
@@ -124,6 +124,7 @@ export async function writeInventory(state: LabState): Promise<string> {
         lvs_interface: 'eth0',
         harun_lab_dir: dir,
         harun_lab_provider: state.provider,
+        ...extraVars,
       },
       children: {
         directors: group(['lb1', 'lb2']),

@@ -159,7 +159,9 @@ export class DockerProvider implements LabProvider {
     await waitForSsh(state, BOOT_TIMEOUT_MS);
     for (const h of hosts) h.state = 'running';
     await writeState(state);
-    await writeInventory(state);
+    // Without IPVS in the shared kernel keepalived's checker exits FATAL and takes VRRP down
+    // with it: run the VRRP subsystem alone, so that failover can still be proven here.
+    await writeInventory(state, hostKernelHasIpvs() ? {} : { keepalived_options: '--vrrp' });
     return state;
   }
 

@@ -39,7 +39,7 @@ test('docker lab: site.yml, idempotent rerun, verify --fault kill, lab down', { 
     t.diagnostic(`site.yml ${skip.join(' ')}: ${(site.ms / 1000).toFixed(1)} s`);
     const again = await harun(['play', 'playbooks/site.yml', '-i', inv, '--output', 'plain', ...skip], 6 * MIN);
     assert.equal(again.code, 0, again.stdout.slice(-4000));
-    for (const [h, c] of recap(again.stdout)) assert.equal(c.changed, 0, `${h} changed on the second run`);
+    for (const [h, c] of recap(again.stdout)) assert.equal(c.changed, 0, `${h} changed on the second run:\n${again.stdout.slice(-4000)}`);
 
     const v = await harun(['verify', '-i', inv, '--fault', 'kill', '--output', 'json'], 4 * MIN);
     const r = parseReport(v.stdout);
