@@ -213,7 +213,7 @@ function replaceTail(want: WantFile, attrs: string): string {
   const backup = want.backup ? `if [ -e "$d" ]; then b="$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$d" "$b"; echo "backup=$b"; fi; ` : '';
   return (
     `trap 'rm -f -- "$t"' EXIT; cat > "$t"; ` + validate + attrs + backup +
-    `if [ -L "$d" ]; then d=$(readlink -f -- "$d" 2>/dev/null || echo "$d"); fi; mv -f -- "$t" "$d"; trap - EXIT; ` +
+    `d=$(readlink -f -- "$d" 2>/dev/null || echo "$d"); mv -f -- "$t" "$d"; trap - EXIT; ` +
     statCmd('d', true).text
   );
 }
@@ -255,8 +255,7 @@ function oneTripCmd(ctx: ModuleContext, want: WantFile, mode: ParsedMode | undef
     `if [ $c = n ]; then ${attrsOn('d', false)}${statCmd('d', true).text}; exit 0; fi; ` +
     `t=$(mktemp "$dir/.harun-tmp.XXXXXX"); ` +
     `if [ -e "$d" ]; then chmod "$(printf '%o' $(( 0x$1 & 4095 )))" "$t"; chown "$2:$3" "$t" 2>/dev/null || true; ${attrsOn('t', false)}` +
-    // an octal mode replaces the umask's default; every fork counts when hosts share cores
-    `else ${wm === undefined ? NEW_MODE : ''}${attrsOn('t', true)}fi; ` +
+    `else ${NEW_MODE}${attrsOn('t', true)}fi; ` +
     replaceTail(want, '')
   );
 }
