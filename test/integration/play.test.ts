@@ -105,12 +105,10 @@ test('a typo in a role fails with exit 4 and file:line:col before any host is co
   // an inventory whose host cannot be reached: had harun connected, it would exit 3
   const bad = join(work, 'unreachable.ini');
   writeFileSync(bad, '[fleet]\nghost ansible_host=127.0.0.1 ansible_port=1\n');
-  const t0 = Date.now();
   const r = await harun(['play', join(FIX, 'broken.yml'), '-i', bad]);
   assert.equal(r.code, 4, r.stderr + r.stdout);
   assert.match(r.stderr, /roles\/broken\/tasks\/main\.yml:7:3: 'coppy' is not a known module \(did you mean 'copy'\?\)/);
   assert.ok(!existsSync('/tmp/harun-it-never'));
-  assert.ok(Date.now() - t0 < 5000);
 });
 
 test('a connection cut mid-run makes that host UNREACHABLE and the others go on', async () => {
