@@ -29,8 +29,16 @@ export function checkFault(fault: string, spec: ClusterSpec): Fault {
 
 const NOW = 'date +%s%3N';
 const COMMENT = 'harun-verify';
-/** Restarts keepalived under systemd, or through its init script. */
-const RESTART = '{ systemctl restart keepalived 2>/dev/null || service keepalived restart; }';
+/**
+ * Restarts keepalived under systemd, or through its init script. First waits (10 s at most)
+ * until the killed processes are gone: a new keepalived that still sees its old vrrp or
+ * checker process alive refuses to start ("already running"). On failure the unit's last
+ * log lines go to stderr as evidence.
+ */
+const GONE = 'i=0; while pgrep -x keepalived >/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done';
+const RESTART =
+  'if [ -d /run/systemd/system ]; then systemctl reset-failed keepalived 2>/dev/null; systemctl restart keepalived ||' +
+  ' { systemctl status keepalived --no-pager 2>&1 | tail -15 >&2; exit 1; }; else service keepalived restart; fi';
 
 function stamp(stdout: string): number | undefined {
   const t = Number(stdout.trim().split('\n')[0]);
@@ -95,7 +103,7 @@ export async function recover(fault: Exclude<Fault, 'crash'>, master: Runner, of
           'true',
         ].join('; ')
       : 'true';
-  const r = await master.run(`${undo}; ${NOW}; ${RESTART}`, 60_000);
+  const r = await master.run(`${undo}; ${GONE}; ${NOW}; ${RESTART}`, 120_000);
   const t = stamp(r.stdout);
   if (r.code !== 0 || t === undefined) throw new Error(`${master.name}: restarting keepalived failed: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`);
   return t - offset;
