@@ -116,11 +116,19 @@ export interface State {
 /** Step 1. */
 export async function checkState(ctx: Ctx, confPath: string): Promise<State> {
   const { vip, port } = ctx.spec;
-  const directors = await Promise.all(ctx.directors.map((d) => directorState(ctx, d, confPath)));
+  // Right after keepalived starts (site.yml's last play) the election takes a few adverts:
+  // give the cluster up to the timeout to settle on one holder before judging it.
+  const t0 = Date.now();
+  let directors = await Promise.all(ctx.directors.map((d) => directorState(ctx, d, confPath)));
+  while (directors.filter((d) => d.holdsVip).length !== 1 && directors.every((d) => d.keepalived) && Date.now() - t0 < ctx.timeoutMs) {
+    await new Promise((r) => setTimeout(r, 500));
+    directors = await Promise.all(ctx.directors.map((d) => directorState(ctx, d, confPath)));
+  }
+  const waited = Date.now() - t0 > 1000 ? ` (settled after ${Date.now() - t0} ms)` : '';
   const holders = directors.filter((d) => d.holdsVip);
   const holdDetail = directors
     .map((d) => `${d.runner.name}: ${holdersOf(d.addrs, vip).map((a) => `${a.address}/${a.prefix} on ${a.label}`).join(', ') || 'no VIP'}`)
-    .join('; ');
+    .join('; ') + waited;
   add(ctx, 1, `exactly one director holds the VIP ${vip}`, holders.length === 1 ? 'pass' : 'fail', holders.length === 1 ? holdDetail : `${holders.length} directors hold it: ${holdDetail}`);
   const dead = directors.filter((d) => !d.keepalived);
   add(ctx, 1, 'keepalived runs on every director', dead.length ? 'fail' : 'pass', directors.map((d) => `${d.runner.name}: ${d.keepalived ? `pid ${d.keepalived.split(/\s+/).join(' ')}` : 'not running'}`).join('; '));
