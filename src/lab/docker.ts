@@ -12,6 +12,9 @@ import type { LabHost, LabProvider, LabState } from './types.js';
 // The reaper (ryuk) image cannot be pulled here; the lab record and `lab down` clean up instead.
 // testcontainers reads this when the first network or container starts, not at import.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+// sshd is published on 127.0.0.1 only. Where /.dockerenv exists, testcontainers would check the
+// mapped port on the bridge's gateway (172.17.0.1), which a loopback binding never answers.
+process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
 
 const BOOT_TIMEOUT_MS = 180_000;
 const NO_ENGINE = 'no Docker engine answers; start one with: bash scripts/start-dockerd.sh (installs docker.io if needed and runs dockerd in the background)';
