@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
-import { bool, modeArg, str } from './lib/args.js';
+import { bool, checkMode, modeArg, str } from './lib/args.js';
 import { convergeFile } from './lib/file.js';
 import { fmtMode, parseMode } from './lib/mode.js';
 import { parseStat, statCmd } from './lib/stat.js';
@@ -36,13 +36,7 @@ const schema = z
     if (a.src === undefined && a.content === undefined) c.addIssue({ code: 'custom', path: ['src'], message: 'src (or content) is required' });
     if (a.src !== undefined && a.content !== undefined) c.addIssue({ code: 'custom', path: ['content'], message: 'src and content are mutually exclusive' });
     if (a.content !== undefined && a.dest.endsWith('/')) c.addIssue({ code: 'custom', path: ['dest'], message: 'can not use content with a dir as dest' });
-    if (a.mode !== undefined && a.mode !== 'preserve') {
-      try {
-        parseMode(a.mode);
-      } catch (e) {
-        c.addIssue({ code: 'custom', path: ['mode'], message: (e as Error).message });
-      }
-    }
+    if (a.mode !== 'preserve') checkMode(a.mode, c);
   });
 
 export type CopyArgs = z.infer<typeof schema>;

@@ -3,9 +3,8 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { bool, modeArg, str } from './lib/args.js';
+import { bool, checkMode, modeArg, str } from './lib/args.js';
 import { convergeFile } from './lib/file.js';
-import { parseMode } from './lib/mode.js';
 import type { ModuleDef } from './types.js';
 
 const schema = z
@@ -26,14 +25,7 @@ const schema = z
     unsafe_writes: bool().default(false),
   })
   .strict()
-  .superRefine((a, c) => {
-    if (a.mode === undefined) return;
-    try {
-      parseMode(a.mode);
-    } catch (e) {
-      c.addIssue({ code: 'custom', path: ['mode'], message: (e as Error).message });
-    }
-  });
+  .superRefine((a, c) => checkMode(a.mode, c));
 
 export type TemplateArgs = z.infer<typeof schema>;
 

@@ -3,6 +3,7 @@
  * every value a string, so booleans and numbers also arrive as 'yes' or '30'.
  */
 import { z } from 'zod';
+import { parseMode } from './mode.js';
 
 const TRUE = new Set(['yes', 'on', 'true', '1', 'y', 't']);
 const FALSE = new Set(['no', 'off', 'false', '0', 'n', 'f']);
@@ -31,6 +32,16 @@ export const str = () => z.preprocess((v) => (typeof v === 'number' ? String(v) 
 
 /** Ansible's raw/mode: a YAML number (0644 read as octal) or a string ('0644', 'u=rw,g=r'). */
 export const modeArg = () => z.union([z.string(), z.number()], { error: 'expected a mode such as 0644 or u=rw,g=r,o=r' });
+
+/** In a superRefine: report a mode that is neither octal nor symbolic as an issue on `mode`. */
+export function checkMode(mode: string | number | undefined, c: z.RefinementCtx): void {
+  if (mode === undefined) return;
+  try {
+    parseMode(mode);
+  } catch (e) {
+    c.addIssue({ code: 'custom', path: ['mode'], message: (e as Error).message });
+  }
+}
 
 /** Ansible's list type: a list, or a comma-separated string. */
 export const strList = () =>

@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { ONE_TRIP_MAX, convergeFile, readRemoteFile } from '../../../src/modules/lib/file.js';
 import { parseMode, resolveMode, fmtMode } from '../../../src/modules/lib/mode.js';
+import { parseArgs } from '../../../src/modules/lib/args.js';
+import { copy } from '../../../src/modules/copy.js';
+import { file } from '../../../src/modules/file.js';
+import { template } from '../../../src/modules/template.js';
 import { unifiedDiff } from '../../../src/modules/lib/diff.js';
 import { testContext } from '../../helpers/ctx.js';
 import { tempDir } from './helpers.js';
@@ -17,6 +21,17 @@ test('parseMode: YAML number, octal strings, symbolic, and bad input', () => {
   assert.deepEqual(parseMode('u=rw,g=r,o=r'), { kind: 'symbolic', text: 'u=rw,g=r,o=r' });
   assert.throws(() => parseMode('rw-r--r--'), /neither octal/);
   assert.throws(() => parseMode('0999'), /neither octal/);
+});
+
+test('copy, template and file reject a bad mode at argument parsing; copy also takes preserve', () => {
+  const bad = /argument mode: mode 'rw-r--r--' is neither octal/;
+  assert.throws(() => parseArgs('copy', copy.schema, { content: 'x', dest: '/tmp/x', mode: 'rw-r--r--' }), bad);
+  assert.throws(() => parseArgs('template', template.schema, { src: 'a.j2', dest: '/tmp/x', mode: 'rw-r--r--' }), bad);
+  assert.throws(() => parseArgs('file', file.schema, { path: '/tmp/x', mode: 'rw-r--r--' }), bad);
+  assert.throws(() => parseArgs('file', file.schema, { path: '/tmp/x', mode: 0o17777 }), /argument mode: mode 8191 is not a valid file mode/);
+  assert.equal(parseArgs('copy', copy.schema, { content: 'x', dest: '/tmp/x', mode: 'preserve' }).mode, 'preserve');
+  assert.throws(() => parseArgs('file', file.schema, { path: '/tmp/x', mode: 'preserve' }), /argument mode: mode 'preserve' is neither octal/);
+  assert.equal(parseArgs('template', template.schema, { src: 'a.j2', dest: '/tmp/x', mode: 'u=rw,g=r' }).mode, 'u=rw,g=r');
 });
 
 test('resolveMode applies symbolic modes like chmod', () => {
