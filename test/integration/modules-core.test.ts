@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,73 +8,48 @@ import { copy } from '../../src/modules/copy.js';
 import { fetch } from '../../src/modules/fetch.js';
 import { file } from '../../src/modules/file.js';
 import { stat } from '../../src/modules/stat.js';
-import { parseArgs } from '../../src/modules/lib/args.js';
-import type { ModuleDef } from '../../src/modules/types.js';
-import { SshTransport } from '../../src/transport/ssh.js';
-import { resolveTarget } from '../../src/transport/target.js';
-import { startFleet, type Fleet } from '../fixtures/sshd.js';
-import { testContext } from '../helpers/ctx.js';
+import { sshHost } from '../helpers/remote.js';
 
-let fleet: Fleet;
-let t: SshTransport;
-let dir: string;
-
-before(async () => {
-  fleet = await startFleet({ count: 1 });
-  t = new SshTransport(resolveTarget(fleet.hosts[0].name, fleet.vars(0), { sshConfigFile: '/dev/null' }));
-  await t.connect();
-  dir = (await t.exec('mktemp -d')).stdout.trim();
-});
-after(async () => {
-  if (dir) await t.exec(`rm -rf '${dir}'`);
-  await t?.close();
-  await fleet?.stop();
-});
-
-/** Run a module over SSH; returns the result and how many exec round trips it took. */
-async function run(mod: ModuleDef, args: unknown, o: { check?: boolean; diff?: boolean } = {}) {
-  const before = t.channels;
-  const r = await mod.run(testContext({ transport: t, ...o }), parseArgs(mod.name, mod.schema, args));
-  return { r, trips: t.channels - before };
-}
+const h = sshHost();
+const { run } = h;
 
 test('copy over ssh: check, change in one round trip, unchanged in one, diff', async () => {
-  const dest = `${dir}/app.conf`;
+  const dest = `${h.dir}/app.conf`;
   const chk = await run(copy, { content: 'a=1\n', dest, mode: '0640' }, { check: true, diff: true });
   assert.equal(chk.r.changed, true);
-  assert.equal((await t.exec(`test -e ${dest}; echo $?`)).stdout.trim(), '1', 'check mode wrote nothing');
+  assert.equal((await h.t.exec(`test -e ${dest}; echo $?`)).stdout.trim(), '1', 'check mode wrote nothing');
   const c1 = await run(copy, { content: 'a=1\n', dest, mode: '0640' });
-  assert.deepEqual([c1.r.changed, c1.trips, c1.r.mode, c1.r.owner], [true, 1, '0640', fleet.user]);
-  assert.equal((await t.exec(`cat ${dest}`)).stdout, 'a=1\n');
+  assert.deepEqual([c1.r.changed, c1.trips, c1.r.mode, c1.r.owner], [true, 1, '0640', h.fleet.user]);
+  assert.equal((await h.t.exec(`cat ${dest}`)).stdout, 'a=1\n');
   const c2 = await run(copy, { content: 'a=1\n', dest, mode: '0640' });
   assert.deepEqual([c2.r.changed, c2.trips], [false, 1]);
   const c3 = await run(copy, { content: 'a=2\n', dest, backup: true }, { diff: true });
   assert.deepEqual(c3.r.diff, [{ path: dest, before: 'a=1\n', after: 'a=2\n' }]);
-  assert.equal((await t.exec(`cat '${c3.r.backup_file}'`)).stdout, 'a=1\n');
+  assert.equal((await h.t.exec(`cat '${c3.r.backup_file}'`)).stdout, 'a=1\n');
 });
 
 test('file and stat over ssh', async () => {
-  const d = `${dir}/sub/dir`;
+  const d = `${h.dir}/sub/dir`;
   const f1 = await run(file, { path: d, state: 'directory', mode: '0750' });
   assert.deepEqual([f1.r.changed, f1.trips], [true, 1]);
   const f2 = await run(file, { path: d, state: 'directory', mode: '0750' });
   assert.deepEqual([f2.r.changed, f2.trips], [false, 1]);
   const s = await run(stat, { path: d });
   const st = s.r.stat as Record<string, unknown>;
-  assert.deepEqual([st.isdir, st.mode, st.pw_name, s.trips], [true, '0750', fleet.user, 1]);
-  const l = await run(file, { path: `${dir}/link`, src: d, state: 'link' });
+  assert.deepEqual([st.isdir, st.mode, st.pw_name, s.trips], [true, '0750', h.fleet.user, 1]);
+  const l = await run(file, { path: `${h.dir}/link`, src: d, state: 'link' });
   assert.equal(l.r.changed, true);
-  assert.equal((await t.exec(`readlink ${dir}/link`)).stdout.trim(), d);
+  assert.equal((await h.t.exec(`readlink ${h.dir}/link`)).stdout.trim(), d);
 });
 
 test('command with creates, and fetch of binary data over ssh', async () => {
-  const c1 = await run(command, { cmd: `creates=${dir}/bin.dat sh -c "printf '\\000\\377x' > ${dir}/bin.dat"` });
+  const c1 = await run(command, { cmd: `creates=${h.dir}/bin.dat sh -c "printf '\\000\\377x' > ${h.dir}/bin.dat"` });
   assert.equal(c1.r.rc, 0);
-  const c2 = await run(command, { cmd: `creates=${dir}/bin.dat false` });
+  const c2 = await run(command, { cmd: `creates=${h.dir}/bin.dat false` });
   assert.deepEqual([c2.r.changed, c2.trips], [false, 1]);
   const local = mkdtempSync(join(tmpdir(), 'harun-fetch-'));
   try {
-    const f = await run(fetch, { src: `${dir}/bin.dat`, dest: local + '/', flat: true });
+    const f = await run(fetch, { src: `${h.dir}/bin.dat`, dest: local + '/', flat: true });
     assert.equal(f.r.changed, true);
     assert.deepEqual(readFileSync(join(local, 'bin.dat')), Buffer.from([0, 255, 0x78]));
   } finally {

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -9,41 +9,18 @@ import { replace } from '../../src/modules/replace.js';
 import { setup } from '../../src/modules/setup.js';
 import { uri } from '../../src/modules/uri.js';
 import { parseArgs } from '../../src/modules/lib/args.js';
-import type { ModuleDef } from '../../src/modules/types.js';
-import { SshTransport } from '../../src/transport/ssh.js';
-import { resolveTarget } from '../../src/transport/target.js';
-import { startFleet, type Fleet } from '../fixtures/sshd.js';
-import { testContext } from '../helpers/ctx.js';
+import { sshHost } from '../helpers/remote.js';
 
-let fleet: Fleet;
-let t: SshTransport;
-let dir: string;
-
-before(async () => {
-  fleet = await startFleet({ count: 1 });
-  t = new SshTransport(resolveTarget(fleet.hosts[0].name, fleet.vars(0), { sshConfigFile: '/dev/null' }));
-  await t.connect();
-  dir = (await t.exec('mktemp -d')).stdout.trim();
-});
-after(async () => {
-  if (dir) await t.exec(`rm -rf '${dir}'`);
-  await t?.close();
-  await fleet?.stop();
-});
-
-async function run(mod: ModuleDef, args: unknown, o: { check?: boolean; diff?: boolean } = {}) {
-  const n = t.channels;
-  const r = await mod.run(testContext({ transport: t, ...o }), parseArgs(mod.name, mod.schema, args));
-  return { r, trips: t.channels - n };
-}
+const h = sshHost();
+const { run } = h;
 
 test('facts over ssh: one round trip, matching this machine (the fleet runs here)', async () => {
-  const n = t.channels;
-  const f = await gatherFacts((c) => t.exec(c));
-  assert.equal(t.channels - n, 1);
+  const n = h.t.channels;
+  const f = await gatherFacts((c) => h.t.exec(c));
+  assert.equal(h.t.channels - n, 1);
   assert.equal(f.kernel, execSync('uname -r').toString().trim());
-  assert.equal(f.user_id, fleet.user);
-  assert.equal(f.env.USER ?? f.env.LOGNAME, fleet.user);
+  assert.equal(f.user_id, h.fleet.user);
+  assert.equal(f.env.USER ?? f.env.LOGNAME, h.fleet.user);
   assert.match(readFileSync('/etc/os-release', 'utf8'), new RegExp(`^VERSION_ID="?${f.distribution_version}"?$`, 'm'));
   assert.deepEqual(f.interfaces, JSON.parse(execSync('ip -j addr').toString()).map((l: { ifname: string }) => l.ifname));
   const s = await run(setup, { gather_subset: '!all', filter: 'ansible_distribution*' });
@@ -51,24 +28,24 @@ test('facts over ssh: one round trip, matching this machine (the fleet runs here
 });
 
 test('lineinfile over ssh: check, changed in two round trips, unchanged in one, diff', async () => {
-  const path = `${dir}/app.conf`;
+  const path = `${h.dir}/app.conf`;
   const args = { path, regexp: '^port=', line: 'port=8080', create: true };
   const chk = await run(lineinfile, args, { check: true, diff: true });
   assert.equal(chk.r.changed, true);
-  assert.equal((await t.exec(`test -e ${path}; echo $?`)).stdout.trim(), '1');
+  assert.equal((await h.t.exec(`test -e ${path}; echo $?`)).stdout.trim(), '1');
   const r1 = await run(lineinfile, args);
   assert.deepEqual([r1.r.changed, r1.trips], [true, 2]);
   const r2 = await run(lineinfile, args);
   assert.deepEqual([r2.r.changed, r2.trips], [false, 1]);
   const r3 = await run(lineinfile, { ...args, line: 'port=9090' }, { diff: true });
   assert.deepEqual(r3.r.diff?.[0].after, 'port=9090\n');
-  assert.equal((await t.exec(`cat ${path}`)).stdout, 'port=9090\n');
+  assert.equal((await h.t.exec(`cat ${path}`)).stdout, 'port=9090\n');
   const b = await run(blockinfile, { path, block: 'x=1' });
   assert.deepEqual([b.r.changed, b.trips], [true, 2]);
   assert.equal((await run(blockinfile, { path, block: 'x=1' })).r.changed, false);
   const rp = await run(replace, { path, regexp: '^x=(\\d)$', replace: 'x=\\g<1>0' });
   assert.equal(rp.r.changed, true);
-  assert.match((await t.exec(`cat ${path}`)).stdout, /^x=10$/m);
+  assert.match((await h.t.exec(`cat ${path}`)).stdout, /^x=10$/m);
   assert.throws(() => parseArgs('lineinfile', lineinfile.schema, { path, line: 'a', insertafter: 'x', insertbefore: 'y' }), /argument insertafter/);
 });
 
