@@ -1,6 +1,7 @@
 /**
  * Ansible's free-form `k=v` argument strings: `src=a.txt dest="/tmp/a b" mode=0644`.
  * Values keep quotes' contents; words without `=` are returned as free text (in order).
+ * Not shlexSplit (modules/lib/shlex.ts): words keep their quotes and backslashes, {{ }} and {% %} are not split.
  */
 export function splitArgs(text: string): string[] {
   const words: string[] = [];

@@ -1,6 +1,9 @@
 /** POSIX-shell word splitting (Python's shlex.split) and Ansible's k=v extraction from free-form text. */
 
-/** Split a command line into words: quotes and backslashes as in sh, no expansion. */
+/**
+ * Split a command line into words: quotes and backslashes as in sh, no expansion.
+ * Not splitArgs (config/kv.ts): sh removes quotes, honours backslash escapes and splits inside {{ }}.
+ */
 export function shlexSplit(s: string): string[] {
   const words: string[] = [];
   let cur = '';
