@@ -197,8 +197,8 @@ async function invoke(task: Task, mod: NonNullable<ReturnType<typeof findModule>
     wrapping: { become: becomeFor(task, delegate ? env.vars(execHost, task) : vars, env), environment },
     facts: () => env.facts(execHost),
     findLocal: (kind, src) => localPath(task, vars, kind, src),
-    render: (t, extra) => renderString(t, extra ? { ...vars, ...extra } : vars),
-    evaluate: (e, extra) => evaluate(e, extra ? { ...vars, ...extra } : vars),
+    render: (t, extra) => renderString(t, vars, extra),
+    evaluate: (e, extra) => evaluate(e, vars, extra),
     log: (level, msg) => env.log(level, execHost, msg),
   });
   const r = await mod.run(ctx, args);

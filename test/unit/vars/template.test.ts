@@ -113,6 +113,12 @@ test('globals: range, dict, lookup env', () => {
   assert.equal(evaluate("lookup('x')", vars, { lookup: () => 'local' }), 'local', 'locals provide per-task functions');
 });
 
+test('locals win over vars, also inside a templated var', () => {
+  assert.equal(renderString('{{ x }}', { x: 'var' }, { x: 'local' }), 'local');
+  assert.equal(renderString('{{ y }}', { x: 'var', y: '{{ x }}!' }, { x: 'local' }), 'local!');
+  assert.equal(evaluate('x', { x: 1 }, { x: 2 }), 2);
+});
+
 test('Python literals and operators', () => {
   assert.equal(evaluate('True and not False', vars), true);
   assert.equal(evaluate('None', vars), null);
