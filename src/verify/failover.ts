@@ -92,6 +92,7 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
       add(ctx, 3, 'the takeover is within the VRRP bound', takeover <= bound.boundMs + TAKEOVER_SLACK_MS ? 'pass' : 'fail',
         `${Math.round(takeover)} ms vs ${describeBound(bound)} (+${TAKEOVER_SLACK_MS} ms measurement slack)`);
     }
+    await checkOldMasterLetGo(ctx, fault, master, vip);
     const bs = await directorState(ctx, backup, confPath);
     const j = judgeIpvs(ctx, bs);
     add(ctx, 3, `the IPVS table on ${backup.name} lists every real server`, j.status, j.detail);
@@ -123,7 +124,11 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
 
     // traffic after the failover, and proof that it went through the backup's IPVS
     const afterState: State = { ...state, noDataPath: state.noDataPath ?? (bs.ipvs.kind === 'absent' ? noIpvs(backup.name) : undefined) };
+    // The old master's counters too, where it still runs: a director that kept the VIP can
+    // draw the client's traffic back whenever the client asks ARP for it.
+    const oldMaster = fault === 'crash' ? undefined : master;
     const before = afterState.noDataPath ? undefined : await ipvsConns(backup, vip, port);
+    const beforeOld = afterState.noDataPath || !oldMaster ? undefined : await ipvsConns(oldMaster, vip, port);
     ctx.figures.distributionAfter = await checkTraffic(ctx, 3, afterState, backup.name, bs.conf.lbAlgo ?? 'rr');
     if (!afterState.noDataPath) {
       // the kernel sums its per-CPU counters into what ipvsadm shows every 2 s (estimator)
@@ -134,8 +139,12 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
         if (delta === undefined || delta >= ctx.requests) break;
         await sleep(1000);
       }
+      const afterOld = oldMaster && beforeOld !== undefined ? await ipvsConns(oldMaster, vip, port) : undefined;
+      const viaOld = afterOld !== undefined ? `; ${master.name} counted ${afterOld - beforeOld!}` : '';
       add(ctx, 3, `the service comes back through ${backup.name}`, delta !== undefined && delta >= ctx.requests ? 'pass' : 'fail',
-        delta === undefined ? `cannot read the IPVS counters of ${backup.name}` : `IPVS on ${backup.name} counted ${delta} new connections for ${ctx.requests} requests`);
+        delta === undefined
+          ? `cannot read the IPVS counters of ${backup.name}`
+          : `IPVS on ${backup.name} counted ${delta} new connections for ${ctx.requests} requests${viaOld}`);
     } else add(ctx, 3, `the service comes back through ${backup.name}`, 'not run', afterState.noDataPath);
 
     await checkRecovery(ctx, fault, m, b, bound, offMaster, offBackup, confPath, afterState);
@@ -143,6 +152,27 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
     if (probe) await stopProbe(probe).catch(() => undefined);
   }
   return { master: master.name, backup: backup.name };
+}
+
+/**
+ * After the takeover the old master must not hold the VIP any more: a director that keeps it
+ * answers ARP for it beside the new MASTER, and clients may go on reaching it. A clean stop
+ * removes it; after SIGKILL only the unit's ExecStopPost= can (roles/keepalived installs one).
+ * An isolated master still runs keepalived and keeps the VIP by the nature of that fault.
+ */
+async function checkOldMasterLetGo(ctx: Ctx, fault: Fault, master: Runner, vip: string): Promise<void> {
+  const name = `${master.name} no longer holds the VIP`;
+  if (fault === 'crash') return; // the whole host is gone, and its addresses with it
+  if (fault === 'isolate') {
+    add(ctx, 3, name, 'not run', `an isolated MASTER keeps ${vip}: it still hears the backup's adverts of lower priority, so both directors hold it until the isolation ends`);
+    return;
+  }
+  const gone = await waitVip(master, vip, false, 3000);
+  add(ctx, 3, name, gone !== undefined ? 'pass' : 'fail',
+    gone !== undefined
+      ? `${vip} is off ${master.name}`
+      : `${master.name} still holds ${vip} 3 s after the takeover, so it answers ARP for it beside the new MASTER` +
+          (fault === 'kill' ? ': a SIGKILLed keepalived cannot remove its addresses; an ExecStopPost= in its unit that deletes the VIP can (roles/keepalived installs one)' : ''));
 }
 
 async function checkRecovery(

@@ -47,6 +47,7 @@ test('docker lab: site.yml, idempotent rerun, verify --fault kill, lab down', { 
     assert.ok(!r.checks.some((c) => c.status === 'fail'), summary(r));
     const moved = r.checks.find((c) => c.name === 'the takeover is within the VRRP bound');
     assert.equal(moved?.status, 'pass', 'VRRP failover within the bound');
+    assert.equal(r.checks.find((c) => c.name === 'lb1 no longer holds the VIP')?.status, 'pass', summary(r));
     if (ipvs) {
       assert.equal(v.code, 0, summary(r));
     } else {

@@ -63,6 +63,7 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
     for (const d of [k.figures.distributionBefore, k.figures.distributionAfter]) {
       assert.ok(d && d.web1 > 0 && d.web2 > 0 && Math.abs(d.web1 - d.web2) <= 1, `distribution ${JSON.stringify(d)}`);
     }
+    assert.ok(k.checks.some((c) => c.name === 'lb1 no longer holds the VIP' && c.status === 'pass'));
     assert.ok(k.checks.some((c) => c.name === 'the service comes back through lb2' && c.status === 'pass'));
     assert.ok(k.checks.some((c) => c.name === 'the VIP returns to lb1 (preemption on)' && c.status === 'pass'));
     const bound = k.figures.bound!.boundMs;
