@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -9,7 +9,7 @@ import { startFleet, type Fleet } from '../fixtures/sshd.js';
 const ROOT = resolve(import.meta.dirname, '../../..');
 const HARUN = join(ROOT, 'bin/harun.js');
 const FIX = join(ROOT, 'test/fixtures/play');
-const BASE = '/tmp/harun-it';
+let BASE: string; // HARUN_IT_BASE of test/fixtures/play/site.yml
 
 let fleet: Fleet;
 let inv: string;
@@ -47,13 +47,15 @@ before(async () => {
   work = mkdtempSync(join(tmpdir(), 'harun-play-'));
   inv = join(work, 'hosts.ini');
   writeFileSync(inv, fleet.inventory);
-  rmSync(BASE, { recursive: true, force: true });
+  // the fleet's login user writes there; the harun and ansible runs inherit the variable
+  BASE = process.env.HARUN_IT_BASE = mkdtempSync(join(tmpdir(), 'harun-it-'));
+  chmodSync(BASE, 0o777);
 });
 
 after(async () => {
   await fleet?.stop();
-  rmSync(BASE, { recursive: true, force: true });
   if (work) rmSync(work, { recursive: true, force: true });
+  if (BASE) rmSync(BASE, { recursive: true, force: true });
 });
 
 test('first run converges every host; second run reports changed=0', async () => {
