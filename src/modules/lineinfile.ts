@@ -2,7 +2,8 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { sh } from '../shell/sh.js';
 import { bool, modeArg, str, withAliases } from './lib/args.js';
-import { convergeFile, readRemoteFile } from './lib/file.js';
+import { addLineTrip, convergeFile, readRemoteFile } from './lib/file.js';
+import { parseMode } from './lib/mode.js';
 import type { ModuleContext, ModuleResult } from './types.js';
 import type { ModuleDef } from './types.js';
 
@@ -166,14 +167,18 @@ export const fileAttrs = {
 /**
  * Read the file (one exec), let edit compute the new text, converge (one more exec when
  * something changed). edit returns content null to leave the file alone (absent, nothing to do).
+ * With addLine (edit adds that line at EOF unless present) the host edits in the reading exec.
  */
 export async function writeLinesFile(
   ctx: ModuleContext,
   a: { path: string; backup?: boolean; validate?: string; mode?: string | number; owner?: string; group?: string },
   create: boolean,
   edit: (before: string | null) => { content: string | null; msg: string; [k: string]: unknown },
+  addLine?: string,
 ): Promise<ModuleResult> {
-  const cur = await readRemoteFile(ctx, a.path);
+  const want = { dest: a.path, mode: a.mode, owner: a.owner, group: a.group, backup: a.backup, validate: a.validate };
+  const one = addLine === undefined ? undefined : await addLineTrip(ctx, { ...want, content: '', addLine, create });
+  const cur = one?.cur ?? (await readRemoteFile(ctx, a.path));
   if (cur.exists && cur.stat?.type === 'directory') return { changed: false, failed: true, rc: 256, msg: `Path ${a.path} is a directory !` };
   if (!cur.exists && !create) {
     const e = edit(null);
@@ -182,11 +187,11 @@ export async function writeLinesFile(
   }
   const { content, msg, ...extra } = edit(cur.exists ? cur.content : null);
   if (content === null) return { changed: false, msg, ...extra };
-  if (!cur.exists && !cur.parentExists && !ctx.check) await ctx.runOk(sh`mkdir -p ${posix.dirname(a.path)}`);
-  const r = await convergeFile(ctx, {
-    dest: a.path, content, mode: a.mode, owner: a.owner, group: a.group, backup: a.backup, validate: a.validate,
-    current: { ...cur, parentExists: true },
-  });
+  if (!one && !cur.exists && !cur.parentExists && !ctx.check) await ctx.runOk(sh`mkdir -p ${posix.dirname(a.path)}`);
+  // the host wrote what edit gives (add), or only attributes (same); otherwise convergeFile writes
+  if (one?.decision === 'add' && content === cur.content) throw new Error(`lineinfile: the host added the line to ${a.path}, the edit found it`);
+  const written = one?.decision === 'add' || (one?.decision === 'same' && content === cur.content) ? one.shot : undefined;
+  const r = await convergeFile(ctx, { ...want, content, current: { ...cur, parentExists: true }, written });
   if (r.failed) return r;
   const attrs = r.changed && content === cur.content && cur.exists;
   return { ...r, ...extra, msg: attrs ? 'ownership, perms or SE linux context changed' : msg };
@@ -236,16 +241,34 @@ const schema = withAliases(
     }),
 );
 
-export const lineinfile: ModuleDef<z.infer<typeof schema>> = {
-  name: 'lineinfile',
-  schema,
-  checkMode: true,
-  async run(ctx, args) {
-    return writeLinesFile(ctx, args, args.create, (before) => {
+/** lineinfile; oneExec (only when addsAtEof) lets the host add the line in the reading exec. */
+export function runLineinfile(ctx: ModuleContext, args: z.infer<typeof schema>, oneExec: boolean): Promise<ModuleResult> {
+  return writeLinesFile(
+    ctx,
+    args,
+    args.create,
+    (before) => {
       if (before === null && args.state === 'absent') return { content: null, msg: 'file not present' };
       const r = lineinfileEdit(before, args);
       const extra = args.state === 'absent' ? { found: r.found } : {};
       return { content: r.content, msg: r.msg, ...extra };
-    });
-  },
+    },
+    oneExec ? args.line : undefined,
+  );
+}
+
+/** Whether lineinfile only adds `line` at EOF unless present: the host can do that itself (addLineTrip). */
+export function addsAtEof(a: z.infer<typeof schema>): boolean {
+  return (
+    a.state === 'present' && a.regexp === undefined && a.search_string === undefined && !a.backrefs &&
+    a.insertbefore === undefined && (a.insertafter === undefined || a.insertafter === 'EOF') &&
+    a.line !== undefined && !/[\r\n\0]/.test(a.line) && (a.mode === undefined || parseMode(a.mode).kind === 'octal')
+  );
+}
+
+export const lineinfile: ModuleDef<z.infer<typeof schema>> = {
+  name: 'lineinfile',
+  schema,
+  checkMode: true,
+  run: (ctx, args) => runLineinfile(ctx, args, addsAtEof(args)),
 };

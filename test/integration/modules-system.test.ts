@@ -4,7 +4,7 @@ import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { gatherFacts } from '../../src/facts/index.js';
 import { blockinfile } from '../../src/modules/blockinfile.js';
-import { lineinfile } from '../../src/modules/lineinfile.js';
+import { addsAtEof, lineinfile, runLineinfile } from '../../src/modules/lineinfile.js';
 import { replace } from '../../src/modules/replace.js';
 import { setup } from '../../src/modules/setup.js';
 import { uri } from '../../src/modules/uri.js';
@@ -47,6 +47,49 @@ test('lineinfile over ssh: check, changed in two round trips, unchanged in one, 
   assert.equal(rp.r.changed, true);
   assert.match((await h.t.exec(`cat ${path}`)).stdout, /^x=10$/m);
   assert.throws(() => parseArgs('lineinfile', lineinfile.schema, { path, line: 'a', insertafter: 'x', insertbefore: 'y' }), /argument insertafter/);
+});
+
+test('lineinfile with only line: one exec, and the same results as reading first', async () => {
+  // initial content (null: no file, its directory missing too), args, run options; trips of the one-exec path
+  const cases: [string | null, Record<string, unknown>, { check?: boolean; diff?: boolean }, number][] = [
+    [null, { create: true, mode: '0644' }, {}, 1],
+    [null, { create: true }, { check: true, diff: true }, 1],
+    [null, {}, {}, 1],
+    ['', {}, { diff: true }, 1],
+    ['a=1\n', { mode: '0600', backup: true }, {}, 1],
+    ['a=1', {}, { diff: true }, 1],
+    ['bench=1\n', {}, {}, 1],
+    ['bench=1\n', { mode: '0600' }, {}, 1],
+    ['bench=1\n', { mode: '0600' }, { check: true }, 1],
+    ['x\n\nbench=1\ny', {}, {}, 1],
+    ['x\nbench=1\r\nbench=1\n', {}, {}, 1],
+    ['bench=1', {}, { diff: true }, 2],
+    ['bench=1\nx\r\nbench=1\r\n', {}, {}, 2],
+    ['bench=1\r\n', {}, { check: true }, 1],
+    ['é=1\nbench=1\n', { line: 'é=1' }, {}, 1],
+    ['é=1\n', { line: 'ü=2', insertafter: 'EOF' }, {}, 1],
+    ['a\n', { validate: 'grep -q nope %s' }, {}, 1],
+    ['a\n', { validate: 'grep -q bench %s' }, {}, 1],
+  ];
+  let i = 0;
+  for (const [content, extra, o, trips] of cases) {
+    const seen: unknown[] = [];
+    for (const oneExec of [true, false]) {
+      const path = `${dir}/li${i++}/f.conf`;
+      await t.exec(`mkdir -p $(dirname '${path}')`);
+      if (content !== null) await t.exec(`cat > '${path}' && chmod 0640 '${path}'`, { stdin: content });
+      else await t.exec(`rmdir $(dirname '${path}')`);
+      const args = parseArgs('lineinfile', lineinfile.schema, { path, line: 'bench=1', ...extra });
+      assert.equal(addsAtEof(args), true);
+      const n = t.channels;
+      const r = await runLineinfile(testContext({ transport: t, ...o }), args, oneExec);
+      if (oneExec) assert.equal(t.channels - n, trips, JSON.stringify(content));
+      const made = (await t.exec(`stat -c %a '${path}' && cat '${path}'`)).stdout;
+      const backup = r.backup_file ? (await t.exec(`cat '${r.backup_file}'`)).stdout : undefined;
+      seen.push(JSON.parse(JSON.stringify({ ...r, backup, made }).replaceAll(path, 'PATH').replace(/"backup_file":"[^"]*"/, '"backup_file":"B"')));
+    }
+    assert.deepEqual(seen[0], seen[1], JSON.stringify([content, extra, o]));
+  }
 });
 
 test('uri over ssh: the request runs on the target', async () => {

@@ -53,6 +53,13 @@ export interface WantFile {
   force?: boolean;
   /** When dest turns out to be a directory, write dest/intoDir instead (copy src into a dir). */
   intoDir?: string;
+  /**
+   * lineinfile's common case, done on the host (see addLineTrip): add this line at the end
+   * unless the file has it already. content is then unused.
+   */
+  addLine?: string;
+  /** With current: what the exec that probed printed after writing (addLineTrip's shot). */
+  written?: ExecResult;
 }
 
 export const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('hex');
@@ -144,17 +151,9 @@ export async function convergeFile(ctx: ModuleContext, want: WantFile): Promise<
   const content = want.content;
   const newSum = sha1(content);
   // one round trip: the script gets the content on stdin, probes, decides and writes in one go
-  let shot: ExecResult | undefined;
+  let shot = want.current ? want.written : undefined;
   let cur = want.current;
-  if (!cur && Buffer.byteLength(content) <= ONE_TRIP_MAX && mode?.kind !== 'symbolic') {
-    const marker = `harun-${randomBytes(6).toString('hex')}`;
-    shot = await ctx.run(oneTripCmd(ctx, want, mode, newSum, marker), { stdin: content });
-    const buf = shot.stdoutBuf ?? Buffer.from(shot.stdout);
-    const m = buf.lastIndexOf(`\n${marker}\n`);
-    if (shot.code === 3 || m < 0) throw new Error(`cannot read ${want.dest}: ${shot.stderr.trim() || `exit ${shot.code}`}`);
-    cur = parseProbe(buf.subarray(0, m));
-    shot = { ...shot, stdout: buf.subarray(m + marker.length + 2).toString('utf8') };
-  }
+  if (!cur && Buffer.byteLength(content) <= ONE_TRIP_MAX && mode?.kind !== 'symbolic') ({ cur, shot } = await oneTrip(ctx, want, mode, newSum));
   cur ??= await probe(ctx, want.dest, ctx.diff ? MAX_DIFF : 0, want.intoDir);
   const dest = cur.into ? posix.join(want.dest, want.intoDir!) : want.dest;
   if (cur.exists && cur.stat!.type === 'directory') return { changed: false, failed: true, msg: `${dest} is a directory`, dest };
@@ -187,6 +186,37 @@ export async function convergeFile(ctx: ModuleContext, want: WantFile): Promise<
   return withStat(result, parseStat(lines[lines.length - 1]));
 }
 
+/** Run oneTripCmd: the probed state, then what the script printed after it. */
+async function oneTrip(ctx: ModuleContext, want: WantFile, mode: ParsedMode | undefined, newSum: string) {
+  const marker = `harun-${randomBytes(6).toString('hex')}`;
+  const r = await ctx.run(oneTripCmd(ctx, want, mode, newSum, marker), { stdin: want.addLine === undefined ? want.content : undefined });
+  const buf = r.stdoutBuf ?? Buffer.from(r.stdout);
+  const m = buf.lastIndexOf(`\n${marker}\n`);
+  if (r.code === 3 || m < 0) throw new Error(`cannot read ${want.dest}: ${r.stderr.trim() || `exit ${r.code}`}`);
+  return { cur: parseProbe(buf.subarray(0, m)), shot: { ...r, stdout: buf.subarray(m + marker.length + 2).toString('utf8') } };
+}
+
+/**
+ * lineinfile with only `line` (added at EOF) in one exec: the script prints the whole file (the
+ * caller computes its edit from it, as when it reads first), then decides on the host as
+ * lineinfileEdit does. The last line that reads `line` once trailing CRs are dropped decides:
+ * none, `add` (the line is appended, after a newline if the file lacks a final one, or the file
+ * is created with its parent directories); that line exactly, with its newline, `same` (only the
+ * attributes may change); anything else (a CR, no final newline) `defer`: nothing is written,
+ * the caller writes with a second exec. line must hold no CR, LF or NUL, mode must be octal.
+ * Then convergeFile({ current: cur, written: shot }) finishes when decision is add or same.
+ */
+export async function addLineTrip(ctx: ModuleContext, want: WantFile & { addLine: string }) {
+  const { cur, shot } = await oneTrip(ctx, want, want.mode === undefined ? undefined : parseMode(want.mode), '');
+  const nl = shot.stdout.indexOf('\n');
+  return { cur, decision: nl < 0 ? '' : shot.stdout.slice(0, nl), shot: { ...shot, stdout: shot.stdout.slice(nl + 1) } };
+}
+
+/** addLineTrip's scan of the current file on stdin: add, same, defer, or last (it is the last line: same if it ends in LF). */
+const ADD_LINE_AWK =
+  'BEGIN { L = ENVIRON["L"]; n = 0 } { r = $0; sub(/\\r+$/, "", r); if (r == L) { n = NR; x = ($0 == L) } } ' +
+  'END { if (n == 0) print "add"; else if (!x) print "defer"; else if (n < NR) print "same"; else print "last" }';
+
 type Plan = ReturnType<typeof plan>;
 
 /** The write of the two-trip path: what to change was decided from the probe. */
@@ -208,11 +238,11 @@ function writeCmd(dest: string, cur: RemoteFile, want: WantFile, p: Plan): strin
 const NEW_MODE = `chmod "$(printf '%o' $(( 0666 & ~$(umask) )))" "$t"; `;
 
 /** From the content on stdin to the renamed file and its stat: $d is dest, $t the temp file. */
-function replaceTail(want: WantFile, attrs: string): string {
+function replaceTail(want: WantFile, attrs: string, fill = 'cat > "$t"; '): string {
   const validate = want.validate ? `{ ${want.validate.replace(/%s/g, '"$t"')} ; } 1>&2 || { echo harun-validate-failed; exit 65; }; ` : '';
   const backup = want.backup ? `if [ -e "$d" ]; then b="$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$d" "$b"; echo "backup=$b"; fi; ` : '';
   return (
-    `trap 'rm -f -- "$t"' EXIT; cat > "$t"; ` + validate + attrs + backup +
+    `trap 'rm -f -- "$t"' EXIT; ` + fill + validate + attrs + backup +
     `d=$(readlink -f -- "$d" 2>/dev/null || echo "$d"); mv -f -- "$t" "$d"; trap - EXIT; ` +
     statCmd('d', true).text
   );
@@ -235,28 +265,40 @@ function oneTripCmd(ctx: ModuleContext, want: WantFile, mode: ParsedMode | undef
       .filter((x) => x !== undefined)
       .map(([flag, cmd]) => (all ? `${cmd}; ` : `case $a in *${flag}*) ${cmd};; esac; `))
       .join('');
+  const add = want.addLine !== undefined;
   return (
-    probeCmd(want.dest, ctx.diff ? MAX_DIFF : 0, want.intoDir) +
+    probeCmd(want.dest, add ? Infinity : ctx.diff ? MAX_DIFF : 0, want.intoDir) +
     sh`; echo; echo ${marker}; ` +
+    (add ? sh`L=${want.addLine!}; export L; ` : '') +
     // what differs: c = content, a = attributes (m, o, g)
     `[ -d "$p" ] && exit 0; c=n; a=; ` +
     `if [ -e "$p" ]; then ` +
-    (want.force === false ? '' : sh`[ "$sum" = ${newSum} ] || c=y; `) +
+    (add
+      ? sh`w=$(LC_ALL=C awk ${ADD_LINE_AWK} < "$p") || exit 3; ` +
+        `if [ "$w" = last ]; then if [ -z "$(tail -c 1 -- "$p")" ]; then w=same; else w=defer; fi; fi; `
+      : want.force === false ? '' : sh`[ "$sum" = ${newSum} ] || c=y; `) +
     `set -- $s; ` +
     (wm !== undefined ? `[ $(( 0x$1 & 4095 )) -eq ${wm} ] || a="$a"m; ` : '') +
     idTest(want.owner, 2, 6, 'o') +
     idTest(want.group, 3, 7, 'g') +
     `else ` +
     (want.create === false ? 'exit 0; ' : '') +
-    `[ -d "$dir" ] || exit 0; c=y; fi; ` +
+    (add ? 'w=add; fi; echo $w; case $w in add) c=y;; defer) exit 0;; esac; ' : `[ -d "$dir" ] || exit 0; c=y; fi; `) +
     `if [ $c = n ] && [ -z "$a" ]; then exit 0; fi; ` +
     (ctx.check ? 'exit 0; ' : '') +
     `set -e; d=$p; ` +
     `if [ $c = n ]; then ${attrsOn('d', false)}${statCmd('d', true).text}; exit 0; fi; ` +
+    (add ? '[ -d "$dir" ] || mkdir -p -- "$dir"; ' : '') +
     `t=$(mktemp "$dir/.harun-tmp.XXXXXX"); ` +
     `if [ -e "$d" ]; then chmod "$(printf '%o' $(( 0x$1 & 4095 )))" "$t"; chown "$2:$3" "$t" 2>/dev/null || true; ${attrsOn('t', false)}` +
     `else ${NEW_MODE}${attrsOn('t', true)}fi; ` +
-    replaceTail(want, '')
+    replaceTail(
+      want,
+      '',
+      add
+        ? `if [ -e "$d" ]; then cat -- "$d" > "$t"; if [ -n "$(tail -c 1 -- "$t")" ]; then echo >> "$t"; fi; fi; printf '%s\\n' "$L" >> "$t"; `
+        : undefined,
+    )
   );
 }
 
