@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
-import { bool, int, str, strList, withAliases } from './lib/args.js';
+import { bool, int, str, strList, withAliases, lazySchema } from './lib/args.js';
 import type { ModuleDef, ModuleResult } from './types.js';
 
-const schema = withAliases(
+const schema = lazySchema(() => withAliases(
   {
     package: 'name', pkg: 'name', 'update-cache': 'update_cache', 'install-recommends': 'install_recommends',
     'default-release': 'default_release', 'allow-unauthenticated': 'allow_unauthenticated', 'autoremove': 'autoremove',
@@ -27,8 +27,8 @@ const schema = withAliases(
     })
     .strict()
     .refine((a) => !a.deb || a.state === 'present' || a.state === 'installed', { path: ['deb'], message: 'deb installs a package: use it with state=present' }),
-);
-export type AptArgs = z.infer<typeof schema>;
+));
+export type AptArgs = z.infer<ReturnType<typeof schema>>;
 
 export interface DpkgState {
   /** package name -> installed version (only packages dpkg reports as installed) */
@@ -131,7 +131,9 @@ export function aptCommand(a: AptArgs, p: { install: string[]; remove: string[] 
 
 export const apt: ModuleDef<AptArgs> = {
   name: 'apt',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   async run(ctx, a): Promise<ModuleResult> {
     const pr = await ctx.run(aptProbeCmd(a, ctx.check));

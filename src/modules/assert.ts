@@ -3,12 +3,12 @@
  * unrendered: each item is a bare Jinja2 expression, evaluated here.
  */
 import { z } from 'zod';
-import { bool, withAliases } from './lib/args.js';
+import { bool, withAliases, lazySchema } from './lib/args.js';
 import type { ModuleDef } from './types.js';
 
 const expr = z.union([z.string(), z.boolean()], { error: 'expected an expression or a list of expressions' });
 
-const schema = withAliases(
+const schema = lazySchema(() => withAliases(
   { msg: 'fail_msg' },
   z
     .object({
@@ -18,9 +18,9 @@ const schema = withAliases(
       quiet: bool().default(false),
     })
     .strict(),
-);
+));
 
-export type AssertArgs = z.infer<typeof schema>;
+export type AssertArgs = z.infer<ReturnType<typeof schema>>;
 
 /** Jinja2's truthiness. */
 export function truthy(v: unknown): boolean {
@@ -31,7 +31,9 @@ export function truthy(v: unknown): boolean {
 
 export const assertModule: ModuleDef<AssertArgs> = {
   name: 'assert',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   controller: true,
   async run(ctx, a) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, str, withAliases } from './lib/args.js';
+import { bool, str, withAliases, lazySchema } from './lib/args.js';
 import { fileAttrs, pyRegex, splitKeep, validateArg, writeLinesFile } from './lineinfile.js';
 import type { ModuleDef } from './types.js';
 
@@ -67,7 +67,7 @@ export function blockinfileEdit(original: string | null, a: BlockArgs): { conten
   return { content: result, changed: true, msg: blocklines.length ? 'Block inserted' : 'Block removed' };
 }
 
-const schema = withAliases(
+const schema = lazySchema(() => withAliases(
   { dest: 'path', destfile: 'path', name: 'path', content: 'block' },
   z
     .object({
@@ -91,11 +91,13 @@ const schema = withAliases(
       path: ['insertafter'],
       message: 'mutually exclusive with insertbefore',
     }),
-);
+));
 
-export const blockinfile: ModuleDef<z.infer<typeof schema>> = {
+export const blockinfile: ModuleDef<z.infer<ReturnType<typeof schema>>> = {
   name: 'blockinfile',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   async run(ctx, args) {
     return writeLinesFile(ctx, args, args.create, (before) => {

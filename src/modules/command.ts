@@ -1,6 +1,6 @@
 /** command: run a program with arguments, without a shell (no pipes, globs or redirections). */
 import { z } from 'zod';
-import { bool, str, withAliases } from './lib/args.js';
+import { bool, str, withAliases, lazySchema } from './lib/args.js';
 import { argvWords, runCommand } from './lib/exec.js';
 import { extractKv, shlexSplit } from './lib/shlex.js';
 import type { ModuleDef } from './types.js';
@@ -25,7 +25,7 @@ export const commonArgs = {
   strip_empty_ends: bool().default(true),
 };
 
-const schema = z.preprocess(
+const schema = lazySchema(() => z.preprocess(
   (v) => splitFreeForm(v, FREE_FORM_KEYS.filter((k) => k !== 'executable')),
   withAliases(
     { _raw_params: 'cmd' },
@@ -41,9 +41,9 @@ const schema = z.preprocess(
         else if (!a.argv && !a.cmd?.trim()) c.addIssue({ code: 'custom', path: ['cmd'], message: 'no command given (cmd, argv or free-form text)' });
       }),
   ),
-);
+));
 
-export type CommandArgs = z.infer<typeof schema>;
+export type CommandArgs = z.infer<ReturnType<typeof schema>>;
 
 export function stdinOf(a: { stdin?: string; stdin_add_newline: boolean }): string | undefined {
   if (a.stdin === undefined) return undefined;
@@ -52,7 +52,9 @@ export function stdinOf(a: { stdin?: string; stdin_add_newline: boolean }): stri
 
 export const command: ModuleDef<CommandArgs> = {
   name: 'command',
-  schema,
+  get schema() {
+    return schema();
+  },
   freeForm: 'cmd',
   checkMode: true,
   async run(ctx, a) {

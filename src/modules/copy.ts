@@ -6,13 +6,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
-import { bool, checkMode, modeArg, str } from './lib/args.js';
+import { bool, checkMode, lazySchema, modeArg, str } from './lib/args.js';
 import { convergeFile } from './lib/file.js';
 import { fmtMode, parseMode } from './lib/mode.js';
 import { parseStat, statCmd } from './lib/stat.js';
 import type { ModuleContext, ModuleDef, ModuleResult } from './types.js';
 
-const schema = z
+const schema = lazySchema(() => z
   .object({
     src: str().optional(),
     // content may be any YAML value; Ansible writes non-strings as JSON
@@ -37,13 +37,15 @@ const schema = z
     if (a.src !== undefined && a.content !== undefined) c.addIssue({ code: 'custom', path: ['content'], message: 'src and content are mutually exclusive' });
     if (a.content !== undefined && a.dest.endsWith('/')) c.addIssue({ code: 'custom', path: ['dest'], message: 'can not use content with a dir as dest' });
     if (a.mode !== 'preserve') checkMode(a.mode, c);
-  });
+  }));
 
-export type CopyArgs = z.infer<typeof schema>;
+export type CopyArgs = z.infer<ReturnType<typeof schema>>;
 
 export const copy: ModuleDef<CopyArgs> = {
   name: 'copy',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   async run(ctx, a) {
     if (a.remote_src) return remoteCopy(ctx, a);

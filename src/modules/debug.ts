@@ -1,18 +1,20 @@
 /** debug: show a message or a variable; skipped below its verbosity threshold. */
 import { z } from 'zod';
-import { int, str } from './lib/args.js';
+import { int, str, lazySchema } from './lib/args.js';
 import type { ModuleDef } from './types.js';
 
-const schema = z
+const schema = lazySchema(() => z
   .object({ msg: z.unknown().optional(), var: str().optional(), verbosity: int().default(0) })
   .strict()
-  .refine((a) => !(a.msg !== undefined && a.var !== undefined), { path: ['var'], message: 'msg and var are mutually exclusive' });
+  .refine((a) => !(a.msg !== undefined && a.var !== undefined), { path: ['var'], message: 'msg and var are mutually exclusive' }));
 
-export type DebugArgs = z.infer<typeof schema>;
+export type DebugArgs = z.infer<ReturnType<typeof schema>>;
 
 export const debug: ModuleDef<DebugArgs> = {
   name: 'debug',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   controller: true,
   async run(ctx, a) {

@@ -4,7 +4,9 @@ import type { ModuleDef } from './types.js';
 /** dnf takes yum's arguments; only the binary and a few flags (--refresh, upgrade) differ. */
 export const dnf: ModuleDef<RpmArgs> = {
   name: 'dnf',
-  schema: rpmSchema,
+  get schema() {
+    return rpmSchema();
+  },
   checkMode: true,
   run: (ctx, a) => runRpm('dnf', ctx, a),
 };

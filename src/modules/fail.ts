@@ -1,14 +1,17 @@
 /** fail: fail the host with a message. */
 import { z } from 'zod';
 import type { ModuleDef } from './types.js';
+import { lazySchema } from './lib/args.js';
 
-const schema = z.object({ msg: z.unknown().optional() }).strict();
+const schema = lazySchema(() => z.object({ msg: z.unknown().optional() }).strict());
 
-export type FailArgs = z.infer<typeof schema>;
+export type FailArgs = z.infer<ReturnType<typeof schema>>;
 
 export const failModule: ModuleDef<FailArgs> = {
   name: 'fail',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   controller: true,
   async run(_ctx, a) {

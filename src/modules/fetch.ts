@@ -7,10 +7,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { sh } from '../shell/sh.js';
-import { bool, str } from './lib/args.js';
+import { bool, str, lazySchema } from './lib/args.js';
 import type { ModuleDef } from './types.js';
 
-const schema = z
+const schema = lazySchema(() => z
   .object({
     src: str(),
     dest: str(),
@@ -18,9 +18,9 @@ const schema = z
     fail_on_missing: bool().default(true),
     validate_checksum: bool().default(true),
   })
-  .strict();
+  .strict());
 
-export type FetchArgs = z.infer<typeof schema>;
+export type FetchArgs = z.infer<ReturnType<typeof schema>>;
 
 const sha1 = (b: Buffer) => createHash('sha1').update(b).digest('hex');
 
@@ -34,7 +34,9 @@ function localSum(path: string): string | undefined {
 
 export const fetch: ModuleDef<FetchArgs> = {
   name: 'fetch',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   async run(ctx, a) {
     const dest = a.flat

@@ -8,14 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
-import { bool, checkMode, modeArg, str, withAliases } from './lib/args.js';
+import { bool, checkMode, lazySchema, modeArg, str, withAliases } from './lib/args.js';
 import { fmtMode, parseMode, resolveMode } from './lib/mode.js';
 import { parseStat, sameId, statCmd, type StatInfo } from './lib/stat.js';
 import type { ModuleDef, ModuleResult } from './types.js';
 
 const STATES = ['absent', 'directory', 'file', 'hard', 'link', 'touch'] as const;
 
-const schema = withAliases(
+const schema = lazySchema(() => withAliases(
   { dest: 'path', name: 'path' },
   z
     .object({
@@ -40,9 +40,9 @@ const schema = withAliases(
       if (a.recurse && a.state !== 'directory') c.addIssue({ code: 'custom', path: ['recurse'], message: 'recurse option requires state to be directory' });
       checkMode(a.mode, c);
     }),
-);
+));
 
-export type FileArgs = z.infer<typeof schema>;
+export type FileArgs = z.infer<ReturnType<typeof schema>>;
 
 interface Probe {
   kind: 'absent' | 'link' | 'present';
@@ -96,7 +96,9 @@ const fail = (a: FileArgs, msg: string): ModuleResult => ({ changed: false, fail
 
 export const file: ModuleDef<FileArgs> = {
   name: 'file',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   async run(ctx, a) {
     const mode = a.mode === undefined ? undefined : parseMode(a.mode);

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
-import { bool, int, modeArg, str, withAliases } from './lib/args.js';
+import { bool, int, modeArg, str, withAliases, lazySchema } from './lib/args.js';
 import { fmtMode, parseMode } from './lib/mode.js';
 import { httpFetchSh } from './uri.js';
 import type { ModuleDef, ModuleResult } from './types.js';
 
 const ALGOS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 
-const schema = withAliases(
+const schema = lazySchema(() => withAliases(
   { username: 'url_username', password: 'url_password' },
   z
     .object({
@@ -31,8 +31,8 @@ const schema = withAliases(
       unsafe_writes: bool().optional(),
     })
     .strict(),
-);
-type Args = z.infer<typeof schema>;
+));
+type Args = z.infer<ReturnType<typeof schema>>;
 
 /**
  * One exec does it all: resolve dest (a directory takes the URL's file name), skip when the file
@@ -73,7 +73,9 @@ export function getUrlScript(a: Args, check: boolean): string {
 
 export const get_url: ModuleDef<Args> = {
   name: 'get_url',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   async run(ctx, a): Promise<ModuleResult> {
     const r = await ctx.run(getUrlScript(a, ctx.check), { timeoutMs: (a.timeout + 30) * 1000 });

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { quote, sh } from '../shell/sh.js';
-import { bool, int, str } from './lib/args.js';
+import { bool, int, str, lazySchema } from './lib/args.js';
 import type { ModuleDef, ModuleResult } from './types.js';
 
-const schema = z
+const schema = lazySchema(() => z
   .object({
     name: str(),
     state: z.enum(['present', 'absent']).default('present'),
@@ -13,8 +13,8 @@ const schema = z
     non_unique: bool().default(false),
     force: bool().default(false),
   })
-  .strict();
-type Args = z.infer<typeof schema>;
+  .strict());
+type Args = z.infer<ReturnType<typeof schema>>;
 
 /** `getent group NAME` -> its gid and members, or undefined when absent. */
 export function parseGroupEntry(line: string): { gid: number; members: string[] } | undefined {
@@ -37,7 +37,9 @@ export function planGroup(a: Args, cur: { gid: number } | undefined): string | u
 
 export const group: ModuleDef<Args> = {
   name: 'group',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   async run(ctx, a): Promise<ModuleResult> {
     const pr = await ctx.run(sh`getent group ${a.name}`);

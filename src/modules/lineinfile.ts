@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { sh } from '../shell/sh.js';
-import { bool, modeArg, str, withAliases } from './lib/args.js';
+import { bool, modeArg, str, withAliases, lazySchema } from './lib/args.js';
 import { addLineTrip, convergeFile, readRemoteFile } from './lib/file.js';
 import { parseMode } from './lib/mode.js';
 import type { ModuleContext, ModuleResult } from './types.js';
@@ -200,7 +200,7 @@ export async function writeLinesFile(
 const validateArg = str().refine((v) => v.includes('%s'), 'validate must contain %s').optional();
 export { validateArg };
 
-const schema = withAliases(
+const schema = lazySchema(() => withAliases(
   { dest: 'path', destfile: 'path', name: 'path', regex: 'regexp', value: 'line' },
   z
     .object({
@@ -239,10 +239,10 @@ const schema = withAliases(
         }
       }
     }),
-);
+));
 
 /** lineinfile; oneExec (only when addsAtEof) lets the host add the line in the reading exec. */
-export function runLineinfile(ctx: ModuleContext, args: z.infer<typeof schema>, oneExec: boolean): Promise<ModuleResult> {
+export function runLineinfile(ctx: ModuleContext, args: z.infer<ReturnType<typeof schema>>, oneExec: boolean): Promise<ModuleResult> {
   return writeLinesFile(
     ctx,
     args,
@@ -258,7 +258,7 @@ export function runLineinfile(ctx: ModuleContext, args: z.infer<typeof schema>, 
 }
 
 /** Whether lineinfile only adds `line` at EOF unless present: the host can do that itself (addLineTrip). */
-export function addsAtEof(a: z.infer<typeof schema>): boolean {
+export function addsAtEof(a: z.infer<ReturnType<typeof schema>>): boolean {
   return (
     a.state === 'present' && a.regexp === undefined && a.search_string === undefined && !a.backrefs &&
     a.insertbefore === undefined && (a.insertafter === undefined || a.insertafter === 'EOF') &&
@@ -266,9 +266,11 @@ export function addsAtEof(a: z.infer<typeof schema>): boolean {
   );
 }
 
-export const lineinfile: ModuleDef<z.infer<typeof schema>> = {
+export const lineinfile: ModuleDef<z.infer<ReturnType<typeof schema>>> = {
   name: 'lineinfile',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   run: (ctx, args) => runLineinfile(ctx, args, addsAtEof(args)),
 };

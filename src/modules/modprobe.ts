@@ -1,19 +1,19 @@
 import { z } from 'zod';
 import { sh } from '../shell/sh.js';
-import { str } from './lib/args.js';
+import { str, lazySchema } from './lib/args.js';
 import { convergeFile } from './lib/file.js';
 import { fileProbeSh, parseFileProbes } from './sysctl.js';
 import type { ModuleDef, ModuleResult } from './types.js';
 
-const schema = z
+const schema = lazySchema(() => z
   .object({
     name: z.string({ error: 'expected a string' }).regex(/^[A-Za-z0-9_-]+$/, 'expected a kernel module name'),
     state: z.enum(['present', 'absent']).default('present'),
     params: str().default(''),
     persistent: z.enum(['present', 'absent', 'disabled']).default('disabled'),
   })
-  .strict();
-type Args = z.infer<typeof schema>;
+  .strict());
+type Args = z.infer<ReturnType<typeof schema>>;
 
 /** Where persistence lives (systemd-modules-load and kmod both read these). */
 export const persistPaths = (name: string) => ({ load: `/etc/modules-load.d/${name}.conf`, options: `/etc/modprobe.d/${name}.conf` });
@@ -45,7 +45,9 @@ export function planModprobe(a: Args, s: ModState): string[] {
 
 export const modprobe: ModuleDef<Args> = {
   name: 'modprobe',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   async run(ctx, a): Promise<ModuleResult> {
     const paths = persistPaths(a.name);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseArgs, str, strList } from './lib/args.js';
+import { parseArgs, str, strList, lazySchema } from './lib/args.js';
 import { apt } from './apt.js';
 import { dnf } from './dnf.js';
 import { yum } from './yum.js';
@@ -7,18 +7,20 @@ import type { ModuleDef } from './types.js';
 
 const BACKENDS: Record<string, ModuleDef> = { apt, dnf, yum };
 
-const schema = z
+const schema = lazySchema(() => z
   .object({
     name: strList(),
     state: z.enum(['present', 'installed', 'absent', 'removed', 'latest']).default('present'),
     use: str().default('auto'),
   })
-  .strict();
+  .strict());
 
 /** Generic package: picks apt, dnf or yum from ansible_pkg_mgr (or `use`) and hands over name/state. */
-export const pkg: ModuleDef<z.infer<typeof schema>> = {
+export const pkg: ModuleDef<z.infer<ReturnType<typeof schema>>> = {
   name: 'package',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   async run(ctx, a) {
     const mgr = a.use === 'auto' ? String((await ctx.facts()).pkg_mgr ?? 'unknown') : a.use;

@@ -1,10 +1,10 @@
 /** pause: wait some seconds or minutes on the controller. No prompt: harun runs non-interactively. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { bool, num, str } from './lib/args.js';
+import { bool, num, str, lazySchema } from './lib/args.js';
 import type { ModuleDef } from './types.js';
 
-const schema = z
+const schema = lazySchema(() => z
   .object({ seconds: num().optional(), minutes: num().optional(), prompt: str().optional(), echo: bool().default(true) })
   .strict()
   .superRefine((a, c) => {
@@ -17,13 +17,15 @@ const schema = z
       });
     }
     for (const k of ['seconds', 'minutes'] as const) if ((a[k] ?? 0) < 0) c.addIssue({ code: 'custom', path: [k], message: `${k} must be >= 0` });
-  });
+  }));
 
-export type PauseArgs = z.infer<typeof schema>;
+export type PauseArgs = z.infer<ReturnType<typeof schema>>;
 
 export const pause: ModuleDef<PauseArgs> = {
   name: 'pause',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   controller: true,
   async run(ctx, a) {

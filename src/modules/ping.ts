@@ -1,15 +1,17 @@
 /** ping: prove that the host runs a command (one round trip); no Python is involved. */
 import { z } from 'zod';
-import { str } from './lib/args.js';
+import { str, lazySchema } from './lib/args.js';
 import type { ModuleDef } from './types.js';
 
-const schema = z.object({ data: str().default('pong') }).strict();
+const schema = lazySchema(() => z.object({ data: str().default('pong') }).strict());
 
-export type PingArgs = z.infer<typeof schema>;
+export type PingArgs = z.infer<ReturnType<typeof schema>>;
 
 export const ping: ModuleDef<PingArgs> = {
   name: 'ping',
-  schema,
+  get schema() {
+    return schema();
+  },
   freeForm: 'data',
   checkMode: true,
   async run(ctx, a) {

@@ -1,23 +1,25 @@
 /** raw: send the text as it is to the host's login shell; no guards, no chdir, no quoting. */
 import { z } from 'zod';
 import { sh } from '../shell/sh.js';
-import { str, withAliases } from './lib/args.js';
+import { str, withAliases, lazySchema } from './lib/args.js';
 import { runCommand } from './lib/exec.js';
 import type { ModuleDef } from './types.js';
 
-const schema = withAliases(
+const schema = lazySchema(() => withAliases(
   { _raw_params: 'cmd' },
   z
     .object({ cmd: str(), executable: str().optional() })
     .strict()
     .refine((a) => a.cmd.trim() !== '', { path: ['cmd'], message: 'no command given' }),
-);
+));
 
-export type RawArgs = z.infer<typeof schema>;
+export type RawArgs = z.infer<ReturnType<typeof schema>>;
 
 export const rawModule: ModuleDef<RawArgs> = {
   name: 'raw',
-  schema,
+  get schema() {
+    return schema();
+  },
   freeForm: 'cmd',
   // Ansible runs raw even in check mode only when told to; it does not support check mode
   checkMode: false,

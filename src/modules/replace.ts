@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, str, withAliases } from './lib/args.js';
+import { bool, str, withAliases, lazySchema } from './lib/args.js';
 import { fileAttrs, pyExpand, pyRegex, validateArg, writeLinesFile } from './lineinfile.js';
 import type { ModuleDef } from './types.js';
 
@@ -38,7 +38,7 @@ export function replaceContent(content: string, a: ReplaceArgs): { content: stri
   return { content: content.slice(0, start) + out + content.slice(end), count };
 }
 
-const schema = withAliases(
+const schema = lazySchema(() => withAliases(
   { dest: 'path', destfile: 'path', name: 'path' },
   z
     .object({
@@ -53,11 +53,13 @@ const schema = withAliases(
       ...fileAttrs,
     })
     .strict(),
-);
+));
 
-export const replace: ModuleDef<z.infer<typeof schema>> = {
+export const replace: ModuleDef<z.infer<ReturnType<typeof schema>>> = {
   name: 'replace',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   async run(ctx, args) {
     return writeLinesFile(ctx, args, false, (before) => {

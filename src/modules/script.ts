@@ -5,14 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
-import { str, withAliases } from './lib/args.js';
+import { str, withAliases, lazySchema } from './lib/args.js';
 import { runCommand } from './lib/exec.js';
 import { extractKv, shlexSplit } from './lib/shlex.js';
 import type { ModuleDef } from './types.js';
 
 const KEYS = ['creates', 'removes', 'chdir', 'executable'];
 
-const schema = z.preprocess(
+const schema = lazySchema(() => z.preprocess(
   (v) => {
     if (!v || typeof v !== 'object' || typeof (v as any).cmd !== 'string') return v;
     const { rest, kv } = extractKv((v as any).cmd, KEYS);
@@ -32,13 +32,15 @@ const schema = z.preprocess(
       .strict()
       .refine((a) => !!a.cmd?.trim(), { path: ['cmd'], message: 'no script given (script: path/to/script.sh args)' }),
   ),
-);
+));
 
-export type ScriptArgs = z.infer<typeof schema>;
+export type ScriptArgs = z.infer<ReturnType<typeof schema>>;
 
 export const script: ModuleDef<ScriptArgs> = {
   name: 'script',
-  schema,
+  get schema() {
+    return schema();
+  },
   freeForm: 'cmd',
   checkMode: true,
   async run(ctx, a) {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
-import { bool, str, withAliases } from './lib/args.js';
+import { bool, str, withAliases, lazySchema } from './lib/args.js';
 import { runSystemd, STATES } from './systemd.js';
 import type { ModuleContext, ModuleDef, ModuleResult } from './types.js';
 
-const schema = withAliases(
+const schema = lazySchema(() => withAliases(
   { args: 'arguments' },
   z
     .object({
@@ -18,8 +18,8 @@ const schema = withAliases(
       use: str().default('auto'),
     })
     .strict(),
-);
-type Args = z.infer<typeof schema>;
+));
+type Args = z.infer<ReturnType<typeof schema>>;
 
 /** What the SysV probe found: how to drive the script, and how to enable it. */
 export interface SysvState {
@@ -111,7 +111,9 @@ async function runSysv(ctx: ModuleContext, a: Args): Promise<ModuleResult> {
 /** service: systemd where it is the init (facts' service_mgr or use:), else SysV scripts. */
 export const service: ModuleDef<Args> = {
   name: 'service',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   async run(ctx, a) {
     const mgr = a.use === 'auto' ? String((await ctx.facts()).service_mgr ?? '') : a.use;

@@ -1,11 +1,11 @@
 /** set_fact: set host variables at set_fact precedence; every argument is a variable. */
 import { z } from 'zod';
-import { bool } from './lib/args.js';
+import { bool, lazySchema } from './lib/args.js';
 import type { ModuleDef } from './types.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-const schema = z
+const schema = lazySchema(() => z
   .record(z.string(), z.unknown())
   .superRefine((a, c) => {
     const names = Object.keys(a).filter((k) => k !== 'cacheable');
@@ -17,13 +17,15 @@ const schema = z
   .transform((a) => {
     const { cacheable, ...facts } = a;
     return { cacheable: bool().parse(cacheable ?? false), facts };
-  });
+  }));
 
-export type SetFactArgs = z.infer<typeof schema>;
+export type SetFactArgs = z.infer<ReturnType<typeof schema>>;
 
 export const setFact: ModuleDef<SetFactArgs> = {
   name: 'set_fact',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   controller: true,
   async run(_ctx, a) {

@@ -1,17 +1,17 @@
 import { z } from 'zod';
 import { gatherFacts } from '../facts/index.js';
-import { int, str, strList } from './lib/args.js';
+import { int, str, strList, lazySchema } from './lib/args.js';
 import type { ModuleDef } from './types.js';
 
-const schema = z
+const schema = lazySchema(() => z
   .object({
     gather_subset: strList().default(['all']),
     filter: z.union([strList(), str().transform((s) => [s])]).default([]),
     gather_timeout: int().default(10),
     fact_path: str().optional(),
   })
-  .strict();
-type Args = z.infer<typeof schema>;
+  .strict());
+type Args = z.infer<ReturnType<typeof schema>>;
 
 // Ansible's minimal subset: always gathered, even with gather_subset: '!all'
 const MIN = new Set([
@@ -62,7 +62,9 @@ export function selectFacts(facts: Record<string, unknown>, a: Pick<Args, 'gathe
 /** setup: gathers again (facts may have changed since the play began) in one round trip. */
 export const setup: ModuleDef<Args> = {
   name: 'setup',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   async run(ctx, a) {
     const facts = await gatherFacts((cmd) => ctx.run(cmd, { timeoutMs: a.gather_timeout * 1000 }));

@@ -1,12 +1,12 @@
 /** shell: run a command line through a shell (/bin/sh unless executable says otherwise). */
 import { z } from 'zod';
 import { sh } from '../shell/sh.js';
-import { str, withAliases } from './lib/args.js';
+import { str, withAliases, lazySchema } from './lib/args.js';
 import { runCommand } from './lib/exec.js';
 import { commonArgs, FREE_FORM_KEYS, splitFreeForm, stdinOf } from './command.js';
 import type { ModuleDef } from './types.js';
 
-const schema = z.preprocess(
+const schema = lazySchema(() => z.preprocess(
   (v) => splitFreeForm(v, FREE_FORM_KEYS.filter((k) => k !== 'expand_argument_vars')),
   withAliases(
     { _raw_params: 'cmd' },
@@ -17,13 +17,15 @@ const schema = z.preprocess(
         if (!a.cmd?.trim()) c.addIssue({ code: 'custom', path: ['cmd'], message: 'no command given (cmd or free-form text)' });
       }),
   ),
-);
+));
 
-export type ShellArgs = z.infer<typeof schema>;
+export type ShellArgs = z.infer<ReturnType<typeof schema>>;
 
 export const shell: ModuleDef<ShellArgs> = {
   name: 'shell',
-  schema,
+  get schema() {
+    return schema();
+  },
   freeForm: 'cmd',
   checkMode: true,
   async run(ctx, a) {

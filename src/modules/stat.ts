@@ -1,13 +1,13 @@
 /** stat: facts about a path in result.stat, as Ansible reports them. Read-only, one round trip. */
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
-import { bool, str, withAliases } from './lib/args.js';
+import { bool, str, withAliases, lazySchema } from './lib/args.js';
 import { fmtMode } from './lib/mode.js';
 import type { ModuleDef } from './types.js';
 
 const ALGOS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 
-const schema = withAliases(
+const schema = lazySchema(() => withAliases(
   { dest: 'path', name: 'path', checksum: 'checksum_algorithm', checksum_algo: 'checksum_algorithm', mime: 'get_mime', mime_type: 'get_mime', 'mime-type': 'get_mime', attr: 'get_attributes', attributes: 'get_attributes' },
   z
     .object({
@@ -20,15 +20,17 @@ const schema = withAliases(
       get_md5: bool().default(false),
     })
     .strict(),
-);
+));
 
-export type StatArgs = z.infer<typeof schema>;
+export type StatArgs = z.infer<ReturnType<typeof schema>>;
 
 const FMT = '%f %u %g %s %X %Y %Z %i %d %h %b %B %U %G';
 
 export const stat: ModuleDef<StatArgs> = {
   name: 'stat',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   async run(ctx, a) {
     const L = a.follow ? '-L ' : '';

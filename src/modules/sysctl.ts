@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
-import { bool, str, withAliases } from './lib/args.js';
+import { bool, str, withAliases, lazySchema } from './lib/args.js';
 import { convergeFile, sha1, type RemoteFile } from './lib/file.js';
 import { parseStat, statCmd } from './lib/stat.js';
 import { lineinfileEdit } from './lineinfile.js';
 import type { ModuleContext, ModuleDef, ModuleResult } from './types.js';
 
-const schema = withAliases(
+const schema = lazySchema(() => withAliases(
   { key: 'name', val: 'value' },
   z
     .object({
@@ -20,8 +20,8 @@ const schema = withAliases(
     })
     .strict()
     .refine((a) => a.state === 'absent' || a.value !== undefined, { path: ['value'], message: 'value is required with state=present' }),
-);
-type Args = z.infer<typeof schema>;
+));
+type Args = z.infer<ReturnType<typeof schema>>;
 
 /** Kernel output uses tabs between words of multi-value keys (ip_local_port_range). */
 export const normalize = (v: string) => v.trim().split(/\s+/).join(' ');
@@ -81,7 +81,9 @@ async function probe(ctx: ModuleContext, a: Args): Promise<{ running?: string; f
 
 export const sysctl: ModuleDef<Args> = {
   name: 'sysctl',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   async run(ctx, a): Promise<ModuleResult> {
     const { running, file } = await probe(ctx, a);

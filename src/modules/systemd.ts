@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
-import { bool, str, withAliases } from './lib/args.js';
+import { bool, str, withAliases, lazySchema } from './lib/args.js';
 import type { ModuleContext, ModuleDef, ModuleResult } from './types.js';
 
 export const STATES = ['started', 'stopped', 'restarted', 'reloaded'] as const;
 
-const schema = withAliases(
+const schema = lazySchema(() => withAliases(
   { service: 'name', unit: 'name', 'daemon-reload': 'daemon_reload', 'daemon-reexec': 'daemon_reexec' },
   z
     .object({
@@ -24,8 +24,8 @@ const schema = withAliases(
       path: ['name'],
       message: 'name is required with state, enabled or masked',
     }),
-);
-export type SystemdArgs = z.infer<typeof schema>;
+));
+export type SystemdArgs = z.infer<ReturnType<typeof schema>>;
 
 export interface UnitState {
   load: string;
@@ -99,7 +99,9 @@ export async function runSystemd(ctx: ModuleContext, a: SystemdArgs): Promise<Mo
 
 export const systemd: ModuleDef<SystemdArgs> = {
   name: 'systemd',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   run: runSystemd,
 };

@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { bool, checkMode, modeArg, str } from './lib/args.js';
+import { bool, checkMode, lazySchema, modeArg, str } from './lib/args.js';
 import { convergeFile } from './lib/file.js';
 import type { ModuleDef } from './types.js';
 
-const schema = z
+const schema = lazySchema(() => z
   .object({
     src: str(),
     dest: str(),
@@ -25,13 +25,15 @@ const schema = z
     unsafe_writes: bool().default(false),
   })
   .strict()
-  .superRefine((a, c) => checkMode(a.mode, c));
+  .superRefine((a, c) => checkMode(a.mode, c)));
 
-export type TemplateArgs = z.infer<typeof schema>;
+export type TemplateArgs = z.infer<ReturnType<typeof schema>>;
 
 export const template: ModuleDef<TemplateArgs> = {
   name: 'template',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   async run(ctx, a) {
     const path = ctx.findLocal('templates', a.src);

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
-import { bool, modeArg, str, strList } from './lib/args.js';
+import { bool, modeArg, str, strList, lazySchema } from './lib/args.js';
 import { fmtMode, parseMode } from './lib/mode.js';
 import type { ModuleDef, ModuleResult } from './types.js';
 
-const schema = z
+const schema = lazySchema(() => z
   .object({
     src: str(),
     dest: str(),
@@ -20,8 +20,8 @@ const schema = z
     owner: str().optional(),
     group: str().optional(),
   })
-  .strict();
-type Args = z.infer<typeof schema>;
+  .strict());
+type Args = z.infer<ReturnType<typeof schema>>;
 
 export type Format = 'tar' | 'tar.gz' | 'tar.xz' | 'tar.bz2' | 'tar.zst' | 'zip';
 
@@ -80,7 +80,9 @@ export function unarchiveScript(a: Args, check: boolean): string {
 
 export const unarchive: ModuleDef<Args> = {
   name: 'unarchive',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   async run(ctx, a): Promise<ModuleResult> {
     let script: string;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
-import { bool, int, str, withAliases } from './lib/args.js';
+import { bool, int, str, withAliases, lazySchema } from './lib/args.js';
 import type { ModuleContext, ModuleDef, ModuleResult } from './types.js';
 
 export interface HttpRequest {
@@ -67,7 +67,7 @@ export function parseHeaders(text: string): { status: number; reason: string; he
   return { status: m ? Number(m[1]) : 0, reason: m?.[2] ?? '', headers };
 }
 
-const schema = withAliases(
+const schema = lazySchema(() => withAliases(
   { user: 'url_username', password: 'url_password' },
   z
     .object({
@@ -88,8 +88,8 @@ const schema = withAliases(
       removes: str().optional(),
     })
     .strict(),
-);
-type Args = z.infer<typeof schema>;
+));
+type Args = z.infer<ReturnType<typeof schema>>;
 
 /** The request body and the content type it implies. */
 export function encodeBody(a: Pick<Args, 'body' | 'body_format'>): { body?: string; type?: string } {
@@ -147,7 +147,9 @@ async function runUri(ctx: ModuleContext, a: Args): Promise<ModuleResult> {
 
 export const uri: ModuleDef<Args> = {
   name: 'uri',
-  schema,
+  get schema() {
+    return schema();
+  },
   // like Ansible: a request may change the far side, so check mode skips it
   checkMode: false,
   run: runUri,

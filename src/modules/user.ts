@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { sh } from '../shell/sh.js';
-import { bool, int, str, strList, withAliases } from './lib/args.js';
+import { bool, int, str, strList, withAliases, lazySchema } from './lib/args.js';
 import { words } from './group.js';
 import type { ModuleDef, ModuleResult } from './types.js';
 
-const schema = withAliases(
+const schema = lazySchema(() => withAliases(
   { createhome: 'create_home' },
   z
     .object({
@@ -28,8 +28,8 @@ const schema = withAliases(
       non_unique: bool().default(false),
     })
     .strict(),
-);
-export type UserArgs = z.infer<typeof schema>;
+));
+export type UserArgs = z.infer<ReturnType<typeof schema>>;
 
 export interface UserState {
   uid: number;
@@ -103,7 +103,9 @@ const probeCmd = (a: UserArgs) =>
 
 export const user: ModuleDef<UserArgs> = {
   name: 'user',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   async run(ctx, a): Promise<ModuleResult> {
     const pr = await ctx.run(probeCmd(a));

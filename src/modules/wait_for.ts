@@ -7,12 +7,12 @@
  */
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
-import { int, str, strList } from './lib/args.js';
+import { int, str, strList, lazySchema } from './lib/args.js';
 import type { ModuleDef } from './types.js';
 
 const STATES = ['started', 'stopped', 'present', 'absent', 'drained'] as const;
 
-const schema = withRules(
+const schema = lazySchema(() => withRules(
   z
     .object({
       host: str().default('127.0.0.1'),
@@ -29,7 +29,7 @@ const schema = withRules(
       active_connection_states: strList().optional(),
     })
     .strict(),
-);
+));
 
 function withRules<T extends z.ZodType<{ port?: number; path?: string; state: string; search_regex?: string }>>(s: T) {
   return s.superRefine((a, c) => {
@@ -41,7 +41,7 @@ function withRules<T extends z.ZodType<{ port?: number; path?: string; state: st
   });
 }
 
-export type WaitForArgs = z.infer<typeof schema>;
+export type WaitForArgs = z.infer<ReturnType<typeof schema>>;
 
 /** sh function port_open HOST PORT (see the header comment for the fallbacks). */
 function portOpenFn(connectTimeout: number): string {
@@ -55,7 +55,9 @@ function portOpenFn(connectTimeout: number): string {
 
 export const waitFor: ModuleDef<WaitForArgs> = {
   name: 'wait_for',
-  schema,
+  get schema() {
+    return schema();
+  },
   checkMode: true,
   async run(ctx, a) {
     const started = a.state === 'started' || a.state === 'present';

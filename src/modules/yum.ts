@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
-import { bool, str, strList, withAliases } from './lib/args.js';
+import { bool, str, strList, withAliases, lazySchema } from './lib/args.js';
 import type { ModuleContext, ModuleDef, ModuleResult } from './types.js';
 
-export const rpmSchema = withAliases(
+export const rpmSchema = lazySchema(() => withAliases(
   { pkg: 'name', 'update-cache': 'update_cache', expire_cache: 'update_cache' },
   z
     .object({
@@ -21,8 +21,8 @@ export const rpmSchema = withAliases(
       lock_timeout: z.union([z.number(), str()]).optional(),
     })
     .strict(),
-);
-export type RpmArgs = z.infer<typeof rpmSchema>;
+));
+export type RpmArgs = z.infer<ReturnType<typeof rpmSchema>>;
 
 /**
  * Names rpm cannot answer for (groups, files, URLs, provides like /usr/bin/x): always handed
@@ -118,7 +118,9 @@ export async function runRpm(bin: 'yum' | 'dnf', ctx: ModuleContext, a: RpmArgs)
 
 export const yum: ModuleDef<RpmArgs> = {
   name: 'yum',
-  schema: rpmSchema,
+  get schema() {
+    return rpmSchema();
+  },
   checkMode: true,
   run: (ctx, a) => runRpm('yum', ctx, a),
 };

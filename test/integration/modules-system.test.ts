@@ -9,6 +9,7 @@ import { replace } from '../../src/modules/replace.js';
 import { setup } from '../../src/modules/setup.js';
 import { uri } from '../../src/modules/uri.js';
 import { parseArgs } from '../../src/modules/lib/args.js';
+import { testContext } from '../helpers/ctx.js';
 import { sshHost } from '../helpers/remote.js';
 
 const h = sshHost();
@@ -75,17 +76,17 @@ test('lineinfile with only line: one exec, and the same results as reading first
   for (const [content, extra, o, trips] of cases) {
     const seen: unknown[] = [];
     for (const oneExec of [true, false]) {
-      const path = `${dir}/li${i++}/f.conf`;
-      await t.exec(`mkdir -p $(dirname '${path}')`);
-      if (content !== null) await t.exec(`cat > '${path}' && chmod 0640 '${path}'`, { stdin: content });
-      else await t.exec(`rmdir $(dirname '${path}')`);
+      const path = `${h.dir}/li${i++}/f.conf`;
+      await h.t.exec(`mkdir -p $(dirname '${path}')`);
+      if (content !== null) await h.t.exec(`cat > '${path}' && chmod 0640 '${path}'`, { stdin: content });
+      else await h.t.exec(`rmdir $(dirname '${path}')`);
       const args = parseArgs('lineinfile', lineinfile.schema, { path, line: 'bench=1', ...extra });
       assert.equal(addsAtEof(args), true);
-      const n = t.channels;
-      const r = await runLineinfile(testContext({ transport: t, ...o }), args, oneExec);
-      if (oneExec) assert.equal(t.channels - n, trips, JSON.stringify(content));
-      const made = (await t.exec(`stat -c %a '${path}' && cat '${path}'`)).stdout;
-      const backup = r.backup_file ? (await t.exec(`cat '${r.backup_file}'`)).stdout : undefined;
+      const n = h.t.channels;
+      const r = await runLineinfile(testContext({ transport: h.t, ...o }), args, oneExec);
+      if (oneExec) assert.equal(h.t.channels - n, trips, JSON.stringify(content));
+      const made = (await h.t.exec(`stat -c %a '${path}' && cat '${path}'`)).stdout;
+      const backup = r.backup_file ? (await h.t.exec(`cat '${r.backup_file}'`)).stdout : undefined;
       seen.push(JSON.parse(JSON.stringify({ ...r, backup, made }).replaceAll(path, 'PATH').replace(/"backup_file":"[^"]*"/, '"backup_file":"B"')));
     }
     assert.deepEqual(seen[0], seen[1], JSON.stringify([content, extra, o]));

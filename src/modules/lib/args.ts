@@ -91,3 +91,12 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
     })
     .join('; ');
 }
+
+/**
+ * A module's schema, built on its first use: building all of them at import cost about 30 ms of
+ * every start (bench/findings.md), and a playbook uses a few modules.
+ */
+export function lazySchema<T extends z.ZodType>(build: () => T): () => T {
+  let s: T | undefined;
+  return () => (s ??= build());
+}

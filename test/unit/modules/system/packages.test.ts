@@ -29,15 +29,15 @@ test('apt command: one non-interactive transaction with a bounded lock wait', ()
 });
 
 test('yum/dnf plan and commands from recorded probes', () => {
-  const a = parseArgs('yum', rpmSchema, { name: ['httpd', 'ipvsadm', '@core'], state: 'latest', update_cache: true });
+  const a = parseArgs('yum', rpmSchema(), { name: ['httpd', 'ipvsadm', '@core'], state: 'latest', update_cache: true });
   const s = parseRpmProbe('i httpd\nm ipvsadm\n@@updates\n\nhttpd.x86_64   2.4.6-99.el7   updates\n');
   const p = planRpm(a, s);
   assert.deepEqual(p, { install: ['ipvsadm'], upgrade: ['httpd', '@core'], remove: [] });
   assert.equal(rpmCommand('yum', a, p), 'yum -q makecache && yum -y install -- ipvsadm && yum -y update -- httpd @core');
   assert.equal(rpmCommand('dnf', a, p), 'dnf -y --refresh install -- ipvsadm && dnf -y --refresh upgrade -- httpd @core');
-  const present = parseArgs('yum', rpmSchema, { name: 'httpd,ipvsadm' });
+  const present = parseArgs('yum', rpmSchema(), { name: 'httpd,ipvsadm' });
   assert.deepEqual(planRpm(present, s).install, ['ipvsadm']);
-  const absent = parseArgs('yum', rpmSchema, { name: 'httpd,ipvsadm', state: 'absent' });
+  const absent = parseArgs('yum', rpmSchema(), { name: 'httpd,ipvsadm', state: 'absent' });
   assert.deepEqual(planRpm(absent, s).remove, ['httpd']);
 });
 
