@@ -243,7 +243,7 @@ function replaceTail(want: WantFile, attrs: string, fill = 'cat > "$t"; '): stri
   const backup = want.backup ? `if [ -e "$d" ]; then b="$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$d" "$b"; echo "backup=$b"; fi; ` : '';
   return (
     `trap 'rm -f -- "$t"' EXIT; ` + fill + validate + attrs + backup +
-    `d=$(readlink -f -- "$d" 2>/dev/null || echo "$d"); mv -f -- "$t" "$d"; trap - EXIT; ` +
+    `if [ -L "$d" ]; then d=$(readlink -f -- "$d" 2>/dev/null || echo "$d"); fi; mv -f -- "$t" "$d"; trap - EXIT; ` +
     statCmd('d', true).text
   );
 }
@@ -291,7 +291,8 @@ function oneTripCmd(ctx: ModuleContext, want: WantFile, mode: ParsedMode | undef
     (add ? '[ -d "$dir" ] || mkdir -p -- "$dir"; ' : '') +
     `t=$(mktemp "$dir/.harun-tmp.XXXXXX"); ` +
     `if [ -e "$d" ]; then chmod "$(printf '%o' $(( 0x$1 & 4095 )))" "$t"; chown "$2:$3" "$t" 2>/dev/null || true; ${attrsOn('t', false)}` +
-    `else ${NEW_MODE}${attrsOn('t', true)}fi; ` +
+    // a new file gets the umask's default mode, unless a mode is given
+    `else ${wm === undefined ? NEW_MODE : ''}${attrsOn('t', true)}fi; ` +
     replaceTail(
       want,
       '',
