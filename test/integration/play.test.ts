@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -111,6 +111,26 @@ test('a typo in a role fails with exit 4 and file:line:col before any host is co
   assert.equal(r.code, 4, r.stderr + r.stdout);
   assert.match(r.stderr, /roles\/broken\/tasks\/main\.yml:7:3: 'coppy' is not a known module \(did you mean 'copy'\?\)/);
   assert.ok(!existsSync('/tmp/harun-it-never'));
+});
+
+test('--syntax-check: no host needed (a missing ansible.cfg inventory is a warning), errors exit 4, a missing -i exits 5', () => {
+  const proj = mkdtempSync(join(tmpdir(), 'harun-syntax-'));
+  writeFileSync(join(proj, 'ansible.cfg'), '[defaults]\ninventory = nowhere/inventory.yml\n');
+  const run = (...args: string[]) => spawnSync('node', [HARUN, 'play', '--syntax-check', ...args], { cwd: proj, encoding: 'utf8' });
+  try {
+    const ok = run(join(FIX, 'site.yml'));
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /playbook: .*site\.yml/);
+    assert.match(ok.stderr, /inventory .*nowhere\/inventory\.yml \(from ansible\.cfg\) does not exist: checking the playbooks without it/);
+    const broken = run(join(FIX, 'broken.yml'));
+    assert.equal(broken.status, 4, broken.stderr);
+    assert.match(broken.stderr, /roles\/broken\/tasks\/main\.yml:7:3: 'coppy' is not a known module/);
+    const noInv = run(join(FIX, 'site.yml'), '-i', join(proj, 'missing.ini'));
+    assert.equal(noInv.status, 5, noInv.stderr);
+    assert.match(noInv.stderr, /inventory source '.*missing\.ini' does not exist/);
+  } finally {
+    rmSync(proj, { recursive: true, force: true });
+  }
 });
 
 test('a connection cut mid-run makes that host UNREACHABLE and the others go on', async () => {
