@@ -7,7 +7,7 @@ import type { Runner } from './cluster.js';
 import { add, checkTraffic, directorState, judgeIpvs, noIpvs, type Ctx, type DirectorState, type State } from './checks.js';
 import { FaultUnavailable, inject, recover, type Fault } from './faults.js';
 import { computeOutage, describeBound, vrrpBound, type VrrpBound } from './figures.js';
-import { findService, parseIpvsadm } from './parse.js';
+import { findService, parseIpvsadm, type ProbeSample } from './parse.js';
 import { clockOffset, readProbe, startProbe, stopProbe, waitVip, type ProbeHandle } from './probe.js';
 
 /** The takeover is polled every 50 ms and timed across two clocks: that much slack over the bound. */
@@ -70,7 +70,8 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
     const offMaster = fault === 'crash' ? 0 : await clockOffset(master);
     const offBackup = await clockOffset(backup);
     const offClient = probe ? await clockOffset(probe.client) : 0;
-    await sleep(1500); // a baseline of good answers before the fault
+    if (probe) await steadyBaseline(ctx, probe);
+    else await sleep(1500);
     const watching = waitVip(backup, vip, true, ctx.timeoutMs);
     await sleep(300);
     let injected;
@@ -152,6 +153,30 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
     if (probe) await stopProbe(probe).catch(() => undefined);
   }
   return { master: master.name, backup: backup.name };
+}
+
+/**
+ * A baseline of good answers before the fault: the last BASELINE probe answers all good (and
+ * at least 1.5 s of probing), waited for up to --timeout. Right after keepalived started, the
+ * client can see failures for a few seconds; they are reported here, not counted as the
+ * fault's outage. A cluster that never serves steadily fails this check.
+ */
+const BASELINE = 10;
+async function steadyBaseline(ctx: Ctx, probe: ProbeHandle): Promise<void> {
+  const start = Date.now();
+  let samples: ProbeSample[] = [];
+  for (;;) {
+    await sleep(500);
+    samples = await readProbe(probe);
+    const steady = samples.length >= BASELINE && samples.slice(-BASELINE).every((x) => x.ok);
+    if ((steady && Date.now() - start >= 1500) || Date.now() - start > ctx.timeoutMs) {
+      const failed = samples.filter((x) => !x.ok).length;
+      add(ctx, 3, 'the client probe sees steady service before the fault', steady ? 'pass' : 'fail',
+        `${samples.length} probe requests in ${Date.now() - start} ms, ${failed} failed` +
+          (steady ? `, the last ${BASELINE} answered` : `; not ${BASELINE} good answers in a row within ${ctx.timeoutMs / 1000} s`));
+      return;
+    }
+  }
 }
 
 /**
