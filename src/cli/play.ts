@@ -134,7 +134,7 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
   if (hkc !== undefined && !['on', 'off', 'true', 'false', 'yes', 'no', 'accept-new'].includes(hkc.toLowerCase())) throw new OptionsError(`--host-key-checking: expected on or off, got "${hkc}"`);
   const files = books.map((b) => findBook(b, cfg.playbookDir));
   let sources = o.inventory.length ? o.inventory : cfg.inventory;
-  if (o.syntaxCheck && !o.inventory.length && sources.some((s) => !s.includes(',') && !existsSync(s))) {
+  if (o.syntaxCheck && !o.inventory.length && sources.some((s) => !existsSync(s))) {
     // as ansible-playbook warns and goes on: a syntax check needs no hosts (an -i given is still checked)
     process.stderr.write(`[WARNING]: inventory ${sources.join(', ')} (from ansible.cfg) does not exist: checking the playbooks without it\n`);
     sources = [];

@@ -7,7 +7,7 @@ import type { Runner } from './cluster.js';
 import { add, checkTraffic, directorState, judgeIpvs, noIpvs, type Ctx, type DirectorState, type State } from './checks.js';
 import { FaultUnavailable, inject, recover, type Fault } from './faults.js';
 import { computeOutage, describeBound, vrrpBound, type VrrpBound } from './figures.js';
-import { findService, parseIpvsadm, type ProbeSample } from './parse.js';
+import { findService, parseIpvsadm } from './parse.js';
 import { clockOffset, readProbe, startProbe, stopProbe, waitVip, type ProbeHandle } from './probe.js';
 
 /** The takeover is polled every 50 ms and timed across two clocks: that much slack over the bound. */
@@ -164,15 +164,15 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
 const BASELINE = 10;
 async function steadyBaseline(ctx: Ctx, probe: ProbeHandle): Promise<void> {
   const start = Date.now();
-  let samples: ProbeSample[] = [];
   for (;;) {
     await sleep(500);
-    samples = await readProbe(probe);
+    const samples = await readProbe(probe);
+    const waited = Date.now() - start;
     const steady = samples.length >= BASELINE && samples.slice(-BASELINE).every((x) => x.ok);
-    if ((steady && Date.now() - start >= 1500) || Date.now() - start > ctx.timeoutMs) {
+    if ((steady && waited >= 1500) || waited > ctx.timeoutMs) {
       const failed = samples.filter((x) => !x.ok).length;
       add(ctx, 3, 'the client probe sees steady service before the fault', steady ? 'pass' : 'fail',
-        `${samples.length} probe requests in ${Date.now() - start} ms, ${failed} failed` +
+        `${samples.length} probe requests in ${waited} ms, ${failed} failed` +
           (steady ? `, the last ${BASELINE} answered` : `; not ${BASELINE} good answers in a row within ${ctx.timeoutMs / 1000} s`));
       return;
     }
