@@ -1,12 +1,14 @@
 /**
- * Bundle the compiled CLI (dist/src/cli/main.js) into dist/bundle/ with esbuild: node loads a
- * few chunks instead of hundreds of module files, which cuts startup CPU by about a third (see
- * bench/findings.md). bin/harun.js runs the bundle when it exists, else dist/src/cli/main.js.
+ * Bundle the compiled CLI (dist/src/cli/main.js) into one CommonJS file, dist/bundle/harun.cjs,
+ * with esbuild, then run it once (`play --syntax-check` of playbooks/site.yml) so that
+ * bin/harun.js writes V8's code cache for it: later runs skip parsing and compiling what that run
+ * compiled (see bench/findings.md). CommonJS because Node 20 can only cache a script's code
+ * (vm.Script's cachedData), not an ES module's.
  * Left external: native addons (cpu-features; .node files, by a path that works from the
- * chunk), testcontainers (harun lab only, large and dynamic) and nunjucks (compile.ts requires its internal
- * transformer at run time, which must share module instances with the nunjucks it extends).
+ * bundle) and testcontainers (harun lab only, large and dynamic).
  */
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -14,8 +16,8 @@ const OUT = 'dist/bundle';
 
 /**
  * A native addon required by a relative path (ssh2's `./crypto/build/Release/sshcrypto.node`)
- * must still be found from the chunk in dist/bundle/: rewrite the path relative to it. Left as
- * it was, ssh2 silently fell back to its JavaScript ciphers (three socket writes per packet).
+ * must still be found from dist/bundle/: rewrite the path relative to it. Left as it was, ssh2
+ * silently fell back to its JavaScript ciphers (three socket writes per packet).
  */
 const nativeAddons = {
   name: 'native-addons',
@@ -34,16 +36,17 @@ await build({
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
-  splitting: true,
-  outdir: OUT,
-  external: ['cpu-features', 'testcontainers', 'nunjucks'],
+  format: 'cjs',
+  outfile: join(OUT, 'harun.cjs'),
+  external: ['cpu-features', 'testcontainers'],
   plugins: [nativeAddons],
-  // bundled CommonJS code calls require() and reads __dirname (ssh2): give every ESM chunk both
-  banner: {
-    js:
-      "import { createRequire as __harunRequire } from 'node:module'; import { dirname as __harunDirname } from 'node:path'; import { fileURLToPath as __harunPath } from 'node:url'; " +
-      'const require = __harunRequire(import.meta.url); const __filename = __harunPath(import.meta.url); const __dirname = __harunDirname(__filename);',
-  },
+  // the sources are ES modules: give them the bundle's own URL where they ask for theirs
+  define: { 'import.meta.url': '__harunUrl' },
+  banner: { js: "const __harunUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
+});
+
+// the first run writes the code cache; it also proves that the bundle starts
+execFileSync(process.execPath, ['bin/harun.js', 'play', '--syntax-check', 'playbooks/site.yml', '-i', 'inventory/seed.ini'], {
+  stdio: ['ignore', 'ignore', 'inherit'],
 });

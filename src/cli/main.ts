@@ -16,17 +16,22 @@ const program = new Command('harun')
   .showHelpAfterError()
   .exitOverride();
 
-try {
-  const name = process.argv[2];
-  const wanted = name && COMMANDS[name] ? [name] : Object.keys(COMMANDS);
-  for (const n of wanted) (await COMMANDS[n]())(program);
-  for (const c of program.commands) c.exitOverride();
-  await program.parseAsync(process.argv);
-} catch (e) {
-  if (e instanceof CommanderError) {
-    // help and version are not errors; anything else commander rejects is a bad option
-    process.exitCode = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(e.code) ? EXIT.ok : EXIT.options;
-  } else {
-    process.exitCode = fail(e);
+// No top-level await: the bundle (scripts/bundle.mjs) is CommonJS, for V8's code cache.
+async function main(): Promise<void> {
+  try {
+    const name = process.argv[2];
+    const wanted = name && COMMANDS[name] ? [name] : Object.keys(COMMANDS);
+    for (const n of wanted) (await COMMANDS[n]())(program);
+    for (const c of program.commands) c.exitOverride();
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version are not errors; anything else commander rejects is a bad option
+      process.exitCode = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(e.code) ? EXIT.ok : EXIT.options;
+    } else {
+      process.exitCode = fail(e);
+    }
   }
 }
+
+void main();

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import nunjucks from 'nunjucks';
+import transformer from 'nunjucks/src/transformer.js';
 import { tokenize } from './lexer.js';
 import { TemplateError } from './py.js';
 
@@ -10,8 +10,6 @@ import { TemplateError } from './py.js';
  * loop filters and Jinja test syntax (lexer fixes: lexer.ts). Compiled templates are cached.
  */
 
-const require = createRequire(import.meta.url);
-const transformer = require('nunjucks/src/transformer.js');
 const { nodes, lexer } = nunjucks as any;
 const BaseCompiler = (nunjucks as any).compiler.Compiler;
 const BaseParser = (nunjucks as any).parser.Parser;

@@ -8,8 +8,8 @@ const BUNDLE = resolve('dist/bundle');
 test('the bundle finds the native addons its packages require by a relative path', (t) => {
   if (!existsSync(BUNDLE)) return t.skip('no bundle: run npm run build');
   const wanted: string[] = [];
-  for (const f of readdirSync(BUNDLE).filter((f) => f.endsWith('.js'))) {
-    for (const m of readFileSync(join(BUNDLE, f), 'utf8').matchAll(/__require\("(\.[^"]*\.node)"\)/g)) wanted.push(m[1]);
+  for (const f of readdirSync(BUNDLE).filter((f) => /\.c?js$/.test(f))) {
+    for (const m of readFileSync(join(BUNDLE, f), 'utf8').matchAll(/\brequire\("(\.[^"]*\.node)"\)/g)) wanted.push(m[1]);
   }
   // ssh2 loads its AES-GCM/ChaCha20 binding this way; without it every SSH packet costs three writes
   assert.ok(wanted.some((p) => p.endsWith('sshcrypto.node')), `ssh2's binding is not required by a relative path any more: ${wanted.join(', ')}`);
