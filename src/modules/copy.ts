@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
-import { bool, checkMode, lazySchema, modeArg, str } from './lib/args.js';
+import { bool, lazySchema, modeArg, str } from './lib/args.js';
 import { convergeFile } from './lib/file.js';
 import { fmtMode, parseMode } from './lib/mode.js';
 import { parseStat, statCmd } from './lib/stat.js';
@@ -18,7 +18,7 @@ const schema = lazySchema(() => z
     // content may be any YAML value; Ansible writes non-strings as JSON
     content: z.unknown().optional(),
     dest: str(),
-    mode: modeArg().optional(),
+    mode: modeArg({ preserve: true }).optional(),
     owner: str().optional(),
     group: str().optional(),
     backup: bool().default(false),
@@ -36,7 +36,6 @@ const schema = lazySchema(() => z
     if (a.src === undefined && a.content === undefined) c.addIssue({ code: 'custom', path: ['src'], message: 'src (or content) is required' });
     if (a.src !== undefined && a.content !== undefined) c.addIssue({ code: 'custom', path: ['content'], message: 'src and content are mutually exclusive' });
     if (a.content !== undefined && a.dest.endsWith('/')) c.addIssue({ code: 'custom', path: ['dest'], message: 'can not use content with a dir as dest' });
-    if (a.mode !== 'preserve') checkMode(a.mode, c);
   }));
 
 export type CopyArgs = z.infer<ReturnType<typeof schema>>;

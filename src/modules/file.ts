@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
-import { bool, checkMode, lazySchema, modeArg, str, withAliases } from './lib/args.js';
+import { bool, lazySchema, modeArg, str, withAliases } from './lib/args.js';
 import { fmtMode, parseMode, resolveMode } from './lib/mode.js';
 import { parseStat, sameId, statCmd, type StatInfo } from './lib/stat.js';
 import type { ModuleDef, ModuleResult } from './types.js';
@@ -38,7 +38,6 @@ const schema = lazySchema(() => withAliases(
     .superRefine((a, c) => {
       if ((a.state === 'link' || a.state === 'hard') && a.src === undefined) c.addIssue({ code: 'custom', path: ['src'], message: `src is required for state=${a.state}` });
       if (a.recurse && a.state !== 'directory') c.addIssue({ code: 'custom', path: ['recurse'], message: 'recurse option requires state to be directory' });
-      checkMode(a.mode, c);
     }),
 ));
 

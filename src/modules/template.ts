@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { bool, checkMode, lazySchema, modeArg, str } from './lib/args.js';
+import { bool, lazySchema, modeArg, str } from './lib/args.js';
 import { convergeFile } from './lib/file.js';
 import type { ModuleDef } from './types.js';
 
@@ -24,8 +24,7 @@ const schema = lazySchema(() => z
     output_encoding: z.literal('utf-8', { error: 'harun writes templates as utf-8 only' }).optional(),
     unsafe_writes: bool().default(false),
   })
-  .strict()
-  .superRefine((a, c) => checkMode(a.mode, c)));
+  .strict());
 
 export type TemplateArgs = z.infer<ReturnType<typeof schema>>;
 

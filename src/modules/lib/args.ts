@@ -30,18 +30,20 @@ export const int = () => num().pipe(z.number().int('expected an integer').nonneg
 /** A path or other text; numbers are stringified the way Ansible's str type does. */
 export const str = () => z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string({ error: 'expected a string' }));
 
-/** Ansible's raw/mode: a YAML number (0644 read as octal) or a string ('0644', 'u=rw,g=r'). */
-export const modeArg = () => z.union([z.string(), z.number()], { error: 'expected a mode such as 0644 or u=rw,g=r,o=r' });
-
-/** In a superRefine: report a mode that is neither octal nor symbolic as an issue on `mode`. */
-export function checkMode(mode: string | number | undefined, c: z.RefinementCtx): void {
-  if (mode === undefined) return;
-  try {
-    parseMode(mode);
-  } catch (e) {
-    c.addIssue({ code: 'custom', path: ['mode'], message: (e as Error).message });
-  }
-}
+/**
+ * Ansible's raw/mode: a YAML number (0644 read as octal) or a string ('0644', 'u=rw,g=r'),
+ * checked here so that a bad mode fails when the playbook loads, before any host is touched.
+ * `preserve` (copy) is the one keyword a module may allow.
+ */
+export const modeArg = (opts: { preserve?: boolean } = {}) =>
+  z.union([z.string(), z.number()], { error: 'expected a mode such as 0644 or u=rw,g=r,o=r' }).superRefine((m, c) => {
+    if (opts.preserve && m === 'preserve') return;
+    try {
+      parseMode(m);
+    } catch (e) {
+      c.addIssue({ code: 'custom', message: (e as Error).message });
+    }
+  });
 
 /** Ansible's list type: a list, or a comma-separated string. */
 export const strList = () =>

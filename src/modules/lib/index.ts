@@ -3,4 +3,4 @@ export { convergeFile, readRemoteFile, sha1, MAX_DIFF, resultDiffText, type Remo
 export { parseMode, fmtMode, resolveMode, type ParsedMode } from './mode.js';
 export { unifiedDiff } from './diff.js';
 export { parseStat, statCmd, sameId, type StatInfo } from './stat.js';
-export { bool, num, int, str, modeArg, checkMode, strList, withAliases, parseArgs, describeIssues } from './args.js';
+export { bool, num, int, str, modeArg, strList, withAliases, parseArgs, describeIssues } from './args.js';

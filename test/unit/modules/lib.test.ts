@@ -9,6 +9,9 @@ import { parseArgs } from '../../../src/modules/lib/args.js';
 import { copy } from '../../../src/modules/copy.js';
 import { file } from '../../../src/modules/file.js';
 import { template } from '../../../src/modules/template.js';
+import { lineinfile } from '../../../src/modules/lineinfile.js';
+import { get_url } from '../../../src/modules/get_url.js';
+import { unarchive } from '../../../src/modules/unarchive.js';
 import { unifiedDiff } from '../../../src/modules/lib/diff.js';
 import { testContext } from '../../helpers/ctx.js';
 import { tempDir } from './helpers.js';
@@ -23,11 +26,16 @@ test('parseMode: YAML number, octal strings, symbolic, and bad input', () => {
   assert.throws(() => parseMode('0999'), /neither octal/);
 });
 
-test('copy, template and file reject a bad mode at argument parsing; copy also takes preserve', () => {
+test('every module with a mode rejects a bad one at argument parsing; copy also takes preserve', () => {
   const bad = /argument mode: mode 'rw-r--r--' is neither octal/;
   assert.throws(() => parseArgs('copy', copy.schema, { content: 'x', dest: '/tmp/x', mode: 'rw-r--r--' }), bad);
   assert.throws(() => parseArgs('template', template.schema, { src: 'a.j2', dest: '/tmp/x', mode: 'rw-r--r--' }), bad);
   assert.throws(() => parseArgs('file', file.schema, { path: '/tmp/x', mode: 'rw-r--r--' }), bad);
+  assert.throws(() => parseArgs('lineinfile', lineinfile.schema, { path: '/tmp/x', line: 'a', mode: 'rw-r--r--' }), bad);
+  assert.throws(() => parseArgs('get_url', get_url.schema, { url: 'http://x/a', dest: '/tmp/x', mode: 'rw-r--r--' }), bad);
+  assert.throws(() => parseArgs('unarchive', unarchive.schema, { src: 'a.tgz', dest: '/tmp', mode: 'rw-r--r--' }), bad);
+  assert.throws(() => parseArgs('copy', copy.schema, { src: 'd/', dest: '/tmp/x', directory_mode: '0999' }), /argument directory_mode: mode '0999' is neither octal/);
+  assert.throws(() => parseArgs('lineinfile', lineinfile.schema, { path: '/tmp/x', line: 'a', mode: 'preserve' }), /mode 'preserve' is neither octal/);
   assert.throws(() => parseArgs('file', file.schema, { path: '/tmp/x', mode: 0o17777 }), /argument mode: mode 8191 is not a valid file mode/);
   assert.equal(parseArgs('copy', copy.schema, { content: 'x', dest: '/tmp/x', mode: 'preserve' }).mode, 'preserve');
   assert.throws(() => parseArgs('file', file.schema, { path: '/tmp/x', mode: 'preserve' }), /argument mode: mode 'preserve' is neither octal/);
