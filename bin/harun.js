@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
 const at = (p) => fileURLToPath(new URL(p, import.meta.url));
+const BUNDLE = at('../dist/bundle/harun.cjs');
 const mtime = (p) => {
   try {
-    return statSync(at(p)).mtimeMs;
+    return statSync(p).mtimeMs;
   } catch {
     return -1;
   }
@@ -56,6 +57,6 @@ function runBundle(file) {
   script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file));
 }
 
-const tsc = mtime('../dist/src/cli/main.js');
-if (tsc > 0 && mtime('../dist/bundle/harun.cjs') >= tsc) runBundle(at('../dist/bundle/harun.cjs'));
+const tsc = mtime(at('../dist/src/cli/main.js'));
+if (tsc > 0 && mtime(BUNDLE) >= tsc) runBundle(BUNDLE);
 else await import('../dist/src/cli/main.js');
