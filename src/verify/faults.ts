@@ -66,10 +66,12 @@ export async function inject(fault: Fault, master: Runner, offset: number, spec:
     return { at, detail: `${master.name} hard-stopped by harun lab kill (lab ${spec.labDir})` };
   }
   const scripts: Record<Exclude<Fault, 'crash'>, string> = {
+    // Stopped first, then killed: SIGKILLed one by one, a keepalived parent that outlived its
+    // children by a moment forked a fresh vrrp child, which went on as MASTER on its own.
     kill: [
       'p=$(pidof keepalived 2>/dev/null || pgrep -x keepalived)',
       '[ -n "$p" ] || { echo "keepalived is not running" >&2; exit 3; }',
-      `${NOW}; kill -9 $p; echo "killed $p"`,
+      `${NOW}; kill -STOP $p; kill -9 $p; echo "killed $p"`,
     ].join('\n'),
     stop: `${NOW}; systemctl stop keepalived 2>/dev/null || service keepalived stop`,
     isolate: [
