@@ -27,7 +27,7 @@ export class HarunError extends Error {
   readonly excerpt?: string;
   constructor(code: string, message: string, source?: SourcePos, excerpt?: string) {
     super(message);
-    this.name = 'HarunError';
+    this.name = new.target.name;
     this.code = code;
     this.source = source;
     this.excerpt = excerpt;

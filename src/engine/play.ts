@@ -1,5 +1,5 @@
 import type { Block, Item, Play, Task } from '../config/model.js';
-import { ValidationError } from '../errors.js';
+import { UnreachableError, ValidationError } from '../errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Emit } from '../report/events.js';
 import type { CliSsh } from '../transport/target.js';
@@ -113,7 +113,7 @@ export class Runner {
           await tenv.facts(h);
           return { status: 'ok', result: { changed: false } };
         } catch (e) {
-          return { status: e instanceof Error && e.name === 'UnreachableError' ? 'unreachable' : 'failed', result: { changed: false, failed: true, msg: (e as Error).message } };
+          return { status: e instanceof UnreachableError ? 'unreachable' : 'failed', result: { changed: false, failed: true, msg: (e as Error).message } };
         }
       });
     }
@@ -219,12 +219,11 @@ export class Runner {
     const r = this.rt(h);
     const noLog = Boolean(out.result._no_log);
     const censor = <T>(x: T) => (noLog ? { censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result" } : x);
-    const ignore = task?.inherited.ignoreErrors !== undefined && task && Boolean(renderValue(task.inherited.ignoreErrors, {}));
     for (const it of out.items ?? []) {
       this.o.emit({ kind: 'host_result', task: name, module: task?.module, host: h, status: it.status, item: it.label, result: censor(it.result), ms });
     }
     const status = out.status;
-    const ignored = status === 'failed' && ignore;
+    const ignored = status === 'failed' && Boolean(out.ignoreErrors);
     this.o.emit({ kind: 'host_result', task: name, module: task?.module, host: h, status, result: censor(out.result), ms, ignored, ...(out.items ? { item: undefined } : {}) });
     if (status === 'unreachable') {
       r.unreachable = true;

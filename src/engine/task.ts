@@ -30,6 +30,8 @@ export interface Outcome {
   result: ModuleResult;
   /** Per-item outcomes when the task loops. */
   items?: { label: string; status: HostStatus; result: ModuleResult }[];
+  /** The task's ignore_errors, rendered with this host's variables. */
+  ignoreErrors?: boolean;
 }
 
 const truthy = (v: unknown) => v === true || ['yes', 'true', 'on', '1', 'y'].includes(String(v).toLowerCase());
@@ -87,6 +89,18 @@ function localPath(task: Task, vars: Record<string, unknown>, kind: string, src:
 /** Run one task (all its loop items, retries, conditions) on one host. */
 export async function runTask(task: Task, host: string, env: TaskEnv, register: (v: unknown) => void): Promise<Outcome> {
   const base = env.vars(host, task);
+  let ignoreErrors = false;
+  try {
+    ignoreErrors = task.inherited.ignoreErrors !== undefined && truthy(renderValue(task.inherited.ignoreErrors, base));
+  } catch (e) {
+    const r = errorResult(e, task);
+    return { status: statusOf(r), result: r };
+  }
+  const out = await runTaskOn(task, host, env, base, register);
+  return { ...out, ignoreErrors };
+}
+
+async function runTaskOn(task: Task, host: string, env: TaskEnv, base: Record<string, unknown>, register: (v: unknown) => void): Promise<Outcome> {
   if (!task.loop) {
     if (!cond(task.inherited.when, base)) return { status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
     const r = await runOnce(task, host, env, undefined, register);

@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+// Engine keywords that once went wrong: each playbook here runs on the controller (local
+// connection) or against a port that refuses, so no sshd is needed.
+const HARUN = join(resolve(import.meta.dirname, '../../..'), 'bin/harun.js');
+let work: string;
+
+before(() => {
+  work = mkdtempSync(join(tmpdir(), 'harun-keywords-'));
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+function play(name: string, yaml: string, inventory: string) {
+  writeFileSync(join(work, `${name}.yml`), yaml);
+  writeFileSync(join(work, `${name}.ini`), inventory);
+  const r = spawnSync('node', [HARUN, 'play', join(work, `${name}.yml`), '-i', join(work, `${name}.ini`), '--output', 'json'], { cwd: work, encoding: 'utf8' });
+  let json: any;
+  try {
+    json = JSON.parse(r.stdout);
+  } catch {
+    /* the assertions report stdout */
+  }
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
+}
+
+test('ignore_errors is rendered with the host\'s variables (play vars), per host', () => {
+  const r = play('ignore', `
+- hosts: all
+  gather_facts: false
+  vars:
+    ign: "{{ inventory_hostname == 'a' }}"
+  tasks:
+    - name: fails everywhere
+      command: /bin/false
+      ignore_errors: "{{ ign }}"
+`, '[g]\na ansible_connection=local\nb ansible_connection=local\n');
+  assert.equal(r.code, 2, r.stderr + r.stdout);
+  assert.deepEqual(
+    { a: r.json.stats.a.ignored, b: r.json.stats.b.failed },
+    { a: 1, b: 1 },
+    JSON.stringify(r.json?.stats),
+  );
+});
+
+test('a host that refuses the connection while facts are gathered is unreachable (exit 3)', () => {
+  const yaml = (facts: boolean) => `
+- hosts: all
+  gather_facts: ${facts}
+  tasks:
+    - ping:
+`;
+  const inv = '[g]\nghost ansible_host=127.0.0.1 ansible_port=1 ansible_user=nobody\n';
+  for (const facts of [true, false]) {
+    const r = play(`unreach-${facts}`, yaml(facts), inv);
+    assert.equal(r.code, 3, `gather_facts ${facts}: ${r.stderr}${r.stdout}`);
+    assert.equal(r.json.stats.ghost.unreachable, 1, JSON.stringify(r.json.stats));
+    assert.equal(r.json.stats.ghost.failed, 0, JSON.stringify(r.json.stats));
+  }
+});
