@@ -1,6 +1,7 @@
 import type { Play, Task } from '../config/model.js';
 import type { Inventory } from '../inventory/index.js';
 import type { HostRuntime } from './runtime.js';
+import { renderValue } from '../vars/template.js';
 
 /** The placeholder `omit` renders to; arguments equal to it are dropped. */
 export const OMIT = '__omit_place_holder__harun__';
@@ -72,13 +73,25 @@ function hostvarsProxy(env: VarsEnv): Record<string, unknown> {
   return new Proxy({} as Record<string, unknown>, {
     get(_t, key) {
       if (typeof key !== 'string' || !env.inventory.has(key)) return undefined;
-      if (!cache.has(key)) cache.set(key, hostVars(env, key));
+      if (!cache.has(key)) cache.set(key, renderedView(hostVars(env, key)));
       return cache.get(key);
     },
     has: (_t, key) => typeof key === 'string' && env.inventory.has(key),
     ownKeys: () => all(),
     getOwnPropertyDescriptor: (_t, key) =>
       typeof key === 'string' && env.inventory.has(key) ? { enumerable: true, configurable: true, value: undefined } : undefined,
+  });
+}
+
+/** A host's variables whose values are templated on access, with that host's variables (as Ansible's hostvars). */
+function renderedView(vars: Record<string, unknown>): Record<string, unknown> {
+  const done = new Map<string, unknown>();
+  return new Proxy(vars, {
+    get(t, k) {
+      if (typeof k !== 'string' || !Object.hasOwn(t, k)) return Reflect.get(t, k);
+      if (!done.has(k)) done.set(k, renderValue(t[k], t));
+      return done.get(k);
+    },
   });
 }
 

@@ -62,3 +62,16 @@ test('a host that refuses the connection while facts are gathered is unreachable
     assert.equal(r.json.stats.ghost.failed, 0, JSON.stringify(r.json.stats));
   }
 });
+
+test('hostvars values are templated on access with that host\'s variables, as in Ansible', () => {
+  const r = play('hostvars', `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - debug:
+        msg: "{{ hostvars['h1'].a }} {{ ['h1'] | map('extract', hostvars, 'a') | map('int') | list }}"
+`, 'h1 ansible_connection=local b=7 a="{{ b }}"\n');
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const res = r.json.plays[0].tasks[0].hosts.h1;
+  assert.equal(res.msg, '7 [7]', JSON.stringify(res));
+});
