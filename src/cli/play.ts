@@ -8,7 +8,7 @@ import type { Item, Play, Task } from '../config/model.js';
 import { loadPlaybook } from '../config/playbook.js';
 import { parseYaml } from '../config/yaml.js';
 import { EXIT, OptionsError } from '../errors.js';
-import { runPreflights } from '../engine/preflights.js';
+import { checkRoles } from '../engine/rolechecks.js';
 import { Runner } from '../engine/play.js';
 import { selected } from '../engine/select.js';
 import { loadInventory, unknownConnectionVars, type Inventory } from '../inventory/index.js';
@@ -182,8 +182,8 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
     listing(plays, o, runner, out);
     return EXIT.ok;
   }
-  // Everything is validated before the first connection: role variables across hosts too.
-  runPreflights(plays, inventory, ev, (p) => runner.playHosts(p));
+  // Everything is validated before the first connection: what each role declares of its variables too.
+  checkRoles(plays, (p) => runner.varsEnv(p));
   if (o.verbose > 0) {
     for (const w of inventory.warnings) reporter.on({ kind: 'warning', message: w });
     for (const h of inventory.hosts()) {

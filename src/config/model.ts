@@ -1,3 +1,4 @@
+import type { ArgOption, RoleCheck } from './argspec.js';
 import type { SourcePos } from '../errors.js';
 
 /** A loaded role: where it lives and what it contributes besides its tasks. */
@@ -8,6 +9,10 @@ export interface Role {
   vars: Record<string, unknown>;
   /** Role params given where the role is used (`- role: x` + keys); task-vars precedence. */
   params: Record<string, unknown>;
+  /** meta/argument_specs.yml's options of the entry point used (tasks_from, else main). */
+  argSpec: Record<string, ArgOption>;
+  /** meta/checks.yml: rules across the role's hosts. */
+  checks: RoleCheck[];
 }
 
 /** Keywords that blocks, roles and plays hand down to the tasks inside them. */

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ValidationError } from '../errors.js';
+import { loadArgSpecs, loadChecks, type ArgSpecs } from './argspec.js';
 import type { Inherited, Item, Role, Task } from './model.js';
 import { didYouMean } from './suggest.js';
 import { inherit, loadTaskFile, type RoleLoader, type TaskLoadCtx } from './tasks.js';
@@ -27,7 +28,7 @@ export class Roles implements RoleLoader {
   /** Every role loaded, in load order: their defaults and vars feed variable precedence. */
   readonly loaded: Role[] = [];
   private ran = new Set<string>();
-  private cache = new Map<string, Omit<Role, 'params'>>();
+  private cache = new Map<string, Omit<Role, 'params' | 'argSpec'> & { argSpecs: ArgSpecs }>();
 
   constructor(private searchPaths: string[], private handlers: Task[]) {}
 
@@ -53,10 +54,13 @@ export class Roles implements RoleLoader {
         path,
         defaults: loadVarsFile(mainFile(join(path, 'defaults'), String(spec.defaults_from ?? 'main').replace(/\.ya?ml$/, ''))),
         vars: loadVarsFile(mainFile(join(path, 'vars'), String(spec.vars_from ?? 'main').replace(/\.ya?ml$/, ''))),
+        argSpecs: loadArgSpecs(path),
+        checks: loadChecks(path),
       };
       this.cache.set(path, base);
     }
-    const role: Role = { ...base, params };
+    const { argSpecs, ...rest } = base;
+    const role: Role = { ...rest, params, argSpec: argSpecs[String(spec.tasks_from ?? 'main').replace(/\.ya?ml$/, '')] ?? {} };
     const items: Item[] = [];
     const meta = loadVarsFile(mainFile(join(path, 'meta')));
     const allowDup = Boolean(spec.allow_duplicates ?? (meta.allow_duplicates as boolean | undefined));

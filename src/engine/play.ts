@@ -76,8 +76,9 @@ export class Runner {
     return !r.failed && !r.unreachable && !r.ended;
   }
 
-  private async runBatch(play: Play, all: string[], batch: string[]): Promise<void> {
-    const venv: VarsEnv = {
+  /** The variables' environment of a play's hosts (before the run: no facts, no set_fact). */
+  varsEnv(play: Play, all = this.playHosts(play), batch = all): VarsEnv {
+    return {
       inventory: this.o.inventory,
       play,
       extraVars: this.o.extraVars,
@@ -88,6 +89,10 @@ export class Runner {
       diff: this.o.diff,
       verbosity: this.o.verbosity,
     };
+  }
+
+  private async runBatch(play: Play, all: string[], batch: string[]): Promise<void> {
+    const venv = this.varsEnv(play, all, batch);
     const connVars = (h: string) => {
       const v = hostVars(venv, h);
       if (v.ansible_user === undefined && play.raw.remote_user !== undefined) v.ansible_user = play.raw.remote_user;

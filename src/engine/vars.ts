@@ -84,7 +84,7 @@ function hostvarsProxy(env: VarsEnv): Record<string, unknown> {
 }
 
 /** A host's variables whose values are templated on access, with that host's variables (as Ansible's hostvars). */
-function renderedView(vars: Record<string, unknown>): Record<string, unknown> {
+export function renderedView(vars: Record<string, unknown>): Record<string, unknown> {
   const done = new Map<string, unknown>();
   return new Proxy(vars, {
     get(t, k) {

@@ -23,7 +23,7 @@ export function toBool(v: unknown): boolean {
   if (typeof v === 'number') return v === 1;
   return BOOL_TRUE.has(String(v).trim().toLowerCase());
 }
-export { BOOL_FALSE };
+export { BOOL_FALSE, BOOL_TRUE };
 
 /** The value of `attribute` (dotted path allowed) on an item, as sort/map/selectattr use it. */
 function attr(item: unknown, path: unknown): unknown {

@@ -10,7 +10,6 @@ import { parseIni } from '../../../src/inventory/ini.js';
 import { LazyScope } from '../../../src/vars/lazy.js';
 import { noTemplate, renderString } from '../../../src/vars/template.js';
 import type { SourcePos } from '../../../src/errors.js';
-import { lvsPreflight } from '../../../src/lvs/schema.js';
 
 // Tests run from dist/test/unit/lvs; the sources sit in the repository root.
 const root = join(import.meta.dirname, '..', '..', '..', '..');
@@ -118,37 +117,4 @@ test('keepalived -t accepts the rendered files (when a keepalived binary is at h
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
-
-/** The preflight as the engine would call it for the keepalived role on seed.ini's directors. */
-function preflightSeed(text?: string) {
-  const origins = new Map<string, SourcePos | undefined>();
-  const vars = seedVars(text, origins);
-  return lvsPreflight.keepalived({
-    hosts: ['lb1', 'lb2'],
-    vars: (h) => {
-      // a default that needs facts cannot be rendered yet: it stays raw, as the engine leaves it
-      const scope = new LazyScope(vars[h]);
-      const one = (k: string) => {
-        try {
-          return scope.lookup(k);
-        } catch {
-          return vars[h][k];
-        }
-      };
-      return Object.fromEntries(Object.keys(vars[h]).map((k) => [k, one(k)]));
-    },
-    origin: (h, k) => origins.get(`${h}.${k}`),
-    groups: { all: Object.keys(vars), directors: ['lb1', 'lb2'], realservers: ['web1', 'web2'] },
-  });
-}
-
-test('seed.ini passes the preflight; a second MASTER in it is reported at its line', () => {
-  assert.deepEqual(preflightSeed().map((e) => e.describe()), []);
-  const text = readFileSync(at('inventory', 'seed.ini'), 'utf8').replace('vrrp_state=BACKUP', 'vrrp_state=MASTER');
-  const errs = preflightSeed(text);
-  assert.equal(errs.length, 1, errs.map((e) => e.describe()).join('\n'));
-  const line = text.split('\n').findIndex((l) => l.startsWith('lb2 ')) + 1;
-  assert.equal(errs[0].source?.line, line);
-  assert.match(errs[0].describe(), new RegExp(`inventory/seed\\.ini:${line}:\\d+: vrrp_state of host lb2 .*lb1 and lb2 are all MASTER`));
 });
