@@ -2,26 +2,19 @@
  * Files written by `harun vault` are read by Debian's ansible-vault and the other way round:
  * whole files, encrypt_string, vault ids (1.2 envelopes), rekey, an executable password source.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
+import { installed } from '../helpers/tools.js';
 import assert from 'node:assert/strict';
 
 const HARUN = join(resolve(import.meta.dirname, '../../..'), 'bin/harun.js');
 let dir: string;
 const f = (name: string) => join(dir, name);
 
-function hasAnsibleVault(): boolean {
-  try {
-    execFileSync('ansible-vault', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const skip = !hasAnsibleVault() && 'ansible-vault is not installed (scripts/setup.sh installs ansible-core)';
+const skip = !installed('ansible-vault') && 'ansible-vault is not installed (scripts/setup.sh installs ansible-core)';
 
 function run(cmd: string, args: string[], input?: string) {
   const r = spawnSync(cmd, args, { cwd: dir, input, encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1' } });

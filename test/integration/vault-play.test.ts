@@ -5,11 +5,12 @@
  * a task's command and result at every verbosity; a wrong password, a changed file and a missing
  * vault id stop the run with exit 4 before any host is touched.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
+import { installed } from '../helpers/tools.js';
 import assert from 'node:assert/strict';
 import { encrypt } from '../../src/vault/crypto.js';
 import { startFleet, type Fleet } from '../fixtures/sshd.js';
@@ -41,14 +42,6 @@ function exec(cmd: string, args: string[]): Promise<Run> {
 const harun = (...args: string[]) => exec('node', [HARUN, 'play', '-i', 'hosts.ini', ...args]);
 const ansible = (...args: string[]) => exec('ansible-playbook', ['-i', 'hosts.ini', ...args]);
 
-function hasAnsible(): boolean {
-  try {
-    execFileSync('ansible-playbook', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Every file under BASE with its text and mode: what the hosts were converged to. */
 function snapshot(): Record<string, string> {
@@ -158,7 +151,7 @@ test('harun converges with vaulted group_vars, an inline !vault default and a va
   assert.deepEqual(snapshot(), harunState);
 });
 
-test('ansible-playbook converges to the same files, and each tool finds nothing to change after the other', { skip: !hasAnsible() && 'ansible-playbook is not installed' }, async () => {
+test('ansible-playbook converges to the same files, and each tool finds nothing to change after the other', { skip: !installed('ansible-playbook') && 'ansible-playbook is not installed' }, async () => {
   clearBase();
   const theirs = await ansible('site.yml', '--vault-password-file', 'pw');
   assert.equal(theirs.code, 0, theirs.out);
@@ -199,7 +192,7 @@ test('no_log hides command and result at -v, -vv, -vvv, with --diff and in json:
   assert.ok(!JSON.stringify(doc).includes(MARKER), `json shows the marker outside the debug: ${JSON.stringify(tasks)}`);
 });
 
-test('ansible-playbook -vvv shows the same: the marker only in the debug', { skip: !hasAnsible() && 'ansible-playbook is not installed' }, async () => {
+test('ansible-playbook -vvv shows the same: the marker only in the debug', { skip: !installed('ansible-playbook') && 'ansible-playbook is not installed' }, async () => {
   const r = await ansible('nolog.yml', '--vault-password-file', 'pw', '-vvv');
   assert.equal(r.code, 0, r.out);
   const lines = markerLines(r.out);
