@@ -3,6 +3,7 @@ import { posOf } from '../config/yaml.js';
 import type { Inventory } from '../inventory/index.js';
 import { lvsPreflight } from '../lvs/schema.js';
 import { renderValue } from '../vars/template.js';
+import { VaultError } from '../vault/keyring.js';
 import type { Preflight } from './preflight.js';
 
 /** Role name -> its whole-play variable check. */
@@ -25,7 +26,9 @@ export function runPreflights(plays: Play[], inv: Inventory, extra: Record<strin
         for (const [k, v] of Object.entries(raw)) {
           try {
             out[k] = renderValue(v, ctx);
-          } catch {
+          } catch (e) {
+            // a vaulted value no password opens is an error of its own, not a value to judge
+            if (e instanceof VaultError) throw e;
             out[k] = v;
           }
         }

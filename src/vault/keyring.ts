@@ -59,7 +59,8 @@ export function openVaultWith(text: string, what: string, pos?: SourcePos): { pl
       throw new VaultError(`${where}: ${(e as Error).message}`);
     }
     if (plain) {
-      registerSecret(plain.toString('utf8'));
+      // text is masked wherever it shows; a binary file (an archive) is never printed
+      if (!plain.includes(0)) registerSecret(plain.toString('utf8'));
       return { plain, secret: s };
     }
   }

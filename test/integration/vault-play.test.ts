@@ -5,7 +5,7 @@
  * a task's command and result at every verbosity; a wrong password, a changed file and a missing
  * vault id stop the run with exit 4 before any host is touched.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,7 +21,8 @@ const GV = 'GV-PLAINTEXT-4d1c';
 const INLINE = 'INLINE-PLAINTEXT-9f2a';
 const TEMPLATE = 'TEMPLATE-PLAINTEXT-77e1';
 const MARKER = 'NOLOG-MARKER-31337';
-const PLAINTEXTS = [GV, INLINE, TEMPLATE, PASSWORD];
+const FILE = 'FILE-PLAINTEXT-c0ffee';
+const PLAINTEXTS = [GV, INLINE, TEMPLATE, PASSWORD, FILE];
 
 let fleet: Fleet;
 let work: string;
@@ -112,6 +113,23 @@ before(async () => {
     - debug: { msg: "asked for: {{ out.stdout }}" }
 `,
   );
+  // copy and unarchive sources: a vaulted text file and a vaulted tar archive
+  mkdirSync(w('files', 'tree'), { recursive: true });
+  writeFileSync(w('files', 'tree', 'inner.txt'), 'from the archive\n');
+  writeFileSync(w('files', 'secret.txt'), encrypt(`${FILE}\n`, pw));
+  execFileSync('tar', ['-cf', w('files', 'bundle.tar'), '-C', w('files', 'tree'), 'inner.txt']);
+  writeFileSync(w('files', 'bundle.tar'), encrypt(readFileSync(w('files', 'bundle.tar')), pw));
+  writeFileSync(
+    w('files.yml'),
+    `- hosts: vh2
+  gather_facts: false
+  tasks:
+    - file: { path: "{{ base }}/vh2/unpacked", state: directory }
+    - copy: { src: secret.txt, dest: "{{ base }}/vh2/secret.txt" }
+    - copy: { src: secret.txt, dest: "{{ base }}/vh2/secret.raw", decrypt: false }
+    - unarchive: { src: bundle.tar, dest: "{{ base }}/vh2/unpacked" }
+`,
+  );
 });
 
 after(async () => {
@@ -163,6 +181,16 @@ test('ansible-playbook converges to the same files, and each tool finds nothing 
   const again = await ansible('site.yml', '--vault-id', 'inline@pw', '--vault-password-file', 'pw');
   assert.equal(again.code, 0, again.out);
   for (const h of ['vh1', 'vh2']) assert.match(again.out, new RegExp(`${h}\\s*: ok=4\\s+changed=0 `), `ansible-playbook after harun on ${h}`);
+});
+
+test('copy and unarchive send a vaulted src decrypted; copy with decrypt: false sends it as it is', async () => {
+  clearBase();
+  const r = await harun('files.yml', '--vault-password-file', 'pw', '-vvv', '--diff', '--output', 'plain');
+  assert.equal(r.code, 0, r.out);
+  noPlaintext(r, 'copy/unarchive at -vvv --diff');
+  assert.equal(readFileSync(join(BASE, 'vh2', 'secret.txt'), 'utf8'), `${FILE}\n`);
+  assert.equal(readFileSync(join(BASE, 'vh2', 'secret.raw'), 'utf8'), readFileSync(w('files', 'secret.txt'), 'utf8'));
+  assert.equal(readFileSync(join(BASE, 'vh2', 'unpacked', 'inner.txt'), 'utf8'), 'from the archive\n');
 });
 
 /** The lines of plain output that show the marker: only the debug the playbook asked for. */
