@@ -1,4 +1,9 @@
+import type { Command } from 'commander';
+import type { ProjectConfig } from '../config/cfg.js';
 import { EXIT, HarunError, OptionsError } from '../errors.js';
+import { mask } from '../report/mask.js';
+import { setVaultSecrets } from '../vault/keyring.js';
+import { collectSecrets, type VaultOptions } from '../vault/sources.js';
 
 export const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -12,11 +17,12 @@ export function positiveInt(flag: string) {
 
 /** Print an error the way users read it and return its exit code. */
 export function fail(e: unknown): number {
+  // an error can quote a line of a vaulted file or a rendered value: masked like every output
   if (e instanceof HarunError) {
-    process.stderr.write(`ERROR: ${e.describe()}\n`);
+    process.stderr.write(mask(`ERROR: ${e.describe()}\n`));
     return e.exitCode;
   }
-  process.stderr.write(`ERROR: unexpected: ${(e as Error)?.stack ?? e}\n`);
+  process.stderr.write(mask(`ERROR: unexpected: ${(e as Error)?.stack ?? e}\n`));
   return EXIT.error;
 }
 
@@ -48,4 +54,17 @@ export async function askSecret(prompt: string): Promise<string> {
     };
     stdin.on('data', on);
   });
+}
+
+/** ansible-playbook's vault options, for every command that reads inventories or playbooks. */
+export function vaultOptions(c: Command): Command {
+  return c
+    .option('--vault-id <[label@]source>', 'vault password: a file, an executable that prints it, or prompt (repeatable)', collect, [])
+    .option('--vault-password-file <file>', 'vault password file, or an executable that prints it (repeatable)', collect, [])
+    .option('-J, --ask-vault-pass', 'ask for the vault password');
+}
+
+/** Gather the vault passwords (options, environment, config) before anything is loaded. */
+export async function setupVault(o: VaultOptions, cfg: ProjectConfig): Promise<void> {
+  setVaultSecrets(await collectSecrets(o, cfg, askSecret));
 }

@@ -3,11 +3,15 @@
  * the way `ansible-inventory` does, so the two can be diffed while moving over.
  */
 import type { Command } from 'commander';
+import { loadConfig } from '../config/cfg.js';
 import { HarunError, OptionsError } from '../errors.js';
+import { mask } from '../report/mask.js';
+import type { VaultOptions } from '../vault/sources.js';
+import { setupVault, vaultOptions } from './common.js';
 import { loadInventory } from '../inventory/index.js';
 import { graphInventory, listInventory, publicHostVars, toJson, toPyYaml, yamlInventory } from '../inventory/output.js';
 
-interface Opts {
+interface Opts extends Partial<VaultOptions> {
   inventory?: string[];
   list?: boolean;
   graph?: string | boolean;
@@ -19,8 +23,7 @@ interface Opts {
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function registerInventory(program: Command): void {
-  program
-    .command('inventory')
+  vaultOptions(program.command('inventory'))
     .description('show an inventory as ansible-inventory does (groups, hosts and merged host variables)')
     .option('-i, --inventory <source>', 'inventory file, directory or comma-separated host list (repeatable)', collect)
     .option('--list', 'all groups and hosts, with host variables under _meta.hostvars')
@@ -28,12 +31,14 @@ export function registerInventory(program: Command): void {
     .option('--host <name>', 'the variables of one host')
     .option('-y, --yaml', 'YAML instead of JSON (--list and --host)')
     .option('--playbook-dir <dir>', 'read group_vars/ and host_vars/ in this directory as the playbook\'s (default: the current directory)')
-    .action((opts: Opts) => {
+    .action(async (opts: Opts) => {
       try {
-        process.stdout.write(runInventory(opts) + '\n');
+        await setupVault({ vaultId: opts.vaultId ?? [], vaultPasswordFile: opts.vaultPasswordFile ?? [], askVaultPass: opts.askVaultPass }, loadConfig());
+        // vaulted values are shown as ******** here too
+        process.stdout.write(mask(runInventory(opts)) + '\n');
       } catch (e) {
         if (!(e instanceof HarunError)) throw e;
-        process.stderr.write(`${e.describe()}\n`);
+        process.stderr.write(mask(`${e.describe()}\n`));
         process.exitCode = e.exitCode;
       }
     });

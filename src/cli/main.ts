@@ -8,6 +8,7 @@ const COMMANDS: Record<string, () => Promise<(p: Command) => void>> = {
   inventory: async () => (await import('./inventory.js')).registerInventory,
   lab: async () => (await import('./lab.js')).registerLab,
   verify: async () => (await import('./verify.js')).registerVerify,
+  vault: async () => (await import('./vault.js')).registerVault,
 };
 
 const program = new Command('harun')

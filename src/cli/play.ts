@@ -14,9 +14,11 @@ import { selected } from '../engine/select.js';
 import { loadInventory, unknownConnectionVars, type Inventory } from '../inventory/index.js';
 import { emptyStats, type HostStats } from '../report/events.js';
 import { makeReporter, type OutputKind } from '../report/index.js';
-import { askSecret, collect, fail, positiveInt } from './common.js';
+import { askSecret, collect, fail, positiveInt, setupVault, vaultOptions } from './common.js';
+import { openVaultedSources } from '../vault/preflight.js';
+import type { VaultOptions } from '../vault/sources.js';
 
-interface PlayOpts {
+interface PlayOpts extends VaultOptions {
   inventory: string[];
   limit?: string;
   tags: string[];
@@ -44,8 +46,7 @@ interface PlayOpts {
 }
 
 export function registerPlay(program: Command): void {
-  program
-    .command('play')
+  vaultOptions(program.command('play'))
     .description('run Ansible-format playbooks against an inventory')
     .argument('<playbook...>', 'playbook files (looked up in the config playbook_dir too)')
     .option('-i, --inventory <source>', 'inventory file, directory or host list (repeatable)', collect, [])
@@ -133,6 +134,7 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
   const hkc = o.hostKeyChecking ?? process.env.HARUN_HOST_KEY_CHECKING;
   if (hkc !== undefined && !['on', 'off', 'true', 'false', 'yes', 'no', 'accept-new'].includes(hkc.toLowerCase())) throw new OptionsError(`--host-key-checking: expected on or off, got "${hkc}"`);
   const files = books.map((b) => findBook(b, cfg.playbookDir));
+  await setupVault(o, cfg);
   let sources = o.inventory.length ? o.inventory : cfg.inventory;
   if (o.syntaxCheck && !o.inventory.length && sources.some((s) => !existsSync(s))) {
     // as ansible-playbook warns and goes on: a syntax check needs no hosts (an -i given is still checked)
@@ -182,7 +184,12 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
     listing(plays, o, runner, out);
     return EXIT.ok;
   }
-  // Everything is validated before the first connection: what each role declares of its variables too.
+  // Everything is validated before the first connection: what each role declares of its
+  // variables, and every vault the run loads is opened (a wrong password or a changed file stops it here).
+  for (const p of plays) {
+    for (const h of runner.playHosts(p)) inventory.hostVars(h);
+    openVaultedSources([...p.sections.flatMap(tasksOf), ...p.handlers], p.dir);
+  }
   checkRoles(plays, (p) => runner.varsEnv(p));
   if (o.verbose > 0) {
     for (const w of inventory.warnings) reporter.on({ kind: 'warning', message: w });

@@ -1,10 +1,13 @@
 import { Command, Option } from 'commander';
-import { collect, fail, positiveInt } from './common.js';
+import { loadConfig } from '../config/cfg.js';
+import { mask } from '../report/mask.js';
+import type { VaultOptions } from '../vault/sources.js';
+import { collect, fail, positiveInt, setupVault, vaultOptions } from './common.js';
 import { FAULTS } from '../verify/faults.js';
 import { prepareVerify } from '../verify/index.js';
 import { renderJson, renderPlain } from '../verify/report.js';
 
-interface VerifyOpts {
+interface VerifyOpts extends VaultOptions {
   inventory: string[];
   fault: string;
   requests: number;
@@ -18,8 +21,7 @@ interface VerifyOpts {
  * 4 bad inventory (no directors, no lvs_vip); 5 bad options.
  */
 export function registerVerify(program: Command): void {
-  program
-    .command('verify')
+  vaultOptions(program.command('verify'))
     .description('prove the LVS-DR cluster works: VIP and IPVS state, traffic through the VIP, failover of the MASTER, recovery')
     .option('-i, --inventory <source>', 'inventory file, directory or host list (repeatable; default from the project config)', collect, [])
     .addOption(new Option('--fault <kind>', 'fault injected on the MASTER: kill (SIGKILL keepalived), stop (service stop), isolate (drop its VRRP adverts), crash (hard-stop a lab host)').choices([...FAULTS]).default('kill'))
@@ -28,10 +30,12 @@ export function registerVerify(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for the VIP to move, service to come back and the VIP to return', positiveInt('--timeout'), 30)
     .action(async (o: VerifyOpts) => {
       try {
-        const log = o.output === 'plain' ? (m: string) => process.stderr.write(`verify: ${m}\n`) : () => {};
+        await setupVault(o, loadConfig());
+        // the report and its log lines are masked like a play's output: no vaulted value shows
+        const log = o.output === 'plain' ? (m: string) => process.stderr.write(mask(`verify: ${m}\n`)) : () => {};
         const p = prepareVerify({ inventory: o.inventory, fault: o.fault, requests: o.requests, timeoutS: o.timeout, log });
         const { report, exitCode } = await p.run();
-        process.stdout.write(o.output === 'json' ? renderJson(report) : renderPlain(report));
+        process.stdout.write(mask(o.output === 'json' ? renderJson(report) : renderPlain(report)));
         process.exitCode = exitCode;
         // a crashed lab host can leave its SSH socket half-open; the report is out, do not wait on it
         setTimeout(() => process.exit(exitCode), 2000).unref();

@@ -4,6 +4,7 @@ import type { ModuleDef } from '../modules/types.js';
 import { didYouMean } from './suggest.js';
 import { lineAt, posOf } from './yaml.js';
 import { parseKv } from './kv.js';
+import { VaultText } from '../vault/value.js';
 
 /** Keys that command-like modules accept inside their free-form string. */
 const FREE_KEYS = new Set(['creates', 'removes', 'chdir', 'executable', 'warn', 'stdin', 'stdin_add_newline', 'strip_empty_ends']);
@@ -31,7 +32,8 @@ export function normalizeArgs(mod: ModuleDef, value: unknown, extra: unknown): R
   return args;
 }
 
-const templated = (v: unknown): boolean => typeof v === 'string' && (v.includes('{{') || v.includes('{%'));
+// an unopened !vault value (no password given yet) is judged at run time too, like a template
+const templated = (v: unknown): boolean => (typeof v === 'string' && (v.includes('{{') || v.includes('{%'))) || v instanceof VaultText;
 
 function valueAt(obj: unknown, path: PropertyKey[]): unknown[] {
   // every value along the path: an issue under a templated ancestor is decided at run time

@@ -5,7 +5,8 @@ import { ValidationError } from '../errors.js';
 /**
  * The project config: harun.cfg, else ansible.cfg, in the current directory (or the file named
  * by HARUN_CONFIG / ANSIBLE_CONFIG). Ansible's `[defaults]` keys harun honours: inventory,
- * roles_path, forks, remote_user, private_key_file, host_key_checking, timeout; and harun's
+ * roles_path, forks, remote_user, private_key_file, host_key_checking, timeout,
+ * vault_password_file, vault_identity_list; and harun's
  * own `playbook_dir` in `[harun]` (where `harun play site.yml` looks for site.yml); ansible-playbook
  * ignores that section.
  */
@@ -19,12 +20,15 @@ export interface ProjectConfig {
   privateKeyFile?: string;
   hostKeyChecking?: boolean;
   timeout?: number;
+  /** vault_password_file and vault_identity_list ([label@]source each), paths made absolute. */
+  vaultPasswordFile?: string;
+  vaultIdentityList: string[];
 }
 
 export function loadConfig(cwd = process.cwd()): ProjectConfig {
   const named = process.env.HARUN_CONFIG ?? process.env.ANSIBLE_CONFIG;
   const file = named ? resolve(named) : ['harun.cfg', 'ansible.cfg'].map((f) => resolve(cwd, f)).find((f) => existsSync(f));
-  const cfg: ProjectConfig = { inventory: [], rolesPath: [] };
+  const cfg: ProjectConfig = { inventory: [], rolesPath: [], vaultIdentityList: [] };
   if (!file) return cfg;
   if (!existsSync(file)) throw new ValidationError('config', `config file not found: ${file}`);
   cfg.file = file;
@@ -69,6 +73,16 @@ export function loadConfig(cwd = process.cwd()): ProjectConfig {
         break;
       case 'private_key_file':
         cfg.privateKeyFile = abs(value);
+        break;
+      case 'vault_password_file':
+        cfg.vaultPasswordFile = abs(value);
+        break;
+      case 'vault_identity_list':
+        cfg.vaultIdentityList = value.split(',').map((s) => s.trim()).filter(Boolean).map((id) => {
+          const at = id.indexOf('@');
+          const [label, src] = at < 0 ? ['', id] : [id.slice(0, at + 1), id.slice(at + 1)];
+          return label + (src === 'prompt' ? src : abs(src));
+        });
         break;
       case 'host_key_checking':
         cfg.hostKeyChecking = !['false', 'no', 'off', '0'].includes(value.toLowerCase());

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { ValidationError, type SourcePos } from '../errors.js';
+import { fileText, inlineVault, registerSecretsIn } from '../vault/value.js';
 
 interface Origin {
   pos: SourcePos;
@@ -48,7 +49,18 @@ export function loadYamlFile(file: string): unknown {
   return parseYaml(text, file);
 }
 
+/** Parse a YAML document; a file encrypted whole with Ansible Vault is opened first. */
 export function parseYaml(text: string, file: string): unknown {
+  const opened = fileText(text, file);
+  const data = parseText(opened.text, file);
+  if (opened.vaulted) registerSecretsIn(data);
+  return data;
+}
+
+// `!vault |` scalars keep their text here; convert() turns them into vault values
+const VAULT_TAG = { tag: '!vault', resolve: (s: string) => s };
+
+function parseText(text: string, file: string): unknown {
   const lc = new LineCounter();
   sources.set(file, text.split('\n'));
   const doc = parseDocument(text, {
@@ -58,6 +70,7 @@ export function parseYaml(text: string, file: string): unknown {
     prettyErrors: false,
     strict: true,
     merge: true,
+    customTags: [VAULT_TAG],
   });
   const at = (offset: number): SourcePos => {
     const { line, col } = lc.linePos(offset);
@@ -86,6 +99,7 @@ function convert(node: Node | null, ctx: Ctx): unknown {
   if (isAlias(node)) return convert(node.resolve(ctx.doc) as Node | null, ctx);
   if (isScalar(node)) {
     const v = node.value;
+    if (node.tag === '!vault') return inlineVault(String(v), at(node.range?.[0] ?? 0));
     // PyYAML (and so Ansible) reads y/n as strings, unlike the YAML 1.1 spec
     if (typeof v === 'boolean' && node.type === 'PLAIN' && node.range) {
       const src = ctx.text.slice(node.range[0], node.range[1]);

@@ -225,7 +225,8 @@ export class Runner {
     const noLog = Boolean(out.result._no_log);
     const censor = <T>(x: T) => (noLog ? { censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result" } : x);
     for (const it of out.items ?? []) {
-      this.o.emit({ kind: 'host_result', task: name, module: task?.module, host: h, status: it.status, item: it.label, result: censor(it.result), ms });
+      // a no_log loop shows its items as Ansible does: (item=None)
+      this.o.emit({ kind: 'host_result', task: name, module: task?.module, host: h, status: it.status, item: noLog ? 'None' : it.label, result: censor(it.result), ms });
     }
     const status = out.status;
     const ignored = status === 'failed' && Boolean(out.ignoreErrors);

@@ -3,6 +3,8 @@ import { argProblem } from '../config/argspec.js';
 import type { Play, Role } from '../config/model.js';
 import { lineAt, posOf } from '../config/yaml.js';
 import { formatPos, ValidationError, type SourcePos } from '../errors.js';
+import { VaultError } from '../vault/keyring.js';
+import { VaultText } from '../vault/value.js';
 import { Undefined } from '../vars/py.js';
 import { evalCondition, renderString, renderValue } from '../vars/template.js';
 import { hostVars, renderedView, type VarsEnv } from './vars.js';
@@ -55,8 +57,10 @@ class Judge {
     if (vars[name] === undefined || vars[name] === null) return UNSET;
     try {
       const v = renderValue(vars[name], vars);
-      return v instanceof Undefined ? PENDING : v;
-    } catch {
+      return v instanceof Undefined || v instanceof VaultText ? PENDING : v;
+    } catch (e) {
+      // a vaulted value no password opens is an error of its own, not a value to judge
+      if (e instanceof VaultError) throw e;
       return PENDING;
     }
   }
@@ -105,7 +109,8 @@ class Judge {
     let ok: boolean;
     try {
       ok = evalCondition(check.that, vars);
-    } catch {
+    } catch (e) {
+      if (e instanceof VaultError) throw e;
       return; // a value it needs is not known before the run
     }
     if (ok) return;

@@ -74,7 +74,7 @@ function becomeFor(task: Task, vars: Record<string, unknown>, env: TaskEnv): Bec
   return { become: true, user, method, password: pw === undefined ? undefined : String(pw) };
 }
 
-function localPath(task: Task, vars: Record<string, unknown>, kind: string, src: string): string {
+export function localPath(task: Task, vars: Record<string, unknown>, kind: string, src: string): string {
   if (isAbsolute(src)) return src;
   const role = task.inherited.role;
   const candidates = [
@@ -84,6 +84,10 @@ function localPath(task: Task, vars: Record<string, unknown>, kind: string, src:
     join(String(vars.playbook_dir ?? '.'), src),
   ];
   return candidates.find((p) => existsSync(p)) ?? candidates[0];
+}
+
+function noLogFor(task: Task, vars: Record<string, unknown>): boolean {
+  return task.inherited.noLog !== undefined && truthy(renderValue(task.inherited.noLog, vars));
 }
 
 /** Run one task (all its loop items, retries, conditions) on one host. */
@@ -131,6 +135,7 @@ async function runTaskOn(task: Task, host: string, env: TaskEnv, base: Record<st
     if (!cond(task.inherited.when, vars)) r = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
     else r = await runOnce(task, host, env, iv, () => {});
     r = { ...r, [lc.loopVar]: item, ansible_loop_var: lc.loopVar };
+    if (noLogFor(task, vars)) r._no_log = true;
     results.push(r);
     items.push({ label, status: statusOf(r), result: r });
     if (r.unreachable) break;
@@ -145,6 +150,7 @@ async function runTaskOn(task: Task, host: string, env: TaskEnv, base: Record<st
     msg: results.some((r) => r.failed) ? 'One or more items failed' : 'All items completed',
   };
   if (!results.length) agg.skipped = true;
+  if (results.some((r) => r._no_log)) agg._no_log = true;
   register(agg);
   return { status: statusOf(agg), result: agg, items };
 }
@@ -164,6 +170,8 @@ async function runOnce(task: Task, host: string, env: TaskEnv, item: Record<stri
       result = await invoke(task, mod, host, env, vars);
     } catch (e) {
       result = errorResult(e, task);
+      // a failure before the module ran (a template error) is as secret as its result
+      if (task.inherited.noLog !== undefined) result._no_log = true;
     }
     if (result.unreachable) return result;
     try {
@@ -200,6 +208,7 @@ async function invoke(task: Task, mod: NonNullable<ReturnType<typeof findModule>
   for (const e of task.inherited.environment) {
     for (const [k, v] of Object.entries(renderValue(e, vars) as Record<string, unknown>)) environment[k] = String(v);
   }
+  const noLog = noLogFor(task, vars);
   const ctx: ModuleContext = createContext({
     host,
     transport: mod.controller ? (null as unknown as Transport) : await env.transport(execHost),
@@ -213,9 +222,11 @@ async function invoke(task: Task, mod: NonNullable<ReturnType<typeof findModule>
     findLocal: (kind, src) => localPath(task, vars, kind, src),
     render: (t, extra) => renderString(t, vars, extra),
     evaluate: (e, extra) => evaluate(e, vars, extra),
-    log: (level, msg) => env.log(level, execHost, msg),
+    // no_log: the commands a module sends carry its arguments, so none is shown (ansible-playbook
+    // sends them on stdin and shows only the censored notice)
+    log: (level, msg) => (noLog ? undefined : env.log(level, execHost, msg)),
   });
   const r = await mod.run(ctx, args);
-  if (task.inherited.noLog !== undefined && truthy(renderValue(task.inherited.noLog, vars))) r._no_log = true;
+  if (noLog) r._no_log = true;
   return r;
 }

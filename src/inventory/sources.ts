@@ -6,6 +6,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { parseYaml } from '../config/yaml.js';
+import { registerSecret } from '../report/mask.js';
+import { fileText, registerSecretsIn } from '../vault/value.js';
 import { HarunError, OptionsError, ValidationError } from '../errors.js';
 import type { InventoryData } from './data.js';
 import { parseIni } from './ini.js';
@@ -66,13 +68,24 @@ function loadFile(file: string, inv: InventoryData): void {
   } catch (e) {
     throw new ValidationError('io', `cannot read inventory ${file}: ${(e as Error).message}`);
   }
+  const opened = fileText(text, file);
+  if (opened.vaulted) {
+    text = opened.text;
+    // an inventory encrypted whole: every value in it is a secret (YAML leaves, INI k=v values)
+    for (const m of text.matchAll(/=("[^"]*"|'[^']*'|\S+)/g)) registerSecret(m[1].replace(/^["']|["']$/g, ''));
+  }
+  const yaml = (t: string) => {
+    const d = parseYaml(t, file);
+    if (opened.vaulted) registerSecretsIn(d);
+    return d;
+  };
   const ext = extname(file);
-  if (YAML_EXTS.includes(ext)) return parseYamlInventory(parseYaml(text, file), file, inv);
+  if (YAML_EXTS.includes(ext)) return parseYamlInventory(yaml(text), file, inv);
   if (ext) return parseIni(text, file, inv);
   let data: unknown;
   let yamlError: HarunError | undefined;
   try {
-    data = parseYaml(text, file);
+    data = yaml(text);
   } catch (e) {
     if (!(e instanceof HarunError)) throw e;
     yamlError = e;

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { writeLabVault } from './vault.js';
 import { dirname, join, resolve } from 'node:path';
 import { connect } from 'node:net';
 import { stringify } from 'yaml';
@@ -134,6 +135,7 @@ export async function writeInventory(state: LabState, extraVars: Record<string, 
     },
   };
   const file = join(dir, 'inventory.yml');
+  await writeLabVault(dir);
   await writeFile(file, `# Written by harun lab up (${state.provider}); removed by harun lab down.\n` + stringify(inv));
   return file;
 }

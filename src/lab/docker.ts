@@ -7,6 +7,7 @@ import {
   CONTROLLER_ADDR, HOSTS, LabError, SUBNET, VIP,
   assertSubnetFree, buildImage, hostKernelHasIpvs, makeKeys, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
 } from './common.js';
+import { LAB_VAULT_FILES } from './vault.js';
 import type { LabHost, LabProvider, LabState } from './types.js';
 
 // The reaper (ryuk) image cannot be pulled here; the lab record and `lab down` clean up instead.
@@ -113,7 +114,7 @@ export class DockerProvider implements LabProvider {
     const docker = await client();
     await mkdir(dir, { recursive: true });
     const hosts: LabHost[] = HOSTS.map((h) => ({ name: h.name, address: h.address, sshHost: '127.0.0.1', sshPort: 0, state: 'unknown' }));
-    const r: DockerResources = { image, containers: {}, files: ['hosts', 'id_ed25519', 'id_ed25519.pub', 'known_hosts', 'inventory.yml'] };
+    const r: DockerResources = { image, containers: {}, files: ['hosts', 'id_ed25519', 'id_ed25519.pub', 'known_hosts', 'inventory.yml', ...LAB_VAULT_FILES] };
     const state: LabState = {
       provider: 'docker', dir, subnet: SUBNET, vip: VIP, hosts,
       keyFile: join(dir, 'id_ed25519'), knownHosts: join(dir, 'known_hosts'), resources: r as unknown as Record<string, unknown>,

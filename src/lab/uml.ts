@@ -6,6 +6,7 @@ import {
   CONTROLLER_ADDR, DIRECTORS, HOSTS, LabError, PREFIX, SUBNET, VIP,
   assertSubnetFree, buildImage, makeKeys, resolvConf, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
 } from './common.js';
+import { LAB_VAULT_FILES } from './vault.js';
 import type { LabHost, LabProvider, LabState } from './types.js';
 
 /** Names on the host; the fixed subnet means one uml lab per machine. */
@@ -127,7 +128,7 @@ export class UmlProvider implements LabProvider {
       provider: 'uml', dir, subnet: SUBNET, vip: VIP, hosts,
       keyFile: join(dir, 'id_ed25519'), knownHosts: join(dir, 'known_hosts'), resources: r as unknown as Record<string, unknown>,
     };
-    r.files.push('hosts', 'uml', 'id_ed25519', 'id_ed25519.pub', 'known_hosts', 'inventory.yml');
+    r.files.push('hosts', 'uml', 'id_ed25519', 'id_ed25519.pub', 'known_hosts', 'inventory.yml', ...LAB_VAULT_FILES);
     await writeState(state);
 
     const keys = await makeKeys(dir);

@@ -2,7 +2,7 @@
  * copy: put a controller file (src) or inline text (content) on the host through convergeFile,
  * or copy a file that is already on the host (remote_src) in one round trip.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
@@ -10,6 +10,7 @@ import { bool, lazySchema, modeArg, str } from './lib/args.js';
 import { convergeFile } from './lib/file.js';
 import { fmtMode, parseMode } from './lib/mode.js';
 import { parseStat, statCmd } from './lib/stat.js';
+import { readControllerFile } from '../vault/files.js';
 import type { ModuleContext, ModuleDef, ModuleResult } from './types.js';
 
 const schema = lazySchema(() => z
@@ -64,7 +65,7 @@ export const copy: ModuleDef<CopyArgs> = {
       if (st.isDirectory()) {
         return { changed: false, failed: true, msg: `src ${a.src} is a directory: harun's copy copies single files (use a loop, or synchronize)` };
       }
-      content = readFileSync(srcPath);
+      content = readControllerFile(srcPath, a.decrypt).data;
       if (mode === 'preserve') mode = fmtMode(st.mode);
     }
     if (mode === 'preserve') return { changed: false, failed: true, msg: 'mode: preserve needs src' };

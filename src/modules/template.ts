@@ -1,10 +1,12 @@
 /** template: render a Jinja2 file on the controller, then converge it like copy content. */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import { z } from 'zod';
+import { HarunError } from '../errors.js';
 import { bool, lazySchema, modeArg, str } from './lib/args.js';
 import { convergeFile } from './lib/file.js';
+import { registerSecret } from '../report/mask.js';
+import { readControllerFile } from '../vault/files.js';
 import type { ModuleDef } from './types.js';
 
 const schema = lazySchema(() => z
@@ -37,9 +39,13 @@ export const template: ModuleDef<TemplateArgs> = {
   async run(ctx, a) {
     const path = ctx.findLocal('templates', a.src);
     let text: string;
+    let vaulted: boolean;
     try {
-      text = readFileSync(path, 'utf8');
-    } catch {
+      const f = readControllerFile(path);
+      text = f.data.toString('utf8');
+      vaulted = f.vaulted;
+    } catch (e) {
+      if (e instanceof HarunError) throw e;
       return { changed: false, failed: true, msg: `Could not find or access '${a.src}'` };
     }
     let rendered: string;
@@ -55,6 +61,8 @@ export const template: ModuleDef<TemplateArgs> = {
     } catch (e) {
       return { changed: false, failed: true, msg: `AnsibleError: template error while templating ${a.src}: ${(e as Error).message}` };
     }
+    // a vaulted template's output is as secret as its source
+    if (vaulted) registerSecret(rendered);
     if (a.newline_sequence !== '\n') rendered = rendered.replace(/\r?\n/g, a.newline_sequence);
     const r = await convergeFile(ctx, {
       dest: a.dest.endsWith('/') ? a.dest + basename(a.src) : a.dest,

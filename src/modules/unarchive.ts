@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
 import { bool, modeArg, str, strList, lazySchema } from './lib/args.js';
 import { fmtMode, parseMode } from './lib/mode.js';
+import { HarunError } from '../errors.js';
+import { readControllerFile } from '../vault/files.js';
 import type { ModuleDef, ModuleResult } from './types.js';
 
 const schema = lazySchema(() => z
@@ -19,6 +20,7 @@ const schema = lazySchema(() => z
     mode: modeArg().optional(),
     owner: str().optional(),
     group: str().optional(),
+    decrypt: bool().default(true),
   })
   .strict());
 type Args = z.infer<ReturnType<typeof schema>>;
@@ -96,8 +98,9 @@ export const unarchive: ModuleDef<Args> = {
     if (local) {
       const path = ctx.findLocal('files', a.src);
       try {
-        stdin = await readFile(path);
+        stdin = readControllerFile(path, a.decrypt).data;
       } catch (e) {
+        if (e instanceof HarunError) throw e;
         return { changed: false, failed: true, msg: `Could not find or access '${a.src}' on the controller (${path}): ${(e as Error).message}` };
       }
     }

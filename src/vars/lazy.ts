@@ -1,6 +1,8 @@
 import { types } from 'node:util';
 import { evaluateIn, Namespace, renderIn, type Scope } from './nunjucks.js';
 import { isPlainObject, TemplateError, Undefined } from './py.js';
+import { VaultText } from '../vault/value.js';
+import { unvault } from '../vault/files.js';
 
 /**
  * Lazy variables: a variable whose value holds templates (`a: "{{ b }}-x"`) is rendered when a
@@ -62,6 +64,7 @@ const GLOBALS: Record<string, unknown> = {
   },
   lookup: (kind: string, ...args: unknown[]) => {
     if (kind === 'env') return args.map((a) => process.env[String(a)] ?? '').join(',');
+    if (kind === 'unvault') return args.map((a) => unvault(String(a))).join(',');
     throw new TemplateError(`lookup plugin '${kind}' is not supported`);
   },
 };
@@ -88,6 +91,7 @@ export class LazyScope implements Scope {
       if (name in GLOBALS) return GLOBALS[name];
       return new Undefined(`'${name}' is undefined`, name);
     }
+    if (raw instanceof VaultText) return raw.reveal();
     if (typeof raw === 'string' ? !hasTemplate(raw) : !needsWalk(raw)) return raw;
     if (this.active.includes(name)) {
       const chain = [...this.active.slice(this.active.indexOf(name)), name].join(' -> ');
@@ -110,6 +114,7 @@ export class LazyScope implements Scope {
       const expr = singleExpression(v, false);
       return expr !== undefined ? evaluateIn(expr, this, v) : renderIn(v, this);
     }
+    if (v instanceof VaultText) return v.reveal();
     if (!needsWalk(v)) return v;
     if (Array.isArray(v)) {
       let out: unknown[] | undefined;

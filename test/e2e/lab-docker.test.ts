@@ -27,6 +27,8 @@ test('docker lab: site.yml, idempotent rerun, verify --fault kill, lab down', { 
   if (busy.uml.length || busy.subnet) return t.skip(`another lab is up on this machine (fixed subnet): ${[...busy.uml, busy.subnet].join('; ').slice(0, 300)}`);
   const ipvs = hostKernelHasIpvs();
   const dir = mkdtempSync(join(tmpdir(), 'harun-e2e-docker-'));
+  // ansible.cfg's scripts/lab-vault-pass finds this lab's vault password there
+  process.env.HARUN_LAB_DIR = dir;
   const inv = join(dir, 'inventory.yml');
   const skip = ipvs ? [] : ['--skip-tags', 'ipvsadm'];
   try {

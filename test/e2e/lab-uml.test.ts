@@ -26,6 +26,8 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
     return t.skip(`another lab is up on this machine (fixed subnet): ${[...busy.uml, ...busy.links, busy.subnet].filter(Boolean).join('; ').slice(0, 300)}`);
 
   const dir = mkdtempSync(join(tmpdir(), 'harun-e2e-uml-'));
+  // ansible.cfg's scripts/lab-vault-pass finds this lab's vault password there
+  process.env.HARUN_LAB_DIR = dir;
   const inv = join(dir, 'inventory.yml');
   const figures: string[] = [];
   const note = (s: string) => {

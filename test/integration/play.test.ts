@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
+import { installed } from '../helpers/tools.js';
 import assert from 'node:assert/strict';
 import { startFleet, type Fleet } from '../fixtures/sshd.js';
 
@@ -165,7 +166,7 @@ test('a connection cut mid-run makes that host UNREACHABLE and the others go on'
   assert.equal(s.node3.ok, 3);
 });
 
-test('the same playbook under ansible-playbook gives the same recap', { skip: !hasAnsible() && 'ansible-playbook is not installed' }, async () => {
+test('the same playbook under ansible-playbook gives the same recap', { skip: !installed('ansible-playbook') && 'ansible-playbook is not installed' }, async () => {
   rmSync(BASE, { recursive: true, force: true });
   const ours = await harun(['play', join(FIX, 'site.yml'), '-i', inv], { json: true });
   rmSync(BASE, { recursive: true, force: true });
@@ -184,11 +185,3 @@ test('the same playbook under ansible-playbook gives the same recap', { skip: !h
   }
 });
 
-function hasAnsible(): boolean {
-  try {
-    execFileSync('ansible-playbook', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

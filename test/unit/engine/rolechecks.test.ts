@@ -107,7 +107,7 @@ test('a bad scheduler, and NAT refused as not built', () => {
 });
 
 test('an auth pass longer than 8 characters, without echoing it', () => {
-  const text = seed.replace('vrrp_auth_pass="1111"', 'vrrp_auth_pass="supersecret"');
+  const text = seed.replace('vrrp_advert_int=1\n', 'vrrp_advert_int=1\nvrrp_auth_pass="supersecret"\n');
   const r = check(text);
   at(r, text, 'vrrp_auth_pass=', /keepalived uses only the first 8 characters of auth_pass: expected at most 8 characters, this one has 11$/);
   assert.ok(!r.err!.describe().includes('supersecret'));

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setVaultSecrets } from '../../../src/vault/keyring.js';
 import { loadYamlFile } from '../../../src/config/yaml.js';
 import { InventoryData } from '../../../src/inventory/data.js';
 import { parseIni } from '../../../src/inventory/ini.js';
@@ -20,6 +21,12 @@ const at = (...p: string[]) => join(root, ...p);
  * facts: role defaults < group vars (all first, then deeper groups) < host vars, plus the magic
  * variables. hostvars[h] renders lazily in h's own scope, as the engine does.
  */
+/** The seed's vaulted group_vars, opened with the example password named in the README. */
+function seedVault(): Record<string, unknown> {
+  setVaultSecrets([{ label: 'default', password: Buffer.from(readFileSync(at('inventory', 'seed-vault-pass.example'), 'utf8').trim()) }]);
+  return loadYamlFile(at('inventory', 'group_vars', 'directors', 'vault.yml')) as Record<string, unknown>;
+}
+
 function seedVars(text?: string, origins?: Map<string, SourcePos | undefined>): Record<string, Record<string, unknown>> {
   const inv = new InventoryData();
   const file = at('inventory', 'seed.ini');
@@ -35,6 +42,8 @@ function seedVars(text?: string, origins?: Map<string, SourcePos | undefined>): 
     const own = inv.hostGroups(name).map((g) => inv.groups.get(g)!);
     own.sort((a, b) => a.depth - b.depth || a.priority - b.priority || a.name.localeCompare(b.name));
     for (const g of own) for (const [k, l] of g.vars) (v[k] = l.value), origins?.set(`${name}.${k}`, l.pos);
+    // group_vars/directors/vault.yml beside seed.ini: vrrp_auth_pass, encrypted with Ansible Vault
+    if (own.some((g) => g.name === 'directors')) Object.assign(v, seedVault());
     for (const [k, l] of host.vars) (v[k] = l.value), origins?.set(`${name}.${k}`, l.pos);
     Object.assign(v, { inventory_hostname: name, groups, hostvars });
     raw[name] = v;
