@@ -14,9 +14,17 @@ export interface FigureItem {
   text: string;
 }
 
+/** Clearer names for the figures verify has now; any other field is named after its key. */
+const LABELS: Record<string, string> = {
+  outageMs: 'client-observed outage',
+  takeoverMs: 'VIP takeover',
+  bound: 'VRRP bound',
+  returnMs: 'VIP back on the old master after its restart',
+};
+
 /** camelCase field to words; a trailing Ms is the unit. */
 function label(key: string): string {
-  return key.replace(/Ms$/, '').replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return LABELS[key] ?? key.replace(/Ms$/, '').replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
 const isBound = (v: unknown): v is VrrpBound => typeof v === 'object' && v !== null && 'boundMs' in v && 'advertIntS' in v;

@@ -72,8 +72,10 @@ export function timelineSvg(t: Timeline): string {
     const colour = r.ok ? (r.server ? PALETTE[i % PALETTE.length] : '#555') : FAIL;
     const tip = r.ok ? `${fmt(r.at)}: ${r.server ?? 'unknown page'} answered in ${r.ms} ms` : `${fmt(r.at)}: failed (curl exit ${r.rc}, HTTP ${r.status}) after ${r.ms} ms`;
     out.push(
+      // a tick where it was sent (its duration is in the tooltip): a failed request waits 500 ms,
+      // and as wide bars the failures would merge into one block
       `<rect class="req ${r.ok ? 'ok' : 'fail'}" data-at="${r.at}" data-server="${esc(r.server ?? '')}" x="${x(r.at).toFixed(1)}" y="${rowY(i) + 8}" ` +
-        `width="${Math.max(2, x(r.at + r.ms) - x(r.at)).toFixed(1)}" height="${ROW - 16}" fill="${colour}"><title>${esc(tip)}</title></rect>`,
+        `width="3" height="${ROW - 16}" fill="${colour}"><title>${esc(tip)}</title></rect>`,
     );
   }
   const step = tickStep(t1 - t0);
@@ -83,7 +85,8 @@ export function timelineSvg(t: Timeline): string {
   ms.forEach((m, i) => {
     const ly = bottom + 34 + i * 16;
     out.push(`<line class="mark ${m.cls}" data-at="${Math.round(m.at)}" x1="${x(m.at)}" x2="${x(m.at)}" y1="${TOP - 14}" y2="${ly - 4}"/>`);
-    out.push(`<text x="${x(m.at) + 3}" y="${ly}" class="small ${m.cls}">${esc(m.label)}</text>`);
+    const right = x(m.at) > W * 0.6;
+    out.push(`<text x="${x(m.at) + (right ? -3 : 3)}" y="${ly}" text-anchor="${right ? 'end' : 'start'}" class="small ${m.cls}">${esc(m.label)}</text>`);
   });
   out.push('</svg>');
   return out.join('\n');

@@ -44,7 +44,7 @@ test('npm pack, install -g into a fresh prefix and npx, then harun --version, in
     t.diagnostic(`package: ${files.length} files`);
 
     const prefix = join(work, 'prefix');
-    const inst = sh('npm', ['install', '-g', '--no-audit', '--no-fund', '--prefix', prefix, tgz], away, env);
+    const inst = sh('npm', ['install', '-g', '--no-audit', '--no-fund', '--prefer-offline', '--prefix', prefix, tgz], away, env);
     assert.equal(inst.code, 0, `npm install -g failed:\n${inst.out}\n${inst.err.slice(-4000)}`);
     const pkgDir = join(prefix, 'lib', 'node_modules', 'harun');
     assert.ok(!sh('find', [pkgDir, '-maxdepth', '1', '-type', 'l'], away).out.trim(), 'installed as files, not a link to the repository');
@@ -85,7 +85,8 @@ test('npm pack, install -g into a fresh prefix and npx, then harun --version, in
     for (const h of ['lb1', 'lb2', 'web1', 'web2']) assert.match(hosts.out, new RegExp(`^\\s+${h}$`, 'm'));
 
     // npx from the tarball: npm lays the dependencies out beside harun (hoisted), not under it
-    const npx = sh('npx', ['--yes', `--package=${tgz}`, '--', 'harun', '--version'], empty, { ...env, npm_config_cache: join(work, 'npm-cache') });
+    // (npx keys its install by the tarball's path, which is new on every run: nothing stale is reused)
+    const npx = sh('npx', ['--yes', '--prefer-offline', `--package=${tgz}`, '--', 'harun', '--version'], empty, env);
     assert.equal(npx.code, 0, `npx failed:\n${npx.out}\n${npx.err.slice(-3000)}`);
     assert.equal(npx.out.trim().split('\n').pop(), version);
   } finally {
