@@ -61,3 +61,20 @@ test('the page is self-contained: no URL to fetch, the result embedded without a
   assert.deepEqual(JSON.parse(data), JSON.parse(JSON.stringify(r)));
   assert.match(verifyHtml({ ...r, timeline: undefined }), /id="no-timeline"/);
 });
+
+test('verify --output json: schemaVersion 1, and every field of the document and of its timeline is documented in docs/verify-json.md', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { renderJson } = await import('../../../src/verify/report.js');
+  const { packagePath } = await import('../../../src/package.js');
+  const doc = readFileSync(packagePath('docs', 'verify-json.md'), 'utf8');
+  const r: Report = {
+    inventory: ['x'], vip: '10.0.0.1', port: 80, fault: 'kill', master: 'lb1', backup: 'lb2', startedAt: '2026-01-01T00:00:00.000Z', elapsedMs: 1, timeline,
+    checks: [{ step: 1, name: 'a', status: 'pass', detail: 'd', atMs: 5 }], figures: {},
+  };
+  const j = JSON.parse(renderJson(r)) as Record<string, unknown>;
+  assert.equal(j.schemaVersion, 1);
+  for (const k of Object.keys(j)) assert.match(doc, new RegExp(`\`${k}\``), `top-level field ${k} is documented`);
+  for (const k of Object.keys(timeline)) assert.match(doc, new RegExp(`\`${k}\``), `timeline field ${k} is documented`);
+  for (const k of Object.keys(timeline.requests[0])) assert.match(doc, new RegExp(`\\b${k}\\b`), `request field ${k} is documented`);
+  for (const k of Object.keys(r.checks[0])) assert.match(doc, new RegExp(`\`${k}\``), `check field ${k} is documented`);
+});
