@@ -10,22 +10,29 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { join, sep } from 'node:path';
 
 const OUT = 'dist/bundle';
 
 /**
  * A native addon required by a relative path (ssh2's `./crypto/build/Release/sshcrypto.node`)
- * must still be found from dist/bundle/: rewrite the path relative to it. Left as it was, ssh2
- * silently fell back to its JavaScript ciphers (three socket writes per packet).
+ * must still be found from dist/bundle/. Left as it was, ssh2 silently fell back to its
+ * JavaScript ciphers (three socket writes per packet). A path relative to dist/bundle/ only
+ * fits this checkout's layout; an installed harun has its dependencies in harun/node_modules
+ * (npm install -g) or beside it (a dependency of a project, npx), so the addon is required by
+ * its package path (`ssh2/lib/...`), which Node resolves from the bundle's node_modules lookup
+ * in every layout (ssh2 is a direct dependency for that reason).
  */
 const nativeAddons = {
   name: 'native-addons',
   setup(b) {
     b.onResolve({ filter: /\.node$/ }, (a) => {
       if (!a.path.startsWith('.')) return { path: a.path, external: true };
-      const p = relative(OUT, join(a.resolveDir, a.path));
-      return { path: p.startsWith('.') ? p : `./${p}`, external: true };
+      const abs = join(a.resolveDir, a.path).split(sep);
+      const nm = abs.lastIndexOf('node_modules');
+      if (nm < 0) throw new Error(`native addon outside node_modules: ${abs.join(sep)}`);
+      return { path: abs.slice(nm + 1).join('/'), external: true };
     });
   },
 };
@@ -42,7 +49,8 @@ await build({
   plugins: [nativeAddons],
   // the sources are ES modules: give them the bundle's own URL where they ask for theirs
   define: { 'import.meta.url': '__harunUrl' },
-  banner: { js: "const __harunUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // the build id keys the code cache (bin/harun.js); the URL stands in for import.meta.url
+  banner: { js: `/* harun build ${randomBytes(6).toString('hex')} */\nconst __harunUrl = require('node:url').pathToFileURL(__filename).href;` },
   logLevel: 'warning',
 });
 

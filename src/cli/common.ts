@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { ProjectConfig } from '../config/cfg.js';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { EXIT, HarunError, OptionsError } from '../errors.js';
 import { mask } from '../report/mask.js';
 import { setVaultSecrets } from '../vault/keyring.js';
@@ -12,6 +14,16 @@ export function positiveInt(flag: string) {
     const n = Number(v);
     if (!Number.isInteger(n) || n <= 0) throw new OptionsError(`${flag}: expected a positive integer, got "${v}"`);
     return n;
+  };
+}
+
+/** A report file a run will write (--junit, --report): its directory must exist before anything runs. */
+export function outputFile(flag: string) {
+  return (v: string) => {
+    const dir = dirname(resolve(v));
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new OptionsError(`${flag}: directory ${dirname(v)} does not exist (for ${v})`);
+    if (existsSync(v) && statSync(v).isDirectory()) throw new OptionsError(`${flag}: ${v} is a directory, expected a file name`);
+    return v;
   };
 }
 

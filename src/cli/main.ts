@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../errors.js';
 import { fail } from './common.js';
+import { packageVersion } from '../package.js';
 
 /** Each command's module is imported only when used: `harun play` must start fast. */
 const COMMANDS: Record<string, () => Promise<(p: Command) => void>> = {
@@ -9,11 +10,12 @@ const COMMANDS: Record<string, () => Promise<(p: Command) => void>> = {
   lab: async () => (await import('./lab.js')).registerLab,
   verify: async () => (await import('./verify.js')).registerVerify,
   vault: async () => (await import('./vault.js')).registerVault,
+  init: async () => (await import('./init.js')).registerInit,
 };
 
 const program = new Command('harun')
   .description('agentless orchestration runner for Ansible-format playbooks, inventories and roles')
-  .version('0.1.0')
+  .version(packageVersion())
   .showHelpAfterError()
   .exitOverride();
 

@@ -13,8 +13,9 @@ import { Runner } from '../engine/play.js';
 import { selected } from '../engine/select.js';
 import { loadInventory, unknownConnectionVars, type Inventory } from '../inventory/index.js';
 import { emptyStats, type HostStats } from '../report/events.js';
+import { masking } from '../report/mask.js';
 import { makeReporter, type OutputKind } from '../report/index.js';
-import { askSecret, collect, fail, positiveInt, setupVault, vaultOptions } from './common.js';
+import { askSecret, collect, fail, outputFile, positiveInt, setupVault, vaultOptions } from './common.js';
 import { openVaultedSources } from '../vault/preflight.js';
 import type { VaultOptions } from '../vault/sources.js';
 
@@ -43,6 +44,7 @@ interface PlayOpts extends VaultOptions {
   forceHandlers?: boolean;
   hostKeyChecking?: string;
   knownHosts?: string;
+  junit?: string;
 }
 
 export function registerPlay(program: Command): void {
@@ -73,6 +75,7 @@ export function registerPlay(program: Command): void {
     .option('--timeout <seconds>', 'SSH connect timeout in seconds (default 10)', positiveInt('--timeout'))
     .option('--host-key-checking <on|off>', 'check SSH host keys (default on; env HARUN_HOST_KEY_CHECKING)')
     .option('--known-hosts <file>', 'known_hosts file to check host keys against')
+    .option('--junit <file>', 'also write the results as JUnit XML for CI (a test case per task and host)', outputFile('--junit'))
     .action(async (books: string[], o: PlayOpts) => {
       process.exitCode = await play(books, o).catch(fail);
     });
@@ -150,7 +153,11 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
     return EXIT.ok;
   }
   const become = o.askBecomePass ? await askSecret('BECOME password: ') : undefined;
-  const reporter = await makeReporter(o.output, o.verbose);
+  let reporter = await makeReporter(o.output, o.verbose);
+  if (o.junit) {
+    const { JUnitReporter, teeReporter } = await import('../report/junit.js');
+    reporter = teeReporter(reporter, masking(new JUnitReporter(o.junit)));
+  }
   const abort = new AbortController();
   // every running exec listens on it: with many hosts that is far more than the default 10
   setMaxListeners(0, abort.signal);

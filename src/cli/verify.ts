@@ -2,7 +2,8 @@ import { Command, Option } from 'commander';
 import { loadConfig } from '../config/cfg.js';
 import { mask } from '../report/mask.js';
 import type { VaultOptions } from '../vault/sources.js';
-import { collect, fail, positiveInt, setupVault, vaultOptions } from './common.js';
+import { writeFileSync } from 'node:fs';
+import { collect, fail, outputFile, positiveInt, setupVault, vaultOptions } from './common.js';
 import { FAULTS } from '../verify/faults.js';
 import { prepareVerify } from '../verify/index.js';
 import { renderJson, renderPlain } from '../verify/report.js';
@@ -13,6 +14,8 @@ interface VerifyOpts extends VaultOptions {
   requests: number;
   output: 'plain' | 'json';
   timeout: number;
+  junit?: string;
+  report?: string;
 }
 
 /**
@@ -26,7 +29,9 @@ export function registerVerify(program: Command): void {
     .option('-i, --inventory <source>', 'inventory file, directory or host list (repeatable; default from the project config)', collect, [])
     .addOption(new Option('--fault <kind>', 'fault injected on the MASTER: kill (SIGKILL keepalived), stop (service stop), isolate (drop its VRRP adverts), crash (hard-stop a lab host)').choices([...FAULTS]).default('kill'))
     .option('--requests <n>', 'requests sent through the VIP per traffic check (each a new connection)', positiveInt('--requests'), 20)
-    .addOption(new Option('--output <kind>', 'report format').choices(['plain', 'json']).default('plain'))
+    .addOption(new Option('--output <kind>', 'report format on stdout (json: the stable schema of docs/verify-json.md)').choices(['plain', 'json']).default('plain'))
+    .option('--junit <file>', 'also write the checks as JUnit XML for CI (a test case per check; the figures as properties)', outputFile('--junit'))
+    .option('--report <file.html>', 'also write the failover as one self-contained HTML page (timeline, figures, checks)', outputFile('--report'))
     .option('--timeout <seconds>', 'how long to wait for the VIP to move, service to come back and the VIP to return', positiveInt('--timeout'), 30)
     .action(async (o: VerifyOpts) => {
       try {
@@ -36,6 +41,8 @@ export function registerVerify(program: Command): void {
         const p = prepareVerify({ inventory: o.inventory, fault: o.fault, requests: o.requests, timeoutS: o.timeout, log });
         const { report, exitCode } = await p.run();
         process.stdout.write(mask(o.output === 'json' ? renderJson(report) : renderPlain(report)));
+        if (o.junit) writeFileSync(o.junit, mask((await import('../verify/junit.js')).verifyJUnit(report)));
+        if (o.report) writeFileSync(o.report, mask((await import('../verify/html.js')).verifyHtml(report)));
         process.exitCode = exitCode;
         // a crashed lab host can leave its SSH socket half-open; the report is out, do not wait on it
         setTimeout(() => process.exit(exitCode), 2000).unref();

@@ -1,13 +1,13 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { release } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { writeLabVault } from './vault.js';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { connect } from 'node:net';
 import { stringify } from 'yaml';
 import { HarunError } from '../errors.js';
+import { packagePath } from '../package.js';
 import type { LabHost, LabState } from './types.js';
 
 /** The seed's topology on the lab's fixed subnet (the seed's 192.168.2.x, last octets kept). */
@@ -199,13 +199,11 @@ export async function resolvConf(): Promise<string> {
   return ns.length ? ns.join('\n') + '\n' : '';
 }
 
-/** The scripts/lab directory, from src/lab (tsx) or dist/src/lab (compiled). */
+/** The lab image recipes, shipped with harun (the checkout or the installed package). */
 export function scriptsDir(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++, d = dirname(d)) {
-    if (existsSync(join(d, 'scripts', 'lab', 'build-uml-image.sh'))) return join(d, 'scripts', 'lab');
-  }
-  throw new LabError('scripts/lab/build-uml-image.sh not found next to harun');
+  const d = packagePath('scripts', 'lab');
+  if (existsSync(join(d, 'build-uml-image.sh'))) return d;
+  throw new LabError(`${d}/build-uml-image.sh not found: the harun installation is incomplete`);
 }
 
 /** Runs a (cached) image build script; its progress goes to our stderr, the result is its last line. */

@@ -12,6 +12,7 @@ import {
 } from './parse.js';
 import { traffic } from './probe.js';
 import type { Check, Figures } from './report.js';
+import type { Timeline } from './timeline.js';
 
 export interface Ctx {
   spec: ClusterSpec;
@@ -22,11 +23,15 @@ export interface Ctx {
   timeoutMs: number;
   checks: Check[];
   figures: Figures;
+  /** The failover's timeline, once a fault was injected. */
+  timeline?: Timeline;
+  /** When verify started (controller clock), for each check's time. */
+  startedAt: number;
   log: (msg: string) => void;
 }
 
 export function add(ctx: Ctx, step: Check['step'], name: string, status: Check['status'], detail: string): Check {
-  const c = { step, name, status, detail };
+  const c = { step, name, status, detail, atMs: Date.now() - ctx.startedAt };
   ctx.checks.push(c);
   ctx.log(`${status === 'pass' ? 'PASS' : status === 'fail' ? 'FAIL' : 'NOT RUN'}: ${name}${status === 'pass' ? '' : `: ${detail.split('\n')[0]}`}`);
   return c;

@@ -8,7 +8,8 @@ import { add, checkTraffic, directorState, judgeIpvs, noIpvs, type Ctx, type Dir
 import { FaultUnavailable, inject, recover, type Fault } from './faults.js';
 import { computeOutage, describeBound, vrrpBound, type VrrpBound } from './figures.js';
 import { findService, parseIpvsadm } from './parse.js';
-import { clockOffset, readProbe, startProbe, stopProbe, waitVip, type ProbeHandle } from './probe.js';
+import { clockOffset, PROBE_INTERVAL_MS, readProbe, startProbe, stopProbe, waitVip, type ProbeHandle } from './probe.js';
+import { timelineRequests } from './timeline.js';
 
 /** The takeover is polled every 50 ms and timed across two clocks: that much slack over the bound. */
 export const TAKEOVER_SLACK_MS = 500;
@@ -86,6 +87,10 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
     add(ctx, 3, `fault ${fault} injected on ${master.name}`, 'pass', injected.detail);
     const seen = await watching;
     const takeover = seen === undefined ? undefined : seen - offBackup - injected.at;
+    ctx.timeline = {
+      faultEpochMs: injected.at, fault, master: master.name, backup: backup.name, probeIntervalMs: PROBE_INTERVAL_MS, requests: [],
+      boundMs: bound.boundMs, boundSlackMs: bound.boundMs + TAKEOVER_SLACK_MS, takeoverAt: takeover,
+    };
     if (takeover === undefined) add(ctx, 3, `the VIP moves to ${backup.name}`, 'fail', `${backup.name} did not take ${vip} within ${ctx.timeoutMs / 1000} s`);
     else {
       ctx.figures.takeoverMs = takeover;
@@ -112,6 +117,9 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
       const p = await stopProbe(probe);
       probe = undefined;
       const o = computeOutage(p.samples, faultOnClient);
+      ctx.timeline.requests = timelineRequests(p.samples, faultOnClient, state.pages);
+      ctx.timeline.lastGoodAt = o.lastGoodBefore === undefined ? undefined : o.lastGoodBefore - faultOnClient;
+      ctx.timeline.serviceBackAt = o.firstGoodAfter === undefined ? undefined : o.firstGoodAfter - faultOnClient;
       ctx.figures.probeRequests = p.samples.length;
       ctx.figures.requestsLost = o.lost;
       ctx.figures.outageMs = o.outageMs;
@@ -220,6 +228,7 @@ async function checkRecovery(
     return;
   }
   add(ctx, 4, `keepalived restarted on ${master.name}`, 'pass', fault === 'isolate' ? 'VRRP drop rule removed, keepalived restarted' : 'keepalived restarted');
+  if (ctx.timeline) ctx.timeline.restartAt = started - ctx.timeline.faultEpochMs;
   const preempt = !vrrpOf(ctx, m).nopreempt;
   if (preempt) {
     const [back, gone] = await Promise.all([waitVip(master, vip, true, ctx.timeoutMs), waitVip(backup, vip, false, ctx.timeoutMs)]);
@@ -227,6 +236,7 @@ async function checkRecovery(
     // a SIGKILLed keepalived left the VIP on the old master: it is back once the backup let go
     const at = ok ? Math.max(back - offMaster, gone - offBackup) - started : undefined;
     if (at !== undefined) ctx.figures.returnMs = at;
+    if (at !== undefined && ctx.timeline?.restartAt !== undefined) ctx.timeline.vipBackAt = ctx.timeline.restartAt + at;
     add(ctx, 4, `the VIP returns to ${master.name} (preemption on)`, ok ? 'pass' : 'fail',
       ok ? `${master.name} holds ${vip} and ${backup.name} released it ${Math.round(at!)} ms after the restart`
         : `${back === undefined ? `${master.name} did not take ${vip} back` : `${backup.name} did not release ${vip}`} within ${ctx.timeoutMs / 1000} s`);

@@ -50,9 +50,10 @@ export function prepareVerify(o: VerifyOptions): Prepared {
       timeoutMs: o.timeoutS * 1000,
       checks: [],
       figures: {},
+      startedAt: t0,
       log: o.log,
     };
-    const report: Report = { inventory: sources, vip: spec.vip, port: spec.port, fault, checks: ctx.checks, figures: ctx.figures, elapsedMs: 0 };
+    const report: Report = { inventory: sources, vip: spec.vip, port: spec.port, fault, checks: ctx.checks, figures: ctx.figures, startedAt: new Date(t0).toISOString(), elapsedMs: 0 };
     try {
       o.log(`step 1: cluster state (${spec.directors.length} directors, ${spec.realservers.length} real servers)`);
       const state = await checkState(ctx, confPath);
@@ -72,6 +73,7 @@ export function prepareVerify(o: VerifyOptions): Prepared {
       report.elapsedMs = Date.now() - t0;
       await hosts.close();
     }
+    report.timeline = ctx.timeline;
     return { report, exitCode: exitCodeOf(report.checks) };
   };
   return { sources, run };

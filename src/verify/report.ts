@@ -3,6 +3,8 @@
  * Rendered as plain text for people or as JSON for machines; the exit code follows from it.
  */
 import { describeBound, formatCounts, type VrrpBound } from './figures.js';
+import type { Timeline } from './timeline.js';
+import { packageVersion } from '../package.js';
 
 export type Status = 'pass' | 'fail' | 'not run';
 
@@ -12,6 +14,8 @@ export interface Check {
   status: Status;
   /** What was seen (pass and fail), or why the check could not run. */
   detail: string;
+  /** When it was decided, ms from the start of verify. */
+  atMs?: number;
 }
 
 export interface Figures {
@@ -37,6 +41,10 @@ export interface Report {
   backup?: string;
   checks: Check[];
   figures: Figures;
+  /** The probe's requests and the failover's moments (absent when no fault was injected). */
+  timeline?: Timeline;
+  /** When verify started (ISO 8601, UTC). */
+  startedAt?: string;
   elapsedMs: number;
 }
 
@@ -92,6 +100,12 @@ export function renderPlain(r: Report): string {
   return out.join('\n') + '\n';
 }
 
+/**
+ * The version of the JSON document's shape (docs/verify-json.md). Adding a field keeps it;
+ * renaming, removing or changing the meaning of one raises it.
+ */
+export const JSON_SCHEMA_VERSION = 1;
+
 export function renderJson(r: Report): string {
-  return JSON.stringify({ ...r, result: verdict(r.checks), exitCode: exitCodeOf(r.checks) }, null, 2) + '\n';
+  return JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, harunVersion: packageVersion(), ...r, result: verdict(r.checks), exitCode: exitCodeOf(r.checks) }, null, 2) + '\n';
 }

@@ -6,10 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostKernelHasIpvs } from '../../src/lab/index.js';
+import type { Report } from '../../src/verify/report.js';
+import { CHROMIUM, checkRenderedReport, renderPage, validateJUnit } from '../helpers/reports.js';
 import { harun, labTraces, parseReport, recap, summary } from './helpers.js';
 
 const MIN = 60_000;
@@ -43,8 +45,18 @@ test('docker lab: site.yml, idempotent rerun, verify --fault kill, lab down', { 
     assert.equal(again.code, 0, again.stdout.slice(-4000));
     for (const [h, c] of recap(again.stdout)) assert.equal(c.changed, 0, `${h} changed on the second run:\n${again.stdout.slice(-4000)}`);
 
-    const v = await harun(['verify', '-i', inv, '--fault', 'kill', '--output', 'json'], 4 * MIN);
+    const junit = join(dir, 'verify.xml');
+    const page = join(dir, 'failover.html');
+    const v = await harun(['verify', '-i', inv, '--fault', 'kill', '--output', 'json', '--junit', junit, '--report', page], 4 * MIN);
     const r = parseReport(v.stdout);
+    // the CI reports of the same run: JUnit valid against the schema, one case per check; the page
+    // rendered by Chromium holds the same checks and figures as the JSON
+    const valid = validateJUnit(junit);
+    assert.ok(valid.ok, `verify --junit: ${valid.said}`);
+    const xml = readFileSync(junit, 'utf8');
+    assert.equal((xml.match(/<testcase /g) ?? []).length, r.checks.length, 'a test case per check');
+    assert.equal((xml.match(/<skipped /g) ?? []).length, r.checks.filter((c) => c.status === 'not run').length);
+    if (CHROMIUM) checkRenderedReport(renderPage(page, join(dir, 'shot.png')).dom, r as unknown as Report & { exitCode: number });
     t.diagnostic(`verify --fault kill:\n${summary(r)}`);
     assert.ok(!r.checks.some((c) => c.status === 'fail'), summary(r));
     const moved = r.checks.find((c) => c.name === 'the takeover is within the VRRP bound');
