@@ -186,12 +186,15 @@ async function invoke(task: Task, mod: NonNullable<ReturnType<typeof findModule>
   for (const e of task.inherited.environment) {
     for (const [k, v] of Object.entries(renderValue(e, vars) as Record<string, unknown>)) environment[k] = String(v);
   }
+  const noLog = task.inherited.noLog !== undefined && truthy(renderValue(task.inherited.noLog, vars));
+  env.log(3, execHost, mod.fallback ? `${task.name}: ${mod.name} through the fallback (Ansible's module code, ${mod.fallback})` : `${task.name}: ${mod.name} runs natively`);
   const ctx: ModuleContext = createContext({
     host,
     transport: mod.controller ? (null as unknown as Transport) : await env.transport(execHost),
     vars,
     check,
     diff: env.diff,
+    noLog,
     signal: env.signal,
     timeoutMs: env.timeoutMs,
     wrapping: { become: becomeFor(task, delegate ? env.vars(execHost, task) : vars, env), environment },
@@ -202,6 +205,6 @@ async function invoke(task: Task, mod: NonNullable<ReturnType<typeof findModule>
     log: (level, msg) => env.log(level, execHost, msg),
   });
   const r = await mod.run(ctx, args);
-  if (task.inherited.noLog !== undefined && truthy(renderValue(task.inherited.noLog, vars))) r._no_log = true;
+  if (noLog) r._no_log = true;
   return r;
 }
