@@ -20,20 +20,51 @@ export interface Resolved {
 
 export type Resolution = Resolved | { error: string } | undefined;
 
-const routingCache = new Map<string, Record<string, any>>();
+const routingCache = new Map<string, Map<string, string>>();
 
-/** meta/runtime.yml's plugin_routing.modules of a collection (or of ansible-core). */
-function routing(file: string): Record<string, any> {
+/**
+ * meta/runtime.yml's plugin_routing.modules entries of a collection (or of ansible-core), each
+ * kept as its YAML text: ansible-core's file has 9000 lines, and parsing all of it would cost
+ * seconds on a loaded machine, so only the entry a task names is parsed.
+ */
+function routingEntries(file: string): Map<string, string> {
   let r = routingCache.get(file);
-  if (!r) {
-    r = {};
-    if (existsSync(file)) {
-      const doc = parseYaml(readFileSync(file, 'utf8'), file) as any;
-      r = (doc?.plugin_routing?.modules ?? {}) as Record<string, any>;
-    }
-    routingCache.set(file, r);
+  if (r) return r;
+  r = new Map();
+  routingCache.set(file, r);
+  if (!existsSync(file)) return r;
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const indent = (l: string) => l.length - l.trimStart().length;
+  const top = lines.findIndex((l) => /^plugin_routing:\s*$/.test(l));
+  if (top < 0) return r;
+  let i = top + 1;
+  while (i < lines.length && !(indent(lines[i]) > 0 && /^\s+modules:\s*$/.test(lines[i]))) {
+    if (lines[i].trim() && indent(lines[i]) === 0 && !lines[i].startsWith('#')) return r;
+    i++;
   }
+  const base = indent(lines[i] ?? '');
+  let cur: string | undefined;
+  let body: string[] = [];
+  for (i++; i < lines.length; i++) {
+    const l = lines[i];
+    if (!l.trim() || l.trimStart().startsWith('#')) continue;
+    if (indent(l) <= base) break;
+    const key = /^\s*['"]?([^'":]+)['"]?:\s*$/.exec(l);
+    if (key && (cur === undefined || indent(l) <= indent(body[0]))) {
+      if (cur !== undefined) r.set(cur, body.join('\n'));
+      cur = key[1];
+      body = [l];
+    } else body.push(l);
+  }
+  if (cur !== undefined) r.set(cur, body.join('\n'));
   return r;
+}
+
+function routing(file: string, name: string): any {
+  const text = routingEntries(file).get(name);
+  if (text === undefined) return undefined;
+  const doc = parseYaml(text.replace(new RegExp(`^ {${text.length - text.trimStart().length}}`, 'gm'), ''), file) as Record<string, any>;
+  return Object.values(doc ?? {})[0];
 }
 
 /** The directory of collection ns.coll: the first root that has it, as Ansible's loader picks. */
@@ -56,7 +87,7 @@ function resolveIn(name: string, depth: number): Resolution {
     base = install.core;
     short = parts[parts.length - 1];
     fqcnPrefix = 'ansible.builtin';
-    const route = routing(join(base, 'config/ansible_builtin_runtime.yml'))[short];
+    const route = routing(join(base, 'config/ansible_builtin_runtime.yml'), short);
     const found = join(base, 'modules', `${short}.py`);
     if (!existsSync(found) && route) return follow(route, name, depth);
     if (!existsSync(found)) return undefined;
@@ -66,7 +97,7 @@ function resolveIn(name: string, depth: number): Resolution {
   const dir = collectionDir(parts[0], parts[1]);
   if (!dir) return undefined;
   short = parts.slice(2).join('.');
-  const route = routing(join(dir, 'meta/runtime.yml'))[short];
+  const route = routing(join(dir, 'meta/runtime.yml'), short);
   if (route && (route.redirect || route.tombstone)) return follow(route, name, depth);
   const found = join(dir, 'plugins/modules', ...parts.slice(2)) + '.py';
   if (!existsSync(found)) return undefined;
