@@ -65,8 +65,10 @@ async function harun(base: string, ...extra: string[]): Promise<Outcomes> {
   return outcomes(doc);
 }
 
-async function ansible(base: string, ...extra: string[]): Promise<Outcomes> {
-  const r = await run('ansible-playbook', [SITE, '-i', inv, '-e', `base=${base}`, '-e', `host_key='${fleet.hostPublicKey}'`, ...extra], {
+const ansible = (base: string, ...extra: string[]) => runAnsible(SITE, base, ...extra);
+
+async function runAnsible(play: string, base: string, ...extra: string[]): Promise<Outcomes> {
+  const r = await run('ansible-playbook', [play, '-i', inv, '-e', `base=${base}`, '-e', `host_key='${fleet.hostPublicKey}'`, ...extra], {
     ANSIBLE_STDOUT_CALLBACK: 'json', ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_PIPELINING: '1', ANSIBLE_PYTHON_INTERPRETER: 'auto_silent', ANSIBLE_NOCOLOR: '1',
   });
   let doc: any;
@@ -146,10 +148,11 @@ test('fallback modules converge, rerun unchanged, and match ansible-playbook on 
 test('check mode through the fallback leaves the host untouched, as under ansible-playbook', { skip: !HAVE_ANSIBLE && 'ansible-playbook or Debian\'s ansible collections are not installed' }, async () => {
   const ours = newBase();
   const checked = await harun(ours, '--check');
-  // community.general's pam_limits creates its (empty) dest file before it looks at check mode:
-  // the module's own doing, the same under ansible-playbook; nothing else may appear
+  // community.general's pam_limits and ansible.posix's mount create their (empty) files before
+  // they look at check mode: the modules' own doing, the same under ansible-playbook; nothing
+  // else may appear
   const left = (b: string) => readdirSync(b).map((f) => `${f}:${readFileSync(join(b, f), 'utf8').length}`);
-  assert.deepEqual(left(ours), ['limits.conf:0'], 'nothing written in check mode');
+  assert.deepEqual(left(ours), ['fstab:0', 'limits.conf:0'], 'nothing written in check mode');
   assert.equal(mounted(join(ours, 'mnt')), false);
   assert.deepEqual(checked.filter(([, s]) => s === 'failed'), [], 'no task failed');
   assert.deepEqual(checked.filter(([, s]) => s === 'changed').length, 6, 'check mode reports what would change');
@@ -168,4 +171,28 @@ test('loop, when and register over a fallback task; -vvv says native or fallback
   assert.match(r.out, /module ansible\.builtin\.getent is not native to harun: it runs Ansible's own Python code, and this host has no python3 .*native modules, which need no Python: .*copy/);
   assert.ok(!r.out.includes('hunter2-secret'), 'no_log hides the secret');
   assert.match(readFileSync(join(base, 'secret.ini'), 'utf8'), /password = hunter2-secret/);
+});
+
+test('chattr attributes and SELinux arguments on native file modules go through Ansible\'s file module', { skip: !HAVE_ANSIBLE && 'ansible-core is not installed' }, async () => {
+  const play = join(ROOT, 'test/fixtures/fallback/attributes.yml');
+  const once = async (base: string, ...extra: string[]) => {
+    const r = await run('node', [HARUN, 'play', play, '-i', inv, '-e', `base=${base}`, '--output', 'json', ...extra]);
+    return outcomes(JSON.parse(r.out));
+  };
+  const lsattr = (base: string) => execFileSync('lsattr', ['-d', join(base, 'attr.txt')], { encoding: 'utf8' }).split(' ')[0];
+  const ours = newBase();
+  const first = await once(ours);
+  assert.deepEqual(first.map(([, s]) => s), ['changed', 'ok']);
+  assert.match(lsattr(ours), /A/);
+  // Ansible's file module compares '+A' with the whole flag string ('Ae' on ext4), so it reports
+  // a change on every run: the rerun is compared with ansible-playbook's rather than assumed
+  const again = await once(ours);
+  const theirs = newBase();
+  const a1 = await runAnsible(play, theirs);
+  assert.deepEqual(a1, first, 'ansible-playbook: the same first run');
+  assert.equal(lsattr(theirs), lsattr(ours));
+  assert.deepEqual(await runAnsible(play, theirs), again, 'ansible-playbook: the same rerun');
+  execFileSync('chattr', ['-A', join(ours, 'attr.txt')]);
+  assert.deepEqual((await once(ours, '--check')).map(([, s]) => s), ['changed', 'ok']);
+  assert.doesNotMatch(lsattr(ours), /A/, 'check mode left the flags alone');
 });
