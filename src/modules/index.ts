@@ -77,12 +77,14 @@ const all: ModuleDef[] = [
 ];
 
 const registry = new Map(all.map((m) => [m.name, m]));
+// Ansible's other names of native modules (systemd_service is systemd's name since ansible-core 2.15)
+const ALIASES: Record<string, string> = { systemd_service: 'systemd' };
 const fallbacks = new Map<string, ModuleDef>();
 
 /** A native module by its short name or FQCN (ansible.builtin.copy, ansible.legacy.copy). */
 export function findNative(name: string): ModuleDef | undefined {
   const short = name.replace(/^ansible\.(builtin|legacy|posix)\./, '').replace(/^community\.general\./, '');
-  return registry.get(short);
+  return registry.get(ALIASES[short] ?? short);
 }
 
 /**

@@ -73,3 +73,8 @@ function hasDoc(): boolean {
     return false;
   }
 }
+
+test('systemd_service is the native systemd', () => {
+  assert.equal(findModule('ansible.builtin.systemd_service')?.name, 'systemd');
+  assert.equal(findModule('systemd_service')?.fallback, undefined);
+});
