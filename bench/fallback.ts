@@ -25,6 +25,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 export async function benchFallback(n: number, reps: number, log: (s: string) => void): Promise<string> {
   const fleet = await startFleet({ count: n, prefix: 'host' });
+  // an interrupted benchmark must not leave its sshd processes behind
+  const onSig = () => void fleet.stop().finally(() => process.exit(130));
+  process.once('SIGINT', onSig);
+  process.once('SIGTERM', onSig);
   const rows: string[] = [];
   try {
     const work = join(REPO, 'bench/work', `fallback-n${n}`);
@@ -46,7 +50,8 @@ export async function benchFallback(n: number, reps: number, log: (s: string) =>
       writeFileSync(s.inventory, fleet.inventory);
       writeFileSync(s.ansibleCfg, ansibleCfg(n, controlDir));
       for (const tool of ['harun', 'ansible'] as ToolName[]) {
-        for (let rep = 0; rep <= reps; rep++) {
+        // one untimed warm-up per tool (page cache, python bytecode, the payload cache), then reps
+        for (let rep = tasks === 1 ? 0 : 1; rep <= reps; rep++) {
           const root = `/tmp/harun-bench-fb/${tool}`;
           rmSync(root, { recursive: true, force: true });
           mkdirSync(root, { recursive: true });
@@ -70,6 +75,8 @@ export async function benchFallback(n: number, reps: number, log: (s: string) =>
       rows.push(`| ${kind} | ${m('harun', 1).toFixed(2)} s | ${m('ansible', 1).toFixed(2)} s | ${h2.toFixed(2)} s | ${a2.toFixed(2)} s | ${h2 > 0 ? (a2 / h2).toFixed(1) + '×' : 'n/a'} |`);
     }
   } finally {
+    process.off('SIGINT', onSig);
+    process.off('SIGTERM', onSig);
     await fleet.stop();
     rmSync('/tmp/harun-bench-fb', { recursive: true, force: true });
   }

@@ -16,6 +16,7 @@ import { rawModule } from './raw.js';
 import { script } from './script.js';
 import { setFact } from './set_fact.js';
 import { shell } from './shell.js';
+import { slurp } from './slurp.js';
 import { stat } from './stat.js';
 import { template } from './template.js';
 import { waitFor } from './wait_for.js';
@@ -53,6 +54,7 @@ const all: ModuleDef[] = [
   script,
   setFact,
   shell,
+  slurp,
   stat,
   template,
   waitFor,
