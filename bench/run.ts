@@ -4,6 +4,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startFleet, type Fleet } from '../test/fixtures/sshd.js';
 import { firstConnect, syntaxCheck } from './extras.js';
+import { benchFallback } from './fallback.js';
 import { machine, render, type Cell, type Results } from './report.js';
 import { ansibleCfg, channelsPerHost, closeMasters, HARUN, REPO, runTool, writeFloorSpec, type RunResult, type Setup, type ToolName } from './tools.js';
 import { CHANGING_TASKS, expected, playbook } from './workload.js';
@@ -11,6 +12,7 @@ import { CHANGING_TASKS, expected, playbook } from './workload.js';
 /**
  * npm run bench -- [--n 1,10,50,200] [--reps 3] [--tools harun,ansible,floor]
  *                  [--ansible-budget 120] [--no-extras] [--merge] [--render-only] [--out bench/RESULTS.md]
+ * npm run bench -- --fallback [--reps 3]   (the module fallback's side figure, printed; bench/fallback.ts)
  * Starts a loopback sshd fleet per N, runs the workload with each tool (a changing run on fresh
  * folders, then the idempotent run), and writes the markdown table.
  */
@@ -167,6 +169,12 @@ async function main(): Promise<void> {
     return;
   }
   if (process.getuid?.() !== 0) throw new Error('the benchmark starts sshd and adds a login user: run it as root');
+  if (process.argv.includes('--fallback')) {
+    log(`load at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}; harun entry point ${HARUN}`);
+    process.stdout.write(await benchFallback(10, o.reps, log));
+    log(`load at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    return;
+  }
   const saved = join(REPO, 'bench/work/results.json');
   const res: Results = o.merge
     ? (JSON.parse(readFileSync(saved, 'utf8')) as Results)

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import type { ModuleDef } from '../modules/types.js';
+import { schemaKeys } from '../modules/lib/args.js';
 import { didYouMean } from './suggest.js';
 import { lineAt, posOf } from './yaml.js';
 import { parseKv } from './kv.js';
@@ -69,8 +70,7 @@ export function checkArgs<A>(
 }
 
 function argError(mod: ModuleDef, issue: z.core.$ZodIssue, args: Record<string, unknown>, where: { task: unknown; argsNode?: unknown; taskName?: string }): ValidationError {
-  const shape = (mod.schema as any).shape ?? (mod.schema as any)._def?.schema?.shape ?? (mod.schema as any).def?.in?.shape;
-  const known = shape ? Object.keys(shape) : [];
+  const known = schemaKeys(mod.schema);
   let msg: string;
   let key: string | undefined;
   if (issue.code === 'unrecognized_keys') {

@@ -14,6 +14,8 @@ export interface ProjectConfig {
   file?: string;
   inventory: string[];
   rolesPath: string[];
+  /** [defaults] collections_path(s): where the module fallback looks for collections. */
+  collectionsPath?: string[];
   playbookDir?: string;
   forks?: number;
   remoteUser?: string;
@@ -58,6 +60,10 @@ export function loadConfig(cwd = process.cwd()): ProjectConfig {
         break;
       case 'roles_path':
         cfg.rolesPath = value.split(':').map((s) => abs(s.trim())).filter(Boolean);
+        break;
+      case 'collections_path':
+      case 'collections_paths':
+        cfg.collectionsPath = value.split(':').map((s) => abs(s.trim())).filter(Boolean);
         break;
       case 'playbook_dir':
         cfg.playbookDir = abs(value);

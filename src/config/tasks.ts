@@ -1,7 +1,8 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { ValidationError } from '../errors.js';
-import { findModule, moduleNames } from '../modules/index.js';
+import { findModule, isModule, moduleSuggestions } from '../modules/index.js';
+import { notFound } from '../modules/fallback/paths.js';
 import { checkArgs, normalizeArgs } from './args.js';
 import type { Block, Inherited, Item, Role, Task } from './model.js';
 import { didYouMean } from './suggest.js';
@@ -156,13 +157,13 @@ export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {
     if (!moduleKey) throw errorAt(m, akey, `'${akey}' needs a module name`);
     if (unknown.length) throw errorAt(m, unknown[0], `'${unknown[0]}' is not a valid task keyword${didYouMean(unknown[0], TASK_KEYS)}`);
   } else {
-    const mods = unknown.filter((k) => findModule(k) || k === 'meta');
-    const bad = unknown.filter((k) => !findModule(k) && k !== 'meta');
+    const mods = unknown.filter((k) => isModule(k) || k === 'meta');
+    const bad = unknown.filter((k) => !isModule(k) && k !== 'meta');
     if (bad.length) {
       const k = bad[0];
-      const hint = didYouMean(k, [...TASK_KEYS, ...moduleNames(), 'meta']);
+      const hint = didYouMean(k, [...TASK_KEYS, ...moduleSuggestions(k), 'meta']);
       const what = mods.length || unknown.length > 1 ? 'a valid task keyword or module' : 'a known module';
-      throw errorAt(m, k, `'${k}' is not ${what}${hint}`);
+      throw errorAt(m, k, `'${k}' is not ${what}${hint}; ${notFound()}`);
     }
     if (mods.length > 1) throw errorAt(m, mods[1], `conflicting action statements: ${mods.join(', ')} (one module per task)`);
     if (!mods.length) throw errorAt(m, undefined, `no module given in this task (keys: ${Object.keys(m).join(', ')})`);
@@ -171,7 +172,12 @@ export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {
     argsNode = value;
   }
   const short = moduleKey.replace(/^ansible\.(builtin|legacy)\./, '');
-  const mod = findModule(short);
+  let mod: ReturnType<typeof findModule>;
+  try {
+    mod = short === 'meta' ? undefined : findModule(short);
+  } catch (e) {
+    throw errorAt(m, moduleKey, (e as Error).message);
+  }
   let args: Record<string, unknown>;
   let module: string;
   if (short === 'meta') {
@@ -181,7 +187,7 @@ export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {
     if (!known.includes(action)) throw errorAt(m, moduleKey, `meta: unknown action '${action}'${didYouMean(action, known)}`);
     args = { action };
   } else {
-    if (!mod) throw errorAt(m, moduleKey, `'${moduleKey}' is not a known module${didYouMean(moduleKey, moduleNames())}`);
+    if (!mod) throw errorAt(m, moduleKey, `'${moduleKey}' is not a known module${didYouMean(moduleKey, moduleSuggestions(moduleKey))}; ${notFound()}`);
     module = mod.name;
     try {
       args = normalizeArgs(mod, value, m.args);

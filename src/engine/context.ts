@@ -9,6 +9,7 @@ export interface ContextParams {
   vars: Record<string, unknown>;
   check: boolean;
   diff: boolean;
+  noLog?: boolean;
   signal: AbortSignal;
   wrapping: Wrapping;
   timeoutMs?: number;
@@ -42,6 +43,7 @@ export function createContext(p: ContextParams): ModuleContext {
     vars: p.vars,
     check: p.check,
     diff: p.diff,
+    noLog: p.noLog,
     signal: p.signal,
     run,
     async runOk(cmd, opts) {

@@ -5,6 +5,8 @@ import type { Emit } from '../report/events.js';
 import type { CliSsh } from '../transport/target.js';
 import { evalCondition, noTemplate, renderValue } from '../vars/template.js';
 import { unifiedDiff } from '../modules/lib/diff.js';
+import { findModule } from '../modules/index.js';
+import type { FileDiff } from '../modules/types.js';
 import { HostRuntime } from './runtime.js';
 import { selected, type TagFilter } from './select.js';
 import { runTask, type Outcome, type TaskEnv } from './task.js';
@@ -186,8 +188,10 @@ export class Runner {
         const facts = res.facts as Record<string, unknown>;
         for (const x of runOnce ? targets : [h]) {
           const r = this.rt(x);
-          if (task.module === 'setup') r.facts = { ...(r.facts ?? {}), ...Object.fromEntries(Object.entries(facts).filter(([k]) => k !== 'ansible_facts').map(([k, v]) => [k.replace(/^ansible_/, ''), v])) };
+          if (findModule(task.module)?.hostFacts) r.facts = { ...(r.facts ?? {}), ...Object.fromEntries(Object.entries(facts).filter(([k]) => k !== 'ansible_facts').map(([k, v]) => [k.replace(/^ansible_/, ''), v])) };
           else Object.assign(r.vars, facts);
+          // Ansible injects a module's facts by their own names too (service_facts: `services`)
+          if (findModule(task.module)?.fallback) Object.assign(r.vars, Object.fromEntries(Object.entries(facts).filter(([k]) => !k.startsWith('ansible_'))));
         }
       }
       if (out.status === 'changed' || out.items?.some((i) => i.status === 'changed')) {
@@ -246,9 +250,20 @@ export class Runner {
       r.stats.ok++;
       if (status === 'changed') r.stats.changed++;
     }
-    const diffs = [out.result, ...(out.items ?? []).map((i) => i.result)].flatMap((r) => (r.diff as { path: string; before: string; after: string }[] | undefined) ?? []);
+    const results = [out.result, ...(out.items ?? []).map((i) => i.result)];
+    const diffs = results.flatMap((r) => (r.diff as FileDiff[] | undefined) ?? []);
     for (const d of diffs) {
-      if (this.o.diff && !noLog && d.before !== d.after) this.o.emit({ kind: 'diff', host: h, task: name, path: d.path, text: unifiedDiff(d.path, d.before, d.after) });
+      if (!this.o.diff || noLog) continue;
+      if (d.prepared) this.o.emit({ kind: 'diff', host: h, task: name, path: d.path, text: d.prepared });
+      else if (d.before !== d.after) this.o.emit({ kind: 'diff', host: h, task: name, path: d.path, text: unifiedDiff(d.path, d.before, d.after) });
+    }
+    // what a module warns about (Ansible's modules: warnings, deprecations) is shown as Ansible shows it
+    for (const res of noLog ? [] : results) {
+      for (const w of (res.warnings as unknown[] | undefined) ?? []) this.o.emit({ kind: 'warning', message: `${h}: ${name}: ${String(w)}`, source: task?.src });
+      for (const d of (res.deprecations as { msg?: string; version?: string; date?: string }[] | undefined) ?? []) {
+        const when = d.version ? ` This feature will be removed in version ${d.version}.` : d.date ? ` This feature will be removed from Ansible after ${d.date}.` : '';
+        this.o.emit({ kind: 'warning', message: `[DEPRECATION WARNING] ${h}: ${name}: ${d.msg ?? JSON.stringify(d)}.${when}`, source: task?.src });
+      }
     }
   }
 

@@ -209,12 +209,14 @@ async function invoke(task: Task, mod: NonNullable<ReturnType<typeof findModule>
     for (const [k, v] of Object.entries(renderValue(e, vars) as Record<string, unknown>)) environment[k] = String(v);
   }
   const noLog = noLogFor(task, vars);
+  env.log(3, execHost, mod.fallback ? `${task.name}: ${mod.name} through the fallback (Ansible's module code, ${mod.fallback})` : `${task.name}: ${mod.name} runs natively`);
   const ctx: ModuleContext = createContext({
     host,
     transport: mod.controller ? (null as unknown as Transport) : await env.transport(execHost),
     vars,
     check,
     diff: env.diff,
+    noLog,
     signal: env.signal,
     timeoutMs: env.timeoutMs,
     wrapping: { become: becomeFor(task, delegate ? env.vars(execHost, task) : vars, env), environment },

@@ -2,6 +2,7 @@ import type { ExecResult } from '../transport/types.js';
 import { networkFacts, parseDefaultRoute, parseIpAddr } from './network.js';
 import { FACTS_SCRIPT, splitSections } from './script.js';
 import * as p from './system.js';
+import { parseLsb, parseMounts, parsePython, parseSelinux } from './extra.js';
 
 export { FACTS_SCRIPT } from './script.js';
 
@@ -32,6 +33,10 @@ export function parseFacts(out: string): Record<string, any> {
   add(() => p.parseUser(s.user ?? ''));
   add(() => p.parseDate(s.date ?? ''));
   add(() => ({ env: p.parseEnv(s.env ?? '') }));
+  add(() => parseLsb(s.lsb ?? ''));
+  add(() => parseMounts(s.mounts ?? ''));
+  add(() => parseSelinux(s.selinux ?? ''));
+  add(() => parsePython(s.python ?? ''));
   return facts;
 }
 

@@ -21,6 +21,23 @@ export const FACTS_SCRIPT = [
   `m user; id -un; id -u; id -g; echo "$HOME"; echo "$SHELL"`,
   `m date; date '+%Y-%m-%d %H:%M:%S %z %s %A %w %W %j %B %Z'`,
   `m env; env`,
+  `m lsb; cat /etc/lsb-release 2>/dev/null; echo '#cmd'; command -v lsb_release >/dev/null 2>&1 && lsb_release -a 2>/dev/null`,
+  `m mounts; cat /proc/mounts 2>/dev/null; echo '#df'; timeout 5 df -P -B1 2>/dev/null; echo '#dfi'; timeout 5 df -P -i 2>/dev/null`,
+  `m selinux; if [ -r /sys/fs/selinux/enforce ]; then echo "enforce=$(cat /sys/fs/selinux/enforce)"; echo "policyvers=$(cat /sys/fs/selinux/policyvers 2>/dev/null)";` +
+    ` grep -E '^SELINUX(TYPE)?=' /etc/selinux/config 2>/dev/null; fi`,
+  // one short python3 start (no site import) when there is one: the interpreter the module fallback uses
+  `m python; for p in /usr/bin/python3 python3; do if command -v $p >/dev/null 2>&1; then $p -S -c 'import sys
+v = sys.version_info
+print(sys.executable); print(v.major); print(v.minor); print(v.micro); print(v.releaselevel); print(v.serial); print(sys.implementation.name)
+try:
+    import ssl; print(1 if hasattr(ssl, "SSLContext") else 0)
+except Exception:
+    print(0)
+sys.path.extend(["/usr/lib/python3/dist-packages", "/usr/lib64/python%d.%d/site-packages" % v[:2]])
+try:
+    import selinux; print(1)
+except Exception:
+    print(0)' 2>/dev/null; break; fi; done`,
   `m end`,
 ].join('\n');
 

@@ -7,6 +7,7 @@ const schema = lazySchema(() => withAliases(
   {
     package: 'name', pkg: 'name', 'update-cache': 'update_cache', 'install-recommends': 'install_recommends',
     'default-release': 'default_release', 'allow-unauthenticated': 'allow_unauthenticated', 'autoremove': 'autoremove',
+    'allow-downgrade': 'allow_downgrade', allow_downgrades: 'allow_downgrade', 'allow-downgrades': 'allow_downgrade',
   },
   z
     .object({
@@ -24,6 +25,10 @@ const schema = lazySchema(() => withAliases(
       force: bool().default(false),
       dpkg_options: str().default('force-confdef,force-confold'),
       lock_timeout: int().default(120),
+      allow_downgrade: bool().default(false),
+      allow_change_held_packages: bool().default(false),
+      // the exit code /usr/sbin/policy-rc.d gives during the transaction (101: no service starts)
+      policy_rc_d: int().optional(),
     })
     .strict()
     .refine((a) => !a.deb || a.state === 'present' || a.state === 'installed', { path: ['deb'], message: 'deb installs a package: use it with state=present' }),
@@ -123,10 +128,28 @@ export function aptCommand(a: AptArgs, p: { install: string[]; remove: string[] 
   if (a.default_release) opts.push('-t', a.default_release);
   if (a.allow_unauthenticated || a.force) opts.push('--allow-unauthenticated');
   if (a.force) opts.push('--allow-downgrades', '--allow-remove-essential', '--allow-change-held-packages');
+  else {
+    if (a.allow_downgrade) opts.push('--allow-downgrades');
+    if (a.allow_change_held_packages) opts.push('--allow-change-held-packages');
+  }
   if (a.autoremove) opts.push('--auto-remove');
-  if (p.remove.length) return ENV + sh`apt-get ${opts} ${a.purge ? 'purge' : 'remove'} -- ${p.remove}`;
+  if (p.remove.length) return withPolicyRcD(a, ENV + sh`apt-get ${opts} ${a.purge ? 'purge' : 'remove'} -- ${p.remove}`);
   if (a.only_upgrade) opts.push('--only-upgrade');
-  return ENV + sh`apt-get ${opts} install -- ${p.install}`;
+  return withPolicyRcD(a, ENV + sh`apt-get ${opts} install -- ${p.install}`);
+}
+
+/**
+ * As Ansible's apt does with policy_rc_d: a /usr/sbin/policy-rc.d that exits with that code for
+ * the transaction (an existing one is kept aside and put back), whatever apt-get's outcome.
+ */
+export function withPolicyRcD(a: Pick<AptArgs, 'policy_rc_d'>, cmd: string): string {
+  if (a.policy_rc_d === undefined) return cmd;
+  const f = '/usr/sbin/policy-rc.d';
+  return (
+    sh`if [ -e ${f} ]; then mv -f ${f} ${f}.harun-keep; fi; printf '#!/bin/sh\\nexit %d\\n' ${String(a.policy_rc_d)} > ${f} && chmod 0755 ${f} || exit 1; ` +
+    `( ${cmd} ); r=$?; ` +
+    sh`rm -f ${f}; if [ -e ${f}.harun-keep ]; then mv -f ${f}.harun-keep ${f}; fi; exit $r`
+  );
 }
 
 export const apt: ModuleDef<AptArgs> = {
@@ -149,7 +172,7 @@ export const apt: ModuleDef<AptArgs> = {
       return { ...base, changed: a.name.length || a.deb ? false : s.cacheUpdated };
     }
     if (ctx.check) return { ...base, changed: true };
-    const cmd = fixed ? ENV + sh`apt-get -y -q -o DPkg::Lock::Timeout=${String(a.lock_timeout)} -f install` : aptCommand(a, plan);
+    const cmd = fixed ? withPolicyRcD(a, ENV + sh`apt-get -y -q -o DPkg::Lock::Timeout=${String(a.lock_timeout)} -f install`) : aptCommand(a, plan);
     const r = await ctx.run(cmd);
     if (r.code !== 0) {
       return { ...base, changed: false, failed: true, rc: r.code, stdout: r.stdout, stderr: r.stderr, msg: `apt-get failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ') || `exit ${r.code}`}`, cmd };

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { bool, str, withAliases, lazySchema } from './lib/args.js';
 import { argvWords, runCommand } from './lib/exec.js';
 import { extractKv, shlexSplit } from './lib/shlex.js';
-import type { ModuleDef } from './types.js';
+import type { ModuleDef, ModuleResult } from './types.js';
 
-export const FREE_FORM_KEYS = ['creates', 'removes', 'chdir', 'executable', 'stdin', 'stdin_add_newline', 'strip_empty_ends', 'expand_argument_vars'] as const;
+export const FREE_FORM_KEYS = ['creates', 'removes', 'chdir', 'executable', 'stdin', 'stdin_add_newline', 'strip_empty_ends', 'expand_argument_vars', 'warn'] as const;
 
 /** Move `creates=... chdir=...` words out of the free-form cmd into their own arguments. */
 export function splitFreeForm(v: unknown, keys: readonly string[]): unknown {
@@ -23,7 +23,16 @@ export const commonArgs = {
   stdin: str().optional(),
   stdin_add_newline: bool().default(true),
   strip_empty_ends: bool().default(true),
+  // removed in ansible-core 2.14, where it fails the task; still common in roles
+  warn: bool().optional(),
 };
+
+/** A task that still gives `warn` runs, with a warning that it no longer does anything. */
+export function warnRemoved(a: { warn?: boolean }, r: ModuleResult): ModuleResult {
+  if (a.warn === undefined) return r;
+  const w = "the 'warn' argument was removed in ansible-core 2.14 and does nothing: drop it (ansible-playbook 2.14 fails the task on it)";
+  return { ...r, warnings: [...((r.warnings as string[]) ?? []), w] };
+}
 
 const schema = lazySchema(() => z.preprocess(
   (v) => splitFreeForm(v, FREE_FORM_KEYS.filter((k) => k !== 'executable')),
@@ -64,7 +73,7 @@ export const command: ModuleDef<CommandArgs> = {
     } catch (e) {
       return { changed: false, failed: true, msg: `cmd: ${(e as Error).message}` };
     }
-    return runCommand(ctx, {
+    return warnRemoved(a, await runCommand(ctx, {
       script: argvWords(argv, a.expand_argument_vars),
       reportCmd: argv,
       creates: a.creates,
@@ -72,6 +81,6 @@ export const command: ModuleDef<CommandArgs> = {
       chdir: a.chdir,
       stdin: stdinOf(a),
       stripEmptyEnds: a.strip_empty_ends,
-    });
+    }));
   },
 };

@@ -12,6 +12,7 @@ import { fmtMode, parseMode } from './lib/mode.js';
 import { parseStat, statCmd } from './lib/stat.js';
 import { readControllerFile } from '../vault/files.js';
 import type { ModuleContext, ModuleDef, ModuleResult } from './types.js';
+import { extraAttrArgs, withExtraAttrs } from './lib/extra-attrs.js';
 
 const schema = lazySchema(() => z
   .object({
@@ -31,6 +32,7 @@ const schema = lazySchema(() => z
     directory_mode: modeArg().optional(),
     decrypt: bool().default(true),
     unsafe_writes: bool().default(false),
+    ...extraAttrArgs(),
   })
   .strict()
   .superRefine((a, c) => {
@@ -41,7 +43,7 @@ const schema = lazySchema(() => z
 
 export type CopyArgs = z.infer<ReturnType<typeof schema>>;
 
-export const copy: ModuleDef<CopyArgs> = {
+const copyNative: ModuleDef<CopyArgs> = {
   name: 'copy',
   get schema() {
     return schema();
@@ -84,6 +86,9 @@ export const copy: ModuleDef<CopyArgs> = {
     return srcPath ? { ...r, src: srcPath } : r;
   },
 };
+
+/** copy, with SELinux context and chattr attributes applied by Ansible's file module when given. */
+export const copy = withExtraAttrs(copyNative, (a, r) => String(r.dest ?? a.dest));
 
 /** remote_src: cmp decides, cp to a temp file beside dest and mv, all in one exec. */
 async function remoteCopy(ctx: ModuleContext, a: CopyArgs): Promise<ModuleResult> {

@@ -12,11 +12,12 @@ import { bool, lazySchema, modeArg, str, withAliases } from './lib/args.js';
 import { fmtMode, parseMode, resolveMode } from './lib/mode.js';
 import { parseStat, sameId, statCmd, type StatInfo } from './lib/stat.js';
 import type { ModuleDef, ModuleResult } from './types.js';
+import { extraAttrArgs, withExtraAttrs } from './lib/extra-attrs.js';
 
 const STATES = ['absent', 'directory', 'file', 'hard', 'link', 'touch'] as const;
 
 const schema = lazySchema(() => withAliases(
-  { dest: 'path', name: 'path' },
+  { dest: 'path', name: 'path', attr: 'attributes' },
   z
     .object({
       path: str(),
@@ -33,6 +34,7 @@ const schema = lazySchema(() => withAliases(
       modification_time_format: str().optional(),
       access_time_format: str().optional(),
       unsafe_writes: bool().default(false),
+      ...extraAttrArgs(),
     })
     .strict()
     .superRefine((a, c) => {
@@ -93,7 +95,7 @@ function parseProbe(out: string, a: FileArgs, recurse: boolean): Probe {
 
 const fail = (a: FileArgs, msg: string): ModuleResult => ({ changed: false, failed: true, msg, path: a.path });
 
-export const file: ModuleDef<FileArgs> = {
+const fileNative: ModuleDef<FileArgs> = {
   name: 'file',
   get schema() {
     return schema();
@@ -185,6 +187,9 @@ export const file: ModuleDef<FileArgs> = {
     return withStat(result, last && statAfter ? parseStat(last) : undefined);
   },
 };
+
+/** file, with SELinux context and chattr attributes applied by Ansible's file module when given. */
+export const file = withExtraAttrs(fileNative, (a) => (a.state === 'absent' || a.state === 'link' ? undefined : a.path));
 
 /**
  * Shell that converges the simple states right after the probe, deciding as run() does: prints

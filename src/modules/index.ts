@@ -1,4 +1,6 @@
 import type { ModuleDef } from './types.js';
+import { fallbackModule, setNativeNames } from './fallback/module.js';
+import { candidateNames, resolveAnsibleModule } from './fallback/resolve.js';
 // one import per module; keep each list sorted, one line per module
 // core modules:
 import { assertModule } from './assert.js';
@@ -14,6 +16,7 @@ import { rawModule } from './raw.js';
 import { script } from './script.js';
 import { setFact } from './set_fact.js';
 import { shell } from './shell.js';
+import { slurp } from './slurp.js';
 import { stat } from './stat.js';
 import { template } from './template.js';
 import { waitFor } from './wait_for.js';
@@ -51,6 +54,7 @@ const all: ModuleDef[] = [
   script,
   setFact,
   shell,
+  slurp,
   stat,
   template,
   waitFor,
@@ -75,13 +79,51 @@ const all: ModuleDef[] = [
 ];
 
 const registry = new Map(all.map((m) => [m.name, m]));
+// Ansible's other names of native modules (systemd_service is systemd's name since ansible-core 2.15)
+const ALIASES: Record<string, string> = { systemd_service: 'systemd' };
+const fallbacks = new Map<string, ModuleDef>();
 
-/** Look a module up by its short name or FQCN (ansible.builtin.copy, ansible.legacy.copy). */
-export function findModule(name: string): ModuleDef | undefined {
+/** A native module by its short name or FQCN (ansible.builtin.copy, ansible.legacy.copy). */
+export function findNative(name: string): ModuleDef | undefined {
   const short = name.replace(/^ansible\.(builtin|legacy|posix)\./, '').replace(/^community\.general\./, '');
-  return registry.get(short);
+  return registry.get(ALIASES[short] ?? short);
+}
+
+/**
+ * Look a module up: native first; else Ansible's own module as Ansible resolves the name
+ * (ansible-core, then collections), run through the fallback. undefined: Ansible would not
+ * find it either. A name Ansible knows but cannot be run (removed, an action plugin) throws.
+ */
+export function findModule(name: string): ModuleDef | undefined {
+  const native = findNative(name);
+  if (native) return native;
+  const known = fallbacks.get(name);
+  if (known) return known;
+  const r = resolveAnsibleModule(name);
+  if (r === undefined) return undefined;
+  if ('error' in r) throw new Error(r.error);
+  const def = fallbacks.get(r.fqcn) ?? fallbackModule(r);
+  fallbacks.set(r.fqcn, def);
+  fallbacks.set(name, def);
+  return def;
+}
+
+/** Whether `name` names a module, native or Ansible's (a removed module counts: it is named). */
+export function isModule(name: string): boolean {
+  try {
+    return findModule(name) !== undefined;
+  } catch {
+    return true;
+  }
 }
 
 export function moduleNames(): string[] {
   return [...registry.keys()].sort();
 }
+
+/** Names near an unknown module name: harun's native ones and those of the controller's Ansible. */
+export function moduleSuggestions(name: string): string[] {
+  return [...moduleNames(), ...candidateNames(name)];
+}
+
+setNativeNames(() => moduleNames().filter((n) => !registry.get(n)!.controller));

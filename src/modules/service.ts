@@ -8,7 +8,7 @@ const schema = lazySchema(() => withAliases(
   { args: 'arguments' },
   z
     .object({
-      name: str(),
+      name: str().optional(),
       state: z.enum(STATES).optional(),
       enabled: bool().optional(),
       arguments: str().optional(),
@@ -16,10 +16,19 @@ const schema = lazySchema(() => withAliases(
       runlevel: str().optional(),
       sleep: z.union([z.number(), str()]).optional(),
       use: str().default('auto'),
+      // systemd's own, which Ansible's service action hands to the systemd module
+      daemon_reload: bool().default(false),
+      daemon_reexec: bool().default(false),
     })
-    .strict(),
+    .strict()
+    .refine((a) => a.name !== undefined || ((a.daemon_reload || a.daemon_reexec) && a.state === undefined && a.enabled === undefined), {
+      path: ['name'],
+      message: 'name is required (only daemon_reload or daemon_reexec go without it)',
+    }),
 ));
 type Args = z.infer<ReturnType<typeof schema>>;
+/** What the SysV path sees: a named service (only systemd goes without a name). */
+export type Named = Args & { name: string };
 
 /** What the SysV probe found: how to drive the script, and how to enable it. */
 export interface SysvState {
@@ -35,7 +44,7 @@ export interface SysvState {
  * One exec: is there a script, what runs it, its status (LSB: exit 0 = running; with pattern,
  * a matching process), and whether start links exist in the runlevels 2-5.
  */
-export function sysvProbeCmd(a: Args): string {
+export function sysvProbeCmd(a: Named): string {
   const status = a.pattern
     ? sh`pgrep -f -- ${a.pattern} >/dev/null 2>&1`
     : sh`if [ "$c" = service ]; then service ${a.name} status; else /etc/init.d/${raw(safe(a.name))} status; fi >/dev/null 2>&1`;
@@ -64,7 +73,7 @@ export function parseSysv(out: string): SysvState {
 }
 
 /** The commands for a host without systemd; [] means ok. */
-export function planSysv(a: Args, s: SysvState): string[] {
+export function planSysv(a: Named, s: SysvState): string[] {
   const ctl = (verb: string) =>
     s.control === 'service' ? sh`service ${a.name} ${verb}${raw(a.arguments ? ` ${a.arguments}` : '')}` : `/etc/init.d/${safe(a.name)} ${verb}`;
   const cmds: string[] = [];
@@ -80,7 +89,7 @@ export function planSysv(a: Args, s: SysvState): string[] {
   return cmds;
 }
 
-async function runSysv(ctx: ModuleContext, a: Args): Promise<ModuleResult> {
+async function runSysv(ctx: ModuleContext, a: Named): Promise<ModuleResult> {
   const s = parseSysv((await ctx.run(sysvProbeCmd(a))).stdout);
   if (s.control === 'none' && (a.state !== undefined || a.enabled !== undefined)) {
     if (a.state === 'stopped' && !a.enabled) return { changed: false, name: a.name, state: 'stopped' };
@@ -117,7 +126,9 @@ export const service: ModuleDef<Args> = {
   checkMode: true,
   async run(ctx, a) {
     const mgr = a.use === 'auto' ? String((await ctx.facts()).service_mgr ?? '') : a.use;
-    if (mgr === 'systemd') return runSystemd(ctx, { name: a.name, state: a.state, enabled: a.enabled, daemon_reload: false, daemon_reexec: false, scope: 'system', no_block: false });
-    return runSysv(ctx, a);
+    if (mgr === 'systemd') return runSystemd(ctx, { name: a.name, state: a.state, enabled: a.enabled, daemon_reload: a.daemon_reload, daemon_reexec: a.daemon_reexec, scope: 'system', no_block: false });
+    // as under Ansible, where the SysV service module has no such arguments
+    if (a.daemon_reload || a.daemon_reexec) return { changed: false, failed: true, msg: `service: daemon_reload/daemon_reexec need systemd, and this host's service manager is ${mgr || 'unknown'}` };
+    return runSysv(ctx, { ...a, name: a.name! });
   },
 };

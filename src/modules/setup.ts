@@ -66,6 +66,7 @@ export const setup: ModuleDef<Args> = {
     return schema();
   },
   checkMode: true,
+  hostFacts: true,
   async run(ctx, a) {
     const facts = await gatherFacts((cmd) => ctx.run(cmd, { timeoutMs: a.gather_timeout * 1000 }));
     const selected = selectFacts(facts, a);

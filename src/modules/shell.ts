@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { sh } from '../shell/sh.js';
 import { str, withAliases, lazySchema } from './lib/args.js';
 import { runCommand } from './lib/exec.js';
-import { commonArgs, FREE_FORM_KEYS, splitFreeForm, stdinOf } from './command.js';
+import { commonArgs, FREE_FORM_KEYS, splitFreeForm, stdinOf, warnRemoved } from './command.js';
 import type { ModuleDef } from './types.js';
 
 const schema = lazySchema(() => z.preprocess(
@@ -29,7 +29,7 @@ export const shell: ModuleDef<ShellArgs> = {
   freeForm: 'cmd',
   checkMode: true,
   async run(ctx, a) {
-    return runCommand(ctx, {
+    return warnRemoved(a, await runCommand(ctx, {
       script: sh`${a.executable ?? '/bin/sh'} -c ${a.cmd!}`,
       reportCmd: a.cmd,
       creates: a.creates,
@@ -37,6 +37,6 @@ export const shell: ModuleDef<ShellArgs> = {
       chdir: a.chdir,
       stdin: stdinOf(a),
       stripEmptyEnds: a.strip_empty_ends,
-    });
+    }));
   },
 };

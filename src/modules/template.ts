@@ -8,6 +8,7 @@ import { convergeFile } from './lib/file.js';
 import { registerSecret } from '../report/mask.js';
 import { readControllerFile } from '../vault/files.js';
 import type { ModuleDef } from './types.js';
+import { extraAttrArgs, withExtraAttrs } from './lib/extra-attrs.js';
 
 const schema = lazySchema(() => z
   .object({
@@ -25,12 +26,13 @@ const schema = lazySchema(() => z
     lstrip_blocks: bool().default(false),
     output_encoding: z.literal('utf-8', { error: 'harun writes templates as utf-8 only' }).optional(),
     unsafe_writes: bool().default(false),
+    ...extraAttrArgs(),
   })
   .strict());
 
 export type TemplateArgs = z.infer<ReturnType<typeof schema>>;
 
-export const template: ModuleDef<TemplateArgs> = {
+const templateNative: ModuleDef<TemplateArgs> = {
   name: 'template',
   get schema() {
     return schema();
@@ -78,3 +80,6 @@ export const template: ModuleDef<TemplateArgs> = {
     return { ...r, src: path };
   },
 };
+
+/** template, with SELinux context and chattr attributes applied by Ansible's file module when given. */
+export const template = withExtraAttrs(templateNative, (a, r) => String(r.dest ?? a.dest));

@@ -8,6 +8,8 @@ export interface FileDiff {
   after: string;
   beforeHeader?: string;
   afterHeader?: string;
+  /** A diff the module made itself (Ansible's `prepared`), shown as it is. */
+  prepared?: string;
 }
 
 export interface ModuleResult {
@@ -41,6 +43,8 @@ export interface ModuleContext {
   readonly vars: Record<string, unknown>;
   readonly check: boolean;
   readonly diff: boolean;
+  /** The task's no_log: results are hidden, and a fallback module keeps its arguments out of syslog. */
+  readonly noLog?: boolean;
   readonly signal: AbortSignal;
   /** Run a POSIX sh command on the host (become/environment wrapping applied). */
   run(cmd: string, opts?: RunOptions): Promise<ExecResult>;
@@ -72,5 +76,9 @@ export interface ModuleDef<A = any> {
   checkMode: boolean;
   /** Runs on the controller only (debug, set_fact, assert, fail, pause, meta): no connection. */
   controller?: boolean;
+  /** Facts it returns are host facts (ansible_facts.*), not set_fact variables (setup, the fallback). */
+  hostFacts?: boolean;
+  /** Set when Ansible's own module code runs it (the fallback): the module's source on the controller. */
+  fallback?: string;
   run(ctx: ModuleContext, args: A): Promise<ModuleResult>;
 }

@@ -23,6 +23,8 @@ const schema = lazySchema(() => withAliases(
       password: str().optional(),
       update_password: z.enum(['always', 'on_create']).default('always'),
       password_lock: bool().optional(),
+      password_expire_min: int().optional(),
+      password_expire_max: int().optional(),
       remove: bool().default(false),
       force: bool().default(false),
       non_unique: bool().default(false),
@@ -41,6 +43,9 @@ export interface UserState {
   groups: string[];
   /** the encrypted password field from shadow */
   password: string;
+  /** shadow's minimum and maximum password age in days ('' when unset) */
+  expireMin: string;
+  expireMax: string;
   /** gid of the wanted primary group, when it exists */
   wantGid?: number;
 }
@@ -50,11 +55,12 @@ export function parseUserProbe(out: string): UserState | undefined {
   const [passwd = '', groups = '', shadow = '', grp = ''] = out.split(/^@@\w+$/m).map((s) => s.trim());
   const f = passwd.split(':');
   if (f.length < 7) return undefined;
+  const [hash = '', min = '', max = ''] = shadow.split(':');
   const primary = new Set<string>();
   const g = grp.split(':');
   const s: UserState = {
     uid: Number(f[2]), gid: Number(f[3]), comment: f[4], home: f[5], shell: f[6],
-    groups: [], password: shadow, wantGid: g.length >= 3 ? Number(g[2]) : undefined,
+    groups: [], password: hash, expireMin: min, expireMax: max, wantGid: g.length >= 3 ? Number(g[2]) : undefined,
   };
   // id -Gn lists the primary group first
   const names = groups.split(/\s+/).filter(Boolean);
@@ -72,7 +78,7 @@ export function planUser(a: UserArgs, cur: UserState | undefined): string | unde
       'useradd', uid, a.group !== undefined && ['-g', a.group], a.groups?.length ? ['-G', a.groups.join(',')] : [],
       a.shell !== undefined && ['-s', a.shell], a.home !== undefined && ['-d', a.home], a.system && '-r',
       a.create_home ? '-m' : '-M', a.comment !== undefined && ['-c', a.comment], a.password !== undefined && ['-p', a.password], a.name,
-    ) + (a.password_lock ? ` && ${words('usermod', '-L', a.name)}` : '');
+    ) + (a.password_lock ? ` && ${words('usermod', '-L', a.name)}` : '') + ageCmd(a, undefined);
   }
   const mod: string[] = [];
   if (a.uid !== undefined && a.uid !== cur.uid) mod.push(...uid);
@@ -94,11 +100,21 @@ export function planUser(a: UserArgs, cur: UserState | undefined): string | unde
   const locked = cur.password.startsWith('!');
   if (a.password_lock === true && !locked) mod.push('-L');
   if (a.password_lock === false && locked) mod.push('-U');
-  return mod.length ? words('usermod', mod, a.name) : undefined;
+  const age = ageCmd(a, cur);
+  if (!mod.length) return age ? age.slice(4) : undefined;
+  return words('usermod', mod, a.name) + age;
+}
+
+/** ` && chage -m MIN -M MAX name` for the password ages that differ ('' when none do). */
+function ageCmd(a: UserArgs, cur: UserState | undefined): string {
+  const opts: string[] = [];
+  if (a.password_expire_min !== undefined && String(a.password_expire_min) !== cur?.expireMin) opts.push('-m', String(a.password_expire_min));
+  if (a.password_expire_max !== undefined && String(a.password_expire_max) !== cur?.expireMax) opts.push('-M', String(a.password_expire_max));
+  return opts.length ? ` && ${words('chage', opts, a.name)}` : '';
 }
 
 const probeCmd = (a: UserArgs) =>
-  sh`getent passwd ${a.name}; echo @@groups; id -Gn ${a.name} 2>/dev/null; echo @@shadow; getent shadow ${a.name} 2>/dev/null | cut -d: -f2; echo @@group; ` +
+  sh`getent passwd ${a.name}; echo @@groups; id -Gn ${a.name} 2>/dev/null; echo @@shadow; getent shadow ${a.name} 2>/dev/null | cut -d: -f2,4,5; echo @@group; ` +
   (a.group !== undefined ? sh`getent group ${a.group}` : 'true');
 
 export const user: ModuleDef<UserArgs> = {

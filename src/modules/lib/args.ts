@@ -102,3 +102,14 @@ export function lazySchema<T extends z.ZodType>(build: () => T): () => T {
   let s: T | undefined;
   return () => (s ??= build());
 }
+
+/** The argument names a module schema accepts (through preprocess/alias, transform and refine wrappers). */
+export function schemaKeys(s: unknown): string[] {
+  const any = s as any;
+  if (any?.shape) return Object.keys(any.shape);
+  const d = any?.def ?? any?._def;
+  if (!d) return [];
+  if (d.type === 'pipe') return [...new Set([...schemaKeys(d.in), ...schemaKeys(d.out)])];
+  if (d.type === 'union') return [...new Set((d.options as unknown[]).flatMap(schemaKeys))];
+  return d.innerType ? schemaKeys(d.innerType) : d.schema ? schemaKeys(d.schema) : [];
+}

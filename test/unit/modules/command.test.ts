@@ -99,3 +99,13 @@ test('bad arguments name the argument', () => {
   assert.match(argError(shell, { cmd: 'ls', strip_empty_ends: 'maybe' }), /argument strip_empty_ends: expected a boolean/);
   assert.match(argError(rawModule, { cmd: 'ls', chdir: '/' }), /unsupported argument chdir/);
 });
+
+test("command and shell: the removed 'warn' argument runs the task and warns, free-form or not", async () => {
+  const r = await runModule(command, { cmd: 'echo hi warn=no' });
+  assert.equal(r.stdout, 'hi');
+  assert.match(String((r.warnings as string[])[0]), /'warn' argument was removed in ansible-core 2\.14/);
+  const s = await runModule(shell, { cmd: 'echo ok', warn: false });
+  assert.equal(s.stdout, 'ok');
+  assert.equal((s.warnings as string[]).length, 1);
+  assert.equal((await runModule(command, { cmd: 'true' })).warnings, undefined);
+});

@@ -56,6 +56,21 @@ test('package dispatches on pkg_mgr: yum over a recorded host, one probe and one
   assert.match(String(none.msg), /zypper/);
 });
 
+test('package hands the backend arguments on (update_cache, allow_downgrade, policy_rc_d); unknown ones fail at parse', async () => {
+  const t = new FakeTransport([
+    [/dpkg-query/, { stdout: '@@dpkg\n' }],
+    [/apt-get .*install -- hello/, { stdout: '' }],
+  ]);
+  const r = await runModule(pkg, { name: 'hello', allow_downgrade: true, policy_rc_d: 101, install_recommends: false }, { transport: t, facts: { pkg_mgr: 'apt' } });
+  assert.equal(r.changed, true);
+  assert.match(t.cmds[1], /--no-install-recommends --allow-downgrades/);
+  assert.match(t.cmds[1], /^if \[ -e \/usr\/sbin\/policy-rc\.d \]; then mv -f .*exit %d\\n' 101 > \/usr\/sbin\/policy-rc\.d/);
+  assert.match(t.cmds[1], /rm -f \/usr\/sbin\/policy-rc\.d; if \[ -e \/usr\/sbin\/policy-rc\.d\.harun-keep \]; then mv -f .*; exit \$r$/);
+  const y = new FakeTransport([[/rpm -q/, { stdout: 'm httpd\n' }], [/^yum -y --enablerepo=epel install -- httpd$/, {}]]);
+  assert.equal((await runModule(pkg, { name: 'httpd', enablerepo: 'epel' }, { transport: y, facts: { pkg_mgr: 'yum' } })).changed, true);
+  assert.throws(() => parseArgs('package', pkg.schema, { name: 'x', bogus: 1 }), /unsupported argument bogus/);
+});
+
 const hasApt = (() => {
   try {
     execSync('command -v apt-get && apt-cache policy hello | grep -q "Candidate: [0-9]"', { stdio: 'ignore' });

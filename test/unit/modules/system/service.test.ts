@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { parseSysv, planSysv, service } from '../../../../src/modules/service.js';
+import { parseSysv, planSysv, service, type Named } from '../../../../src/modules/service.js';
 import { parseUnitState, planSystemd, systemd } from '../../../../src/modules/systemd.js';
 import { parseArgs } from '../../../../src/modules/lib/args.js';
 import { FakeTransport, runModule } from './helpers.js';
 
 const sd = (o: Record<string, unknown>) => parseArgs('systemd', systemd.schema, o);
-const svc = (o: Record<string, unknown>) => parseArgs('service', service.schema, o);
+const svc = (o: Record<string, unknown>) => parseArgs('service', service.schema, o) as Named;
 
 test('systemd plan from unit state', () => {
   const stopped = parseUnitState('LoadState=loaded\nActiveState=inactive\nUnitFileState=disabled\nis_enabled=disabled\n');
@@ -94,4 +94,15 @@ esac
     rmSync(script, { force: true });
     rmSync(pidfile, { force: true });
   }
+});
+
+test('service: daemon_reload without a name goes to systemd; elsewhere it fails as under Ansible', async () => {
+  assert.throws(() => svc({ state: 'started' }), /argument name: name is required/);
+  assert.throws(() => svc({ daemon_reload: true, state: 'started' }), /argument name/);
+  const t = new FakeTransport([[/systemctl daemon-reload/, {}]]);
+  const r = await runModule(service, { daemon_reload: true }, { transport: t, facts: { service_mgr: 'systemd' } });
+  assert.equal(r.failed, undefined);
+  assert.match(t.cmds[0], /systemctl daemon-reload/);
+  const sysv = await runModule(service, { daemon_reload: 'yes' }, { transport: new FakeTransport([]), facts: { service_mgr: 'sysvinit' } });
+  assert.match(String(sysv.msg), /daemon_reload\/daemon_reexec need systemd, and this host's service manager is sysvinit/);
 });

@@ -75,3 +75,12 @@ test('on this host: group and user created, unchanged, modified, removed; check 
     execSync(`userdel -r ${name} 2>/dev/null; groupdel ${gname} 2>/dev/null; rm -rf /tmp/${name}-home; true`, { shell: '/bin/sh' });
   }
 });
+
+test('user: password_expire_min/max through chage, only what differs from shadow', () => {
+  const cur = parseUserProbe('u:x:1001:1001::/home/u:/bin/sh\n@@groups\nu\n@@shadow\n$6$h:0:99999\n@@group\n')!;
+  assert.equal(cur.password, '$6$h');
+  assert.equal(planUser(ua({ name: 'u', password_expire_min: 0, password_expire_max: 99999 }), cur), undefined);
+  assert.equal(planUser(ua({ name: 'u', password_expire_min: 1, password_expire_max: 99999 }), cur), 'chage -m 1 u');
+  assert.equal(planUser(ua({ name: 'u', shell: '/bin/bash', password_expire_max: 90 }), cur), 'usermod -s /bin/bash u && chage -M 90 u');
+  assert.equal(planUser(ua({ name: 'n', password_expire_min: 7, password_expire_max: 60 }), undefined), 'useradd -m n && chage -m 7 -M 60 n');
+});
