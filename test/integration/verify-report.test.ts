@@ -1,9 +1,10 @@
 /**
  * harun verify --report: the page rendered by Debian's headless Chromium (no network: the page
- * fetches nothing), from the result of a real verify run (test/fixtures/verify/, captured from
- * `harun verify --fault kill --output json` on the uml lab; see its README). The DOM must show
- * the timeline's marks and the same figures and checks as the JSON; the screenshot must show
- * the drawing (the servers' colours and the failures' red), not a blank or an error page.
+ * fetches nothing). The input is a verify result constructed by hand (test/fixtures/verify/
+ * README.md says why it is not a captured one); the docker lab's end-to-end test renders the page
+ * of a real run. The DOM must show the timeline's marks and the same figures and checks as the
+ * JSON; the screenshot must show the drawing (the servers' colours and the failures' red), not a
+ * blank or an error page.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ import { ROOT } from '../e2e/helpers.js';
 import { countColour, readPng } from '../helpers/png.js';
 import { CHROMIUM, checkRenderedReport, renderPage } from '../helpers/reports.js';
 
-const FIXTURE = join(ROOT, 'test', 'fixtures', 'verify', 'kill-uml.json');
+const FIXTURE = join(ROOT, 'test', 'fixtures', 'verify', 'kill-synthetic.json');
 
 test('verify --report: Chromium renders the failover timeline of a real run with the figures of its JSON', { timeout: 300_000 }, (t) => {
   if (!CHROMIUM) return t.skip('chromium is not installed (scripts/apt-packages.txt)');
