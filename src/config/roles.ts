@@ -4,7 +4,7 @@ import { ValidationError } from '../errors.js';
 import type { Inherited, Item, Role, Task } from './model.js';
 import { didYouMean } from './suggest.js';
 import { inherit, loadTaskFile, type RoleLoader, type TaskLoadCtx } from './tasks.js';
-import { errorAt, loadYamlFile, lineAt } from './yaml.js';
+import { errorAt, lineAt, loadVarsFile as loadVars } from './yaml.js';
 import { readdirSync } from 'node:fs';
 
 /** Keys of a role entry that are keywords (applied to its tasks), not role params. */
@@ -15,11 +15,7 @@ function mainFile(dir: string, base = 'main'): string | undefined {
 }
 
 function loadVarsFile(file: string | undefined): Record<string, unknown> {
-  if (!file) return {};
-  const v = loadYamlFile(file);
-  if (v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw errorAt(v, undefined, `${file} must be a mapping of variables`);
-  return v as Record<string, unknown>;
+  return file ? loadVars(file) : {};
 }
 
 /** Loads roles for one play: search paths, meta dependencies (once unless allow_duplicates). */

@@ -7,9 +7,10 @@ import type { Block, Inherited, Item, Role, Task } from './model.js';
 import { didYouMean } from './suggest.js';
 import { errorAt, loadYamlFile, posOf } from './yaml.js';
 import { parseKv } from './kv.js';
+import { isLookup, lookupNames } from '../vars/template.js';
 
 const TASK_KEYS = new Set([
-  'name', 'when', 'loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items', 'loop_control',
+  'name', 'when', 'loop', 'loop_control',
   'register', 'notify', 'tags', 'become', 'become_user', 'become_method', 'become_flags', 'ignore_errors',
   'ignore_unreachable', 'changed_when', 'failed_when', 'until', 'retries', 'delay', 'delegate_to',
   'delegate_facts', 'run_once', 'environment', 'no_log', 'check_mode', 'diff', 'vars', 'args', 'action',
@@ -38,6 +39,7 @@ export interface TaskLoadCtx {
   stack: string[];
 }
 
+const isMeta = (k: string) => k.replace(/^ansible\.(builtin|legacy)\./, '') === 'meta';
 const toList = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim()).filter(Boolean));
 
 /** What a block or task hands down to what it contains. */
@@ -138,6 +140,10 @@ export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {
   const unknown: string[] = [];
   for (const k of Object.keys(m)) {
     if (TASK_KEYS.has(k)) continue;
+    if (k.startsWith('with_')) {
+      if (!isLookup(k.slice(5))) throw errorAt(m, k, `'${k}': no lookup plugin named '${k.slice(5)}'${didYouMean(k.slice(5), lookupNames())}`);
+      continue;
+    }
     unknown.push(k);
   }
   if (m.action !== undefined || m.local_action !== undefined) {
@@ -156,8 +162,8 @@ export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {
     if (!moduleKey) throw errorAt(m, akey, `'${akey}' needs a module name`);
     if (unknown.length) throw errorAt(m, unknown[0], `'${unknown[0]}' is not a valid task keyword${didYouMean(unknown[0], TASK_KEYS)}`);
   } else {
-    const mods = unknown.filter((k) => findModule(k) || k === 'meta');
-    const bad = unknown.filter((k) => !findModule(k) && k !== 'meta');
+    const mods = unknown.filter((k) => findModule(k) || isMeta(k));
+    const bad = unknown.filter((k) => !findModule(k) && !isMeta(k));
     if (bad.length) {
       const k = bad[0];
       const hint = didYouMean(k, [...TASK_KEYS, ...moduleNames(), 'meta']);
@@ -190,7 +196,9 @@ export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {
     }
     checkArgs(mod, args, { task: m, argsNode, atLoad: true });
   }
-  const loopKey = ['loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items'].find((k) => m[k] !== undefined);
+  const loops = Object.keys(m).filter((k) => k === 'loop' || k.startsWith('with_'));
+  if (loops.length > 1) throw errorAt(m, loops[1], `only one loop per task: ${loops.join(', ')}`);
+  const loopKey = loops[0];
   let loop: unknown;
   if (loopKey) loop = { kind: loopKey, value: m[loopKey] };
   const lc = (m.loop_control ?? {}) as Record<string, unknown>;

@@ -174,17 +174,14 @@ export class Runner {
         if (!task.register) return;
         // a result is data: braces in a command's output must never be templated later
         for (const x of runOnce ? targets : [h]) this.rt(x).vars[task.register] = v && typeof v === 'object' ? noTemplate(v) : v;
-      });
-      // a loop's items set their facts in item order once the loop is done, as Ansible does
-      const sets = (out.items ? out.items.map((i) => i.result) : [out.result]).filter((r) => r.facts && !r.failed && !r.skipped);
-      for (const res of sets) {
-        const facts = res.facts as Record<string, unknown>;
+      }, (facts) => {
+        // set as each item finishes: the next item of a loop sees them, as in Ansible
         for (const x of runOnce ? targets : [h]) {
           const r = this.rt(x);
           if (task.module === 'setup') r.facts = { ...(r.facts ?? {}), ...Object.fromEntries(Object.entries(facts).filter(([k]) => k !== 'ansible_facts').map(([k, v]) => [k.replace(/^ansible_/, ''), v])) };
           else Object.assign(r.vars, facts);
         }
-      }
+      });
       if (out.status === 'changed' || out.items?.some((i) => i.status === 'changed')) {
         for (const x of runOnce ? targets : [h]) for (const n of task.notify) this.rt(x).notified.add(String(renderValue(n, env.vars(h, task))));
       }

@@ -1,4 +1,3 @@
-import { isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { checkArgs } from '../config/args.js';
 import type { Task } from '../config/model.js';
@@ -8,7 +7,8 @@ import type { ModuleContext, ModuleResult } from '../modules/types.js';
 import type { HostStatus } from '../report/events.js';
 import type { Become } from '../shell/wrap.js';
 import type { Transport } from '../transport/types.js';
-import { evalCondition, evaluate, renderString, renderValue } from '../vars/template.js';
+import { LazyScope } from '../vars/lazy.js';
+import { evalCondition, evaluate, renderString, renderValue, runLookup, scopeCtx, searchCandidates } from '../vars/template.js';
 import { createContext } from './context.js';
 import { dropOmitted } from './vars.js';
 
@@ -48,19 +48,28 @@ function errorResult(e: unknown, task: Task): ModuleResult {
   return { changed: false, failed: true, msg: `internal error: ${(e as Error)?.stack ?? e}` };
 }
 
-/** The loop's items, as Ansible's loop / with_* give them. */
+/** The loop's items, as Ansible's loop / with_<lookup> give them. */
 function loopItems(task: Task, vars: Record<string, unknown>): unknown[] {
   const { kind, value } = task.loop as { kind: string; value: unknown };
-  let v = renderValue(value, vars);
-  if (typeof v === 'string') v = v.split(',').map((s) => s.trim());
-  if (kind === 'with_dict') {
-    if (!v || typeof v !== 'object') throw new HarunError('loop', `with_dict needs a mapping, got ${JSON.stringify(v)}`, task.src);
-    return Object.entries(v).map(([key, value]) => ({ key, value }));
+  if (kind === 'loop') {
+    let v = renderValue(value, vars);
+    if (typeof v === 'string') v = v.split(',').map((s) => s.trim());
+    if (!Array.isArray(v)) throw new HarunError('loop', `loop needs a list, got ${JSON.stringify(v)}`, task.src);
+    return v;
   }
-  if (!Array.isArray(v)) throw new HarunError('loop', `${kind} needs a list, got ${JSON.stringify(v)}`, task.src);
-  if (kind === 'with_items') return v.flatMap((x) => (Array.isArray(x) ? x : [x]));
-  if (kind === 'with_indexed_items') return v.map((x, i) => [i, x]);
-  return v;
+  const name = kind.slice('with_'.length);
+  // first_found skips candidates whose variables are undefined; the others fail on them
+  let terms: unknown;
+  if (name === 'first_found' && Array.isArray(value)) terms = value.flatMap((t) => { try { return [renderValue(t, vars)]; } catch { return []; } });
+  else terms = renderValue(value, vars);
+  if (typeof terms === 'string' && !['items', 'list'].includes(name)) terms = [terms];
+  else if (typeof terms === 'string') terms = terms.split(',').map((s) => s.trim());
+  const list = Array.isArray(terms) ? terms : [terms];
+  // the subdir a with_ loop hands first_found: include_vars searches vars/, template templates/
+  const subdir = ['template', 'var', 'file'].find((s) => task.module.includes(s)) ?? 'file';
+  const ctx = scopeCtx(new LazyScope(vars), `${subdir}s`);
+  if (name === 'dict' && (list.length !== 1 || !list[0] || typeof list[0] !== 'object')) throw new HarunError('loop', `with_dict needs a mapping, got ${JSON.stringify(terms)}`, task.src);
+  return runLookup(name, list, {}, ctx);
 }
 
 function becomeFor(task: Task, vars: Record<string, unknown>, env: TaskEnv): Become | undefined {
@@ -72,24 +81,22 @@ function becomeFor(task: Task, vars: Record<string, unknown>, env: TaskEnv): Bec
   return { become: true, user, method, password: pw === undefined ? undefined : String(pw) };
 }
 
-function localPath(task: Task, vars: Record<string, unknown>, kind: string, src: string): string {
-  if (isAbsolute(src)) return src;
-  const role = task.inherited.role;
-  const candidates = [
-    ...(role ? [join(role.path, kind, src), join(role.path, src)] : []),
-    ...(task.src ? [join(task.src.file, '..', kind, src), join(task.src.file, '..', src)] : []),
-    join(String(vars.playbook_dir ?? '.'), kind, src),
-    join(String(vars.playbook_dir ?? '.'), src),
-  ];
+function localPath(vars: Record<string, unknown>, kind: string, src: string): string {
+  const paths = Array.isArray(vars.ansible_search_path) ? vars.ansible_search_path.map(String) : [];
+  const candidates = searchCandidates(paths, String(vars.playbook_dir ?? '.'), kind, src);
   return candidates.find((p) => existsSync(p)) ?? candidates[0];
 }
 
 /** Run one task (all its loop items, retries, conditions) on one host. */
-export async function runTask(task: Task, host: string, env: TaskEnv, register: (v: unknown) => void): Promise<Outcome> {
+export async function runTask(task: Task, host: string, env: TaskEnv, register: (v: unknown) => void, setFacts: (f: Record<string, unknown>) => void = () => {}): Promise<Outcome> {
   const base = env.vars(host, task);
+  const facts = (r: ModuleResult) => {
+    if (r.facts && !r.failed && !r.skipped) setFacts(r.facts);
+  };
   if (!task.loop) {
     if (!cond(task.inherited.when, base)) return { status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
     const r = await runOnce(task, host, env, undefined, register);
+    facts(r);
     return { status: statusOf(r), result: r };
   }
   let list: unknown[];
@@ -116,6 +123,7 @@ export async function runTask(task: Task, host: string, env: TaskEnv, register: 
     let r: ModuleResult;
     if (!cond(task.inherited.when, vars)) r = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
     else r = await runOnce(task, host, env, iv, () => {});
+    facts(r);
     r = { ...r, [lc.loopVar]: item, ansible_loop_var: lc.loopVar };
     results.push(r);
     items.push({ label, status: statusOf(r), result: r });
@@ -196,7 +204,7 @@ async function invoke(task: Task, mod: NonNullable<ReturnType<typeof findModule>
     timeoutMs: env.timeoutMs,
     wrapping: { become: becomeFor(task, delegate ? env.vars(execHost, task) : vars, env), environment },
     facts: () => env.facts(execHost),
-    findLocal: (kind, src) => localPath(task, vars, kind, src),
+    findLocal: (kind, src) => localPath(vars, kind, src),
     render: (t, extra) => renderString(t, vars, extra),
     evaluate: (e, extra) => evaluate(e, vars, extra),
     log: (level, msg) => env.log(level, execHost, msg),

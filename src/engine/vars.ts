@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { Play, Task } from '../config/model.js';
 import type { Inventory } from '../inventory/index.js';
 import type { HostRuntime } from './runtime.js';
@@ -61,6 +62,8 @@ export function hostVars(env: VarsEnv, host: string, task?: Task, item?: Record<
     ansible_version: { full: '2.14.0', major: 2, minor: 14, revision: 0, string: '2.14.0 (harun)' },
     omit: OMIT,
     ...(role ? { role_name: role.name, role_path: role.path, ansible_role_name: role.name } : {}),
+    // where lookups and include_vars look for relative files: the role, then the task file's directory
+    ansible_search_path: [...(role ? [role.path] : []), ...(task?.src ? [dirname(task.src.file)] : [])].filter((p, i, a) => a.indexOf(p) === i),
   });
   return out;
 }

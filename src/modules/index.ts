@@ -8,6 +8,7 @@ import { debug } from './debug.js';
 import { failModule } from './fail.js';
 import { fetch } from './fetch.js';
 import { file } from './file.js';
+import { includeVars } from './include_vars.js';
 import { pause } from './pause.js';
 import { ping } from './ping.js';
 import { rawModule } from './raw.js';
@@ -45,6 +46,7 @@ const all: ModuleDef[] = [
   failModule,
   fetch,
   file,
+  includeVars,
   pause,
   ping,
   rawModule,

@@ -74,7 +74,7 @@ function toFloat(v: unknown, dflt = 0): number {
 }
 
 /** Ansible's merge_hash: nested dicts merge only when recursive, lists follow list_merge. */
-function merge(a: Record<string, unknown>, b: Record<string, unknown>, recursive: boolean, listMerge: string): Record<string, unknown> {
+export function merge(a: Record<string, unknown>, b: Record<string, unknown>, recursive: boolean, listMerge: string): Record<string, unknown> {
   const out: Record<string, unknown> = { ...a };
   for (const [k, y] of Object.entries(b)) {
     const x = out[k];
