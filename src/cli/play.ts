@@ -105,8 +105,9 @@ function findBook(name: string, dir?: string): string {
   throw new OptionsError(`playbook not found: ${name}${dir ? ` (nor in ${dir})` : ''}`);
 }
 
-function tasksOf(items: Item[]): Task[] {
-  return items.flatMap((i) => (i.kind === 'task' ? [i] : [...tasksOf(i.block), ...tasksOf(i.rescue), ...tasksOf(i.always)]));
+/** What --list-tasks shows: tasks, and dynamic includes as themselves (as ansible-playbook does). */
+function tasksOf(items: Item[]): Pick<Task, 'name' | 'inherited'>[] {
+  return items.flatMap((i) => (i.kind !== 'block' ? [i] : [...tasksOf(i.block), ...tasksOf(i.rescue), ...tasksOf(i.always)]));
 }
 
 function listing(plays: Play[], o: PlayOpts, runner: Runner, out: (s: string) => void): void {
@@ -142,6 +143,7 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
   const inventory: Inventory = loadInventory(sources, { extraVarDirs: [...new Set(files.map(dirname))] });
   const ev = extraVars(o.extraVars);
   const plays = files.flatMap((f) => loadPlaybook(f, { rolesPath: cfg.rolesPath }));
+  for (const w of new Set(plays.flatMap((p) => p.warnings))) process.stderr.write(`[WARNING]: ${w}\n`);
   const out = (s: string) => process.stdout.write(s + '\n');
   if (o.syntaxCheck) {
     for (const f of files) out(`\nplaybook: ${f}`);

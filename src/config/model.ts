@@ -62,7 +62,27 @@ export interface Block {
   always: Item[];
 }
 
-export type Item = Task | Block;
+/**
+ * include_tasks / include_role: decided per host at run time (templated file name, loop, when),
+ * but every file it can name was parsed and validated when the playbook loaded.
+ */
+export interface Include {
+  kind: 'include';
+  action: 'include_tasks' | 'include_role';
+  name: string;
+  src?: SourcePos;
+  raw: Record<string, unknown>;
+  /** The include's own keywords (its when and tags apply to it, not to what it brings). */
+  inherited: Inherited;
+  /** include_tasks: the file name as written (may be templated). */
+  file?: string;
+  loop?: unknown;
+  loopControl: Task['loopControl'];
+  /** What the rendered file name brings: loaded at load time when it could be, else now. */
+  resolve(file: string): Item[];
+}
+
+export type Item = Task | Block | Include;
 
 export interface Play {
   name: string;
@@ -83,4 +103,6 @@ export interface Play {
   forceHandlers: boolean;
   /** Where the playbook file lives (playbook_dir). */
   dir: string;
+  /** Found while loading: tasks only a dynamic include reaches that name a module harun lacks. */
+  warnings: string[];
 }

@@ -55,9 +55,10 @@ function loadPlay(m: Record<string, unknown>, dir: string, opts: LoadOptions): P
   if (m.strategy !== undefined && m.strategy !== 'linear') throw errorAt(m, 'strategy', `strategy '${m.strategy}' is not supported: harun runs the linear strategy`);
   if (m.vars !== undefined && (typeof m.vars !== 'object' || Array.isArray(m.vars))) throw errorAt(m, 'vars', `'vars' must be a mapping`);
   const handlers: Task[] = [];
-  const roles = new Roles([...(opts.rolesPath ?? []), join(dir, 'roles'), resolve('roles')], handlers);
+  const warnings: string[] = [];
+  const roles = new Roles([...(opts.rolesPath ?? []), join(dir, 'roles'), resolve('roles')], handlers, warnings);
   const playInh = inherit(emptyInherited(), { ...m, vars: undefined, when: undefined, become: m.become, delegate_to: undefined, run_once: m.run_once });
-  const ctx: TaskLoadCtx = { dir, roles, handlers, stack: [] };
+  const ctx: TaskLoadCtx = { dir, roles, handlers, stack: [], warnings };
   const varsFiles = toArray(m.vars_files).map((f, i) => {
     const name = String(f);
     if (name.includes('{{')) throw errorAt(m.vars_files, i, `templated vars_files are not supported: ${name}`);
@@ -98,6 +99,7 @@ function loadPlay(m: Record<string, unknown>, dir: string, opts: LoadOptions): P
     anyErrorsFatal: Boolean(m.any_errors_fatal),
     forceHandlers: Boolean(m.force_handlers),
     dir,
+    warnings,
   };
 }
 

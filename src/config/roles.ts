@@ -4,7 +4,7 @@ import { ValidationError } from '../errors.js';
 import type { Inherited, Item, Role, Task } from './model.js';
 import { didYouMean } from './suggest.js';
 import { inherit, loadTaskFile, type RoleLoader, type TaskLoadCtx } from './tasks.js';
-import { errorAt, lineAt, loadVarsFile as loadVars } from './yaml.js';
+import { errorAt, lineAt, loadVarsFile as loadVars, loadYamlFile } from './yaml.js';
 import { readdirSync } from 'node:fs';
 
 /** Keys of a role entry that are keywords (applied to its tasks), not role params. */
@@ -18,6 +18,21 @@ function loadVarsFile(file: string | undefined): Record<string, unknown> {
   return file ? loadVars(file) : {};
 }
 
+/**
+ * Every YAML file of a role's tasks/, handlers/, vars/ and defaults/ is parsed when the role
+ * loads, even one that only a run-time include or include_vars would read: a syntax error
+ * anywhere stops the run before a host is touched, with its file, line and column.
+ */
+function parseAll(role: string): void {
+  for (const sub of ['tasks', 'handlers', 'vars', 'defaults']) {
+    const dir = join(role, sub);
+    if (!existsSync(dir)) continue;
+    for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      if (e.isFile() && /\.(ya?ml|json)$/.test(e.name)) loadYamlFile(join(e.parentPath ?? (e as any).path, e.name));
+    }
+  }
+}
+
 /** Loads roles for one play: search paths, meta dependencies (once unless allow_duplicates). */
 export class Roles implements RoleLoader {
   /** Every role loaded, in load order: their defaults and vars feed variable precedence. */
@@ -25,7 +40,7 @@ export class Roles implements RoleLoader {
   private ran = new Set<string>();
   private cache = new Map<string, Omit<Role, 'params'>>();
 
-  constructor(private searchPaths: string[], private handlers: Task[]) {}
+  constructor(private searchPaths: string[], private handlers: Task[], private warnings: string[] = []) {}
 
   private find(name: string, from: string, node: unknown, key: string | undefined): string {
     if (name.includes('{{')) throw errorAt(node, key, `a templated role name is not supported: ${name}`);
@@ -44,6 +59,7 @@ export class Roles implements RoleLoader {
     const params = Object.fromEntries(Object.entries(spec).filter(([k]) => !ROLE_KEYWORDS.has(k)));
     let base = this.cache.get(path);
     if (!base) {
+      parseAll(path);
       base = {
         name: name.split('/').pop()!,
         path,
@@ -60,7 +76,7 @@ export class Roles implements RoleLoader {
     const roleInh = inherit(inh, { ...Object.fromEntries(Object.entries(spec).filter(([k]) => ROLE_KEYWORDS.has(k) && k !== 'name')), vars: { ...(spec.vars as object), ...params } }, role);
     if (dedupe && this.ran.has(id) && !allowDup) return { role, items, handlers: [] };
     this.ran.add(id);
-    const ctx: TaskLoadCtx = { dir: join(path, 'tasks'), roles: this, handlers: this.handlers, stack: [] };
+    const ctx: TaskLoadCtx = { dir: join(path, 'tasks'), roles: this, handlers: this.handlers, stack: [], warnings: this.warnings };
     for (const dep of (meta.dependencies as unknown[]) ?? []) {
       const d = this.load(dep, meta.dependencies, undefined, path, inherit(inh, {}), true);
       items.push(...d.items);

@@ -1,12 +1,11 @@
-import { dirname, isAbsolute, join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { findModule, moduleNames } from '../modules/index.js';
 import { checkArgs, normalizeArgs } from './args.js';
 import type { Block, Inherited, Item, Role, Task } from './model.js';
 import { didYouMean } from './suggest.js';
 import { errorAt, loadYamlFile, posOf } from './yaml.js';
-import { parseKv } from './kv.js';
+import { loadInclude } from './includes.js';
 import { isLookup, lookupNames } from '../vars/template.js';
 
 const TASK_KEYS = new Set([
@@ -17,7 +16,7 @@ const TASK_KEYS = new Set([
   'local_action', 'listen', 'any_errors_fatal', 'throttle', 'timeout', 'collections', 'debugger',
   'connection', 'module_defaults',
 ]);
-const BLOCK_KEYS = new Set([
+export const BLOCK_KEYS = new Set([
   'name', 'block', 'rescue', 'always', 'when', 'tags', 'become', 'become_user', 'become_method', 'vars',
   'environment', 'ignore_errors', 'no_log', 'check_mode', 'delegate_to', 'run_once', 'any_errors_fatal',
   'collections', 'diff', 'timeout', 'module_defaults', 'debugger', 'ignore_unreachable', 'throttle',
@@ -37,6 +36,13 @@ export interface TaskLoadCtx {
   handlers: Task[];
   /** Stack of files being included, to catch include loops. */
   stack: string[];
+  /** Load-time warnings for the play (see lenient). */
+  warnings: string[];
+  /**
+   * Loading a file only a dynamic include reaches: a task naming a module harun lacks is a
+   * warning now and fails only on a host that gets there (the FreeBSD branch of a role).
+   */
+  lenient?: boolean;
 }
 
 const isMeta = (k: string) => k.replace(/^ansible\.(builtin|legacy)\./, '') === 'meta';
@@ -85,7 +91,23 @@ function loadItem(m: Record<string, unknown>, ctx: TaskLoadCtx, inh: Inherited):
   if ('block' in m) return [loadBlock(m, ctx, inh)];
   const actionKey = Object.keys(m).find((k) => INCLUDES.has(k.replace(/^ansible\.(builtin|legacy)\./, '')));
   if (actionKey) return [loadInclude(m, actionKey, ctx, inh)];
-  return [loadTask(m, inh)];
+  try {
+    return [loadTask(m, inh)];
+  } catch (e) {
+    const key = ctx.lenient ? unknownModule(m) : undefined;
+    if (!key) throw e;
+    const pos = posOf(m);
+    const where = pos ? `${pos.file}:${pos.line}` : ctx.dir;
+    ctx.warnings.push(`${where}: module '${key}' is not available to harun; it fails only on a host that reaches it (an include decides at run time)`);
+    const msg = `harun cannot run module '${key}' (${where}): ${(e as Error).message}`;
+    return [loadTask({ name: m.name ?? key, fail: { msg }, ...Object.fromEntries(Object.entries(m).filter(([k]) => TASK_KEYS.has(k) && k !== 'args')) }, inh)];
+  }
+}
+
+/** The action key of a task whose only non-keyword key names no module harun has. */
+function unknownModule(m: Record<string, unknown>): string | undefined {
+  const keys = Object.keys(m).filter((k) => !TASK_KEYS.has(k) && !k.startsWith('with_'));
+  return keys.length === 1 && !findModule(keys[0]) && !isMeta(keys[0]) ? keys[0] : undefined;
 }
 
 function loadBlock(m: Record<string, unknown>, ctx: TaskLoadCtx, inh: Inherited): Block {
@@ -101,36 +123,6 @@ function loadBlock(m: Record<string, unknown>, ctx: TaskLoadCtx, inh: Inherited)
     rescue: loadItems(m.rescue, ctx, child, m, 'rescue'),
     always: loadItems(m.always, ctx, child, m, 'always'),
   };
-}
-
-/**
- * include_* and import_* are expanded when the playbook is loaded, so that everything is
- * validated before the first connection; the include's own keywords apply to what it brings.
- */
-function loadInclude(m: Record<string, unknown>, key: string, ctx: TaskLoadCtx, inh: Inherited): Block {
-  const kind = key.replace(/^ansible\.(builtin|legacy)\./, '');
-  const keywords = Object.fromEntries(Object.entries(m).filter(([k]) => k !== key && k !== 'name'));
-  for (const k of Object.keys(keywords)) {
-    if (!BLOCK_KEYS.has(k) && k !== 'loop' && k !== 'args') throw errorAt(m, k, `'${k}' is not supported on ${kind}${didYouMean(k, BLOCK_KEYS)}`);
-    if (k === 'loop') throw errorAt(m, k, `harun expands ${kind} when loading, so a loop over it is not supported; put the loop on the tasks inside`);
-  }
-  let spec = m[key];
-  if (typeof spec === 'string') spec = kind.endsWith('role') ? parseKv(spec).args : { file: parseKv(spec).free || spec };
-  const args = { ...(m.args as object), ...(spec as Record<string, unknown>) };
-  const child = inherit(inh, keywords);
-  if (kind.endsWith('role')) {
-    if (!args.name) throw errorAt(m, key, `${kind} needs 'name'`);
-    const { items, handlers } = ctx.roles.load(args, m, key, ctx.dir, child);
-    ctx.handlers.push(...handlers);
-    return { kind: 'block', name: m.name as string | undefined, src: posOf(m), block: items, rescue: [], always: [] };
-  }
-  const file = String(args.file ?? args._raw_params ?? '');
-  if (!file) throw errorAt(m, key, `${kind} needs a file name`);
-  if (file.includes('{{')) throw errorAt(m, key, `${kind}: a templated file name is not supported (harun loads every task file before running); name the file`);
-  const candidates = isAbsolute(file) ? [file] : [join(ctx.dir, file), ...(inh.role ? [join(inh.role.path, 'tasks', file)] : [])];
-  const path = candidates.find((p) => existsSync(p));
-  if (!path) throw errorAt(m, key, `${kind}: no such file: ${file} (looked in ${candidates.join(', ')})`);
-  return { kind: 'block', name: m.name as string | undefined, src: posOf(m), block: loadTaskFile(path, ctx, child), rescue: [], always: [] };
 }
 
 export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {

@@ -1,4 +1,5 @@
-import type { Block, Item, Play, Task } from '../config/model.js';
+import type { Block, Include, Item, Play, Task } from '../config/model.js';
+import { expandInclude, type IncludeGroup } from './include.js';
 import { ValidationError } from '../errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Emit } from '../report/events.js';
@@ -129,7 +130,26 @@ export class Runner {
     for (const it of items) {
       if (this.endPlay || this.o.signal.aborted) return;
       if (it.kind === 'block') await this.runBlock(it, hosts, play, env);
+      else if (it.kind === 'include') await this.runInclude(it, hosts, play, env);
       else await this.runTaskOn(it, hosts, play, env);
+    }
+  }
+
+  private async runInclude(inc: Include, hosts: string[], play: Play, env: TaskEnv): Promise<void> {
+    if (!selected(inc, this.o)) return;
+    const targets = hosts.filter((h) => this.active(h));
+    if (!targets.length) return;
+    const groups: IncludeGroup[] = [];
+    await this.onHosts(inc.name, undefined, targets, async (h) => expandInclude(inc, h, env, groups));
+    for (const g of groups) {
+      const on = g.hosts.filter((h) => this.active(h));
+      for (const h of on) this.rt(h).includeVars.push(g.vars);
+      try {
+        await this.runItems(g.items, on, play, env);
+      } finally {
+        for (const h of on) this.rt(h).includeVars.pop();
+      }
+      if (this.endPlay || this.o.signal.aborted) return;
     }
   }
 

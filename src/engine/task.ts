@@ -10,7 +10,7 @@ import type { Transport } from '../transport/types.js';
 import { LazyScope } from '../vars/lazy.js';
 import { evalCondition, evaluate, renderString, renderValue, runLookup, scopeCtx, searchCandidates } from '../vars/template.js';
 import { createContext } from './context.js';
-import { dropOmitted } from './vars.js';
+import { dropOmitted, type VarsTask } from './vars.js';
 
 /** What the task runner needs from the play runner. */
 export interface TaskEnv {
@@ -19,7 +19,7 @@ export interface TaskEnv {
   signal: AbortSignal;
   timeoutMs?: number;
   cliBecome: { become?: boolean; user?: string; password?: string };
-  vars(host: string, task: Task, item?: Record<string, unknown>): Record<string, unknown>;
+  vars(host: string, task: VarsTask, item?: Record<string, unknown>): Record<string, unknown>;
   transport(host: string): Promise<Transport>;
   facts(host: string): Promise<Record<string, unknown>>;
   log(level: 1 | 2 | 3, host: string, msg: string): void;
@@ -34,14 +34,14 @@ export interface Outcome {
 
 const truthy = (v: unknown) => v === true || ['yes', 'true', 'on', '1', 'y'].includes(String(v).toLowerCase());
 
-function statusOf(r: ModuleResult): HostStatus {
+export function statusOf(r: ModuleResult): HostStatus {
   if (r.unreachable) return 'unreachable';
   if (r.failed) return 'failed';
   if (r.skipped) return 'skipped';
   return r.changed ? 'changed' : 'ok';
 }
 
-function errorResult(e: unknown, task: Task): ModuleResult {
+export function errorResult(e: unknown, task: Pick<Task, 'src'>): ModuleResult {
   if (e instanceof UnreachableError) return { changed: false, unreachable: true, msg: e.message };
   if (e instanceof CommandError) return { changed: false, failed: true, msg: e.message, cmd: e.cmd, rc: e.rc, stdout: e.stdout, stderr: e.stderr };
   if (e instanceof HarunError) return { changed: false, failed: true, msg: e.source ? e.describe() : `${e.message}${task.src ? ` (task at ${formatPos(task.src)})` : ''}` };
@@ -49,7 +49,7 @@ function errorResult(e: unknown, task: Task): ModuleResult {
 }
 
 /** The loop's items, as Ansible's loop / with_<lookup> give them. */
-function loopItems(task: Task, vars: Record<string, unknown>): unknown[] {
+export function loopItems(task: Pick<Task, 'loop' | 'src'> & { module?: string }, vars: Record<string, unknown>): unknown[] {
   const { kind, value } = task.loop as { kind: string; value: unknown };
   if (kind === 'loop') {
     let v = renderValue(value, vars);
@@ -66,7 +66,7 @@ function loopItems(task: Task, vars: Record<string, unknown>): unknown[] {
   else if (typeof terms === 'string') terms = terms.split(',').map((s) => s.trim());
   const list = Array.isArray(terms) ? terms : [terms];
   // the subdir a with_ loop hands first_found: include_vars searches vars/, template templates/
-  const subdir = ['template', 'var', 'file'].find((s) => task.module.includes(s)) ?? 'file';
+  const subdir = ['template', 'var', 'file'].find((s) => task.module?.includes(s)) ?? 'file';
   const ctx = scopeCtx(new LazyScope(vars), `${subdir}s`);
   if (name === 'dict' && (list.length !== 1 || !list[0] || typeof list[0] !== 'object')) throw new HarunError('loop', `with_dict needs a mapping, got ${JSON.stringify(terms)}`, task.src);
   return runLookup(name, list, {}, ctx);
@@ -85,6 +85,14 @@ function localPath(vars: Record<string, unknown>, kind: string, src: string): st
   const paths = Array.isArray(vars.ansible_search_path) ? vars.ansible_search_path.map(String) : [];
   const candidates = searchCandidates(paths, String(vars.playbook_dir ?? '.'), kind, src);
   return candidates.find((p) => existsSync(p)) ?? candidates[0];
+}
+
+/** The variables one loop item brings: the loop var, index_var, ansible_loop when extended. */
+export function loopVars(lc: Task['loopControl'], item: unknown, i: number, n: number): Record<string, unknown> {
+  const iv: Record<string, unknown> = { [lc.loopVar]: item, ansible_loop_var: lc.loopVar };
+  if (lc.indexVar) iv[lc.indexVar] = i;
+  if (lc.extended) iv.ansible_loop = { index: i + 1, index0: i, first: i === 0, last: i === n - 1, length: n, revindex: n - i, revindex0: n - i - 1 };
+  return iv;
 }
 
 /** Run one task (all its loop items, retries, conditions) on one host. */
@@ -110,9 +118,7 @@ export async function runTask(task: Task, host: string, env: TaskEnv, register: 
   const items: NonNullable<Outcome['items']> = [];
   const results: ModuleResult[] = [];
   for (const [i, item] of list.entries()) {
-    const iv: Record<string, unknown> = { [lc.loopVar]: item, ansible_loop_var: lc.loopVar };
-    if (lc.indexVar) iv[lc.indexVar] = i;
-    if (lc.extended) iv.ansible_loop = { index: i + 1, index0: i, first: i === 0, last: i === list.length - 1, length: list.length, revindex: list.length - i, revindex0: list.length - i - 1 };
+    const iv = loopVars(lc, item, i, list.length);
     const vars = env.vars(host, task, iv);
     let label: string;
     try {
@@ -143,7 +149,7 @@ export async function runTask(task: Task, host: string, env: TaskEnv, register: 
   return { status: statusOf(agg), result: agg, items };
 }
 
-function cond(when: unknown[], vars: Record<string, unknown>): boolean {
+export function cond(when: unknown[], vars: Record<string, unknown>): boolean {
   return when.every((w) => evalCondition(w as string | boolean, vars));
 }
 

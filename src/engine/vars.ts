@@ -30,7 +30,10 @@ function factVars(facts: Record<string, unknown> | undefined): Record<string, un
  * (group vars parent before child, then host vars), facts, play vars, vars_files, role vars,
  * block/role-param/task vars, set_fact and register, extra vars. Magic variables on top.
  */
-export function hostVars(env: VarsEnv, host: string, task?: Task, item?: Record<string, unknown>): Record<string, unknown> {
+/** What variables depend on of a task (or of an include): its inherited vars, role and file. */
+export type VarsTask = Pick<Task, 'inherited' | 'src'>;
+
+export function hostVars(env: VarsEnv, host: string, task?: VarsTask, item?: Record<string, unknown>): Record<string, unknown> {
   const rt = env.rt(host);
   const out: Record<string, unknown> = {};
   for (const r of env.play.roles) Object.assign(out, r.defaults);
@@ -41,6 +44,7 @@ export function hostVars(env: VarsEnv, host: string, task?: Task, item?: Record<
   for (const r of env.play.roles) Object.assign(out, r.vars);
   if (task) for (const v of task.inherited.vars) Object.assign(out, v);
   Object.assign(out, rt.vars);
+  for (const v of rt.includeVars) Object.assign(out, v);
   Object.assign(out, env.extraVars);
   if (item) Object.assign(out, item);
   const role = task?.inherited.role;
