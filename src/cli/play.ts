@@ -7,10 +7,11 @@ import { parseKv } from '../config/kv.js';
 import type { Item, Play, Task } from '../config/model.js';
 import { loadPlaybook } from '../config/playbook.js';
 import { parseYaml } from '../config/yaml.js';
-import { EXIT, OptionsError } from '../errors.js';
+import { EXIT, OptionsError, ValidationError } from '../errors.js';
 import { runPreflights } from '../engine/preflights.js';
 import { Runner } from '../engine/play.js';
 import { selected } from '../engine/select.js';
+import { setManagedFormat } from '../vars/managed.js';
 import { loadInventory, unknownConnectionVars, type Inventory } from '../inventory/index.js';
 import { emptyStats, type HostStats } from '../report/events.js';
 import { makeReporter, type OutputKind } from '../report/index.js';
@@ -130,6 +131,7 @@ function listing(plays: Play[], o: PlayOpts, runner: Runner, out: (s: string) =>
 async function play(books: string[], o: PlayOpts): Promise<number> {
   const t0 = Date.now();
   const cfg = loadConfig();
+  setManagedFormat(cfg.ansibleManaged);
   if (o.output && !['pretty', 'plain', 'json'].includes(o.output)) throw new OptionsError(`--output: expected pretty, plain or json, got "${o.output}"`);
   const hkc = o.hostKeyChecking ?? process.env.HARUN_HOST_KEY_CHECKING;
   if (hkc !== undefined && !['on', 'off', 'true', 'false', 'yes', 'no', 'accept-new'].includes(hkc.toLowerCase())) throw new OptionsError(`--host-key-checking: expected on or off, got "${hkc}"`);
@@ -144,6 +146,9 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
   const ev = extraVars(o.extraVars);
   const plays = files.flatMap((f) => loadPlaybook(f, { rolesPath: cfg.rolesPath }));
   for (const w of new Set(plays.flatMap((p) => p.warnings))) process.stderr.write(`[WARNING]: ${w}\n`);
+  for (const p of plays.flatMap((x) => x.prompts)) {
+    if (p.default === undefined && !(p.name in ev)) throw new ValidationError('vars_prompt', `vars_prompt '${p.name}' has no default: harun runs unattended, pass it with -e ${p.name}=...`, p.src);
+  }
   const out = (s: string) => process.stdout.write(s + '\n');
   if (o.syntaxCheck) {
     for (const f of files) out(`\nplaybook: ${f}`);

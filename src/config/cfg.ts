@@ -19,6 +19,8 @@ export interface ProjectConfig {
   privateKeyFile?: string;
   hostKeyChecking?: boolean;
   timeout?: number;
+  /** [defaults] ansible_managed: the text templates get as ansible_managed. */
+  ansibleManaged?: string;
 }
 
 export function loadConfig(cwd = process.cwd()): ProjectConfig {
@@ -69,6 +71,9 @@ export function loadConfig(cwd = process.cwd()): ProjectConfig {
         break;
       case 'private_key_file':
         cfg.privateKeyFile = abs(value);
+        break;
+      case 'ansible_managed':
+        cfg.ansibleManaged = value;
         break;
       case 'host_key_checking':
         cfg.hostKeyChecking = !['false', 'no', 'off', '0'].includes(value.toLowerCase());

@@ -28,7 +28,7 @@ function loopOf(m: Record<string, unknown>) {
 }
 
 /** Files in `dirs` whose names fit a templated name's fixed parts (`setup-{{ x }}.yml` -> setup-*.yml). */
-function matching(file: string, dirs: string[]): string[] {
+export function matchingFiles(file: string, ...dirs: string[]): string[] {
   const parts = file.split(/\{\{.*?\}\}/s).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   const re = new RegExp(`^${parts.join('[^/]*')}$`);
   const depth = file.split('/').length;
@@ -89,7 +89,7 @@ export function loadInclude(m: Record<string, unknown>, key: string, ctx: TaskLo
   };
   // every file the include can name is validated now; a file already being loaded (an include
   // of itself) is loaded when a host reaches it
-  const possible = templated ? (isAbsolute(file) ? [] : matching(file, dirs)) : candidates(file).filter((p) => existsSync(p)).slice(0, 1);
+  const possible = templated ? (isAbsolute(file) ? [] : matchingFiles(file, ...dirs)) : candidates(file).filter((p) => existsSync(p)).slice(0, 1);
   if (!templated && !possible.length) throw errorAt(m, key, `${kind}: no such file: ${file} (looked in ${candidates(file).join(', ')})`);
   for (const p of possible) if (!ctx.stack.includes(p)) load(p);
   return {

@@ -19,7 +19,7 @@ const TASK_KEYS = new Set([
 export const BLOCK_KEYS = new Set([
   'name', 'block', 'rescue', 'always', 'when', 'tags', 'become', 'become_user', 'become_method', 'vars',
   'environment', 'ignore_errors', 'no_log', 'check_mode', 'delegate_to', 'run_once', 'any_errors_fatal',
-  'collections', 'diff', 'timeout', 'module_defaults', 'debugger', 'ignore_unreachable', 'throttle',
+  'collections', 'diff', 'timeout', 'module_defaults', 'debugger', 'ignore_unreachable', 'throttle', 'notify', 'delegate_facts',
 ]);
 const INCLUDES = new Set(['include_tasks', 'import_tasks', 'include_role', 'import_role', 'include']);
 
@@ -64,6 +64,7 @@ export function inherit(parent: Inherited, m: Record<string, unknown>, role?: Ro
   if (m.delegate_to !== undefined) out.delegateTo = String(m.delegate_to);
   if (m.run_once !== undefined) out.runOnce = Boolean(m.run_once);
   if (m.any_errors_fatal !== undefined) out.anyErrorsFatal = Boolean(m.any_errors_fatal);
+  if (m.notify !== undefined) out.notify = toList(m.notify);
   if (role) out.role = role;
   return out;
 }
@@ -206,7 +207,8 @@ export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {
     loop,
     loopControl: { loopVar: String(lc.loop_var ?? 'item'), label: lc.label as string | undefined, indexVar: lc.index_var as string | undefined, pause: lc.pause as number | undefined, extended: Boolean(lc.extended) },
     register: m.register as string | undefined,
-    notify: toList(m.notify),
+    // a task without notify takes its block's (Ansible's notify is an inherited block keyword)
+    notify: m.notify !== undefined ? toList(m.notify) : inh.notify ?? [],
     changedWhen: m.changed_when,
     failedWhen: m.failed_when,
     until: m.until,

@@ -1,5 +1,6 @@
 import type { Block, Include, Item, Play, Task } from '../config/model.js';
 import { expandInclude, type IncludeGroup } from './include.js';
+import { applyInventoryResults } from './inventory-results.js';
 import { ValidationError } from '../errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Emit } from '../report/events.js';
@@ -187,7 +188,8 @@ export class Runner {
     let targets = hosts.filter((h) => this.active(h));
     if (!targets.length) return;
     if (task.module === 'meta') return this.meta(task, targets, play, env);
-    const runOnce = task.inherited.runOnce;
+    // add_host bypasses the host loop as in Ansible: it runs once, for the first host
+    const runOnce = task.inherited.runOnce || task.module === 'add_host';
     const runOn = runOnce ? targets.slice(0, 1) : targets;
     await this.onHosts(task.name, task, runOn, async (h) => {
       const out = await runTask(task, h, env, (v) => {
@@ -202,6 +204,7 @@ export class Runner {
           else Object.assign(r.vars, facts);
         }
       });
+      applyInventoryResults(this.o.inventory, h, out);
       if (out.status === 'changed' || out.items?.some((i) => i.status === 'changed')) {
         for (const x of runOnce ? targets : [h]) for (const n of task.notify) this.rt(x).notified.add(String(renderValue(n, env.vars(h, task))));
       }

@@ -1,5 +1,8 @@
-import { dirname } from 'node:path';
-import type { Play, Task } from '../config/model.js';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { TemplatedVarsFile, type Play, type Task } from '../config/model.js';
+import { loadVarsFile } from '../config/yaml.js';
+import { renderValue } from '../vars/template.js';
 import type { Inventory } from '../inventory/index.js';
 import type { HostRuntime } from './runtime.js';
 
@@ -40,7 +43,7 @@ export function hostVars(env: VarsEnv, host: string, task?: VarsTask, item?: Rec
   Object.assign(out, env.inventory.hostVars(host));
   Object.assign(out, factVars(rt.facts));
   Object.assign(out, env.play.vars);
-  for (const f of env.play.varsFiles) Object.assign(out, f);
+  for (const f of env.play.varsFiles) Object.assign(out, f instanceof TemplatedVarsFile ? templatedVarsFile(f, { ...out, ...env.extraVars, inventory_hostname: host }) : f);
   for (const r of env.play.roles) Object.assign(out, r.vars);
   if (task) for (const v of task.inherited.vars) Object.assign(out, v);
   Object.assign(out, rt.vars);
@@ -70,6 +73,26 @@ export function hostVars(env: VarsEnv, host: string, task?: VarsTask, item?: Rec
     ansible_search_path: [...(role ? [role.path] : []), ...(task?.src ? [dirname(task.src.file)] : [])].filter((p, i, a) => a.indexOf(p) === i),
   });
   return out;
+}
+
+/**
+ * A templated vars_files entry for one host: the first of its names that renders and exists.
+ * A name whose variables are not defined yet is passed over, as Ansible does before facts.
+ */
+function templatedVarsFile(f: TemplatedVarsFile, vars: Record<string, unknown>): Record<string, unknown> {
+  for (const n of f.names) {
+    let name: string;
+    try {
+      name = String(renderValue(n, vars));
+    } catch {
+      continue;
+    }
+    const p = isAbsolute(name) ? name : join(f.dir, name);
+    let v = f.cache.get(p);
+    if (!v && existsSync(p)) f.cache.set(p, (v = loadVarsFile(p)));
+    if (v) return v;
+  }
+  return {};
 }
 
 /** hostvars[name]: each host's variables as a play sees them, computed on access. */

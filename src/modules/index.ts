@@ -1,6 +1,7 @@
 import type { ModuleDef } from './types.js';
 // one import per module; keep each list sorted, one line per module
 // core modules:
+import { addHost } from './add_host.js';
 import { assertModule } from './assert.js';
 import { command } from './command.js';
 import { copy } from './copy.js';
@@ -24,6 +25,7 @@ import { blockinfile } from './blockinfile.js';
 import { dnf } from './dnf.js';
 import { get_url } from './get_url.js';
 import { group } from './group.js';
+import { groupBy } from './group_by.js';
 import { lineinfile } from './lineinfile.js';
 import { modprobe } from './modprobe.js';
 import { pkg } from './package.js';
@@ -39,6 +41,7 @@ import { yum } from './yum.js';
 
 const all: ModuleDef[] = [
   // core modules:
+  addHost,
   assertModule,
   command,
   copy,
@@ -62,6 +65,7 @@ const all: ModuleDef[] = [
   dnf,
   get_url,
   group,
+  groupBy,
   lineinfile,
   modprobe,
   pkg,

@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import { bool, lazySchema, modeArg, str } from './lib/args.js';
 import { convergeFile } from './lib/file.js';
+import { ansibleManaged } from '../vars/managed.js';
 import type { ModuleDef } from './types.js';
 
 const schema = lazySchema(() => z
@@ -51,6 +52,7 @@ export const template: ModuleDef<TemplateArgs> = {
         template_host: hostname(),
         template_uid: process.env.USER ?? String(process.getuid?.() ?? ''),
         template_run_date: new Date().toISOString(),
+        ansible_managed: ansibleManaged(path, hostname(), process.env.USER ?? String(process.getuid?.() ?? '')),
       });
     } catch (e) {
       return { changed: false, failed: true, msg: `AnsibleError: template error while templating ${a.src}: ${(e as Error).message}` };
