@@ -144,7 +144,7 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
   }
   const inventory: Inventory = loadInventory(sources, { extraVarDirs: [...new Set(files.map(dirname))] });
   const ev = extraVars(o.extraVars);
-  const plays = files.flatMap((f) => loadPlaybook(f, { rolesPath: cfg.rolesPath }));
+  const plays = files.flatMap((f) => loadPlaybook(f, { rolesPath: cfg.rolesPath, collectionsPath: cfg.collectionsPath }));
   for (const w of new Set(plays.flatMap((p) => p.warnings))) process.stderr.write(`[WARNING]: ${w}\n`);
   for (const p of plays.flatMap((x) => x.prompts)) {
     if (p.default === undefined && !(p.name in ev)) throw new ValidationError('vars_prompt', `vars_prompt '${p.name}' has no default: harun runs unattended, pass it with -e ${p.name}=...`, p.src);

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { TemplatedVarsFile, type Inherited, type Item, type Play, type Task } from './model.js';
@@ -19,7 +20,12 @@ const PLAY_KEYS = new Set([
 export interface LoadOptions {
   /** Extra role search paths (config roles_path), searched before the playbook's roles/. */
   rolesPath?: string[];
+  /** collections_path(s); Ansible's defaults and the playbook's collections/ are added. */
+  collectionsPath?: string[];
 }
+
+/** Ansible's default collections paths, and where Debian's `ansible` package puts collections. */
+const DEFAULT_COLLECTIONS = [join(homedir(), '.ansible/collections'), '/usr/share/ansible/collections', '/usr/lib/python3/dist-packages'];
 
 export const emptyInherited = (): Inherited => ({ when: [], tags: [], environment: [], vars: [] });
 
@@ -68,7 +74,11 @@ function loadPlay(m: Record<string, unknown>, dir: string, opts: LoadOptions): P
   });
   const handlers: Task[] = [];
   const warnings: string[] = [];
-  const roles = new Roles([...(opts.rolesPath ?? []), join(dir, 'roles'), resolve('roles')], handlers, warnings);
+  const collections = {
+    paths: [join(dir, 'collections'), ...(opts.collectionsPath ?? DEFAULT_COLLECTIONS)],
+    names: toArray(m.collections).map(String),
+  };
+  const roles = new Roles([...(opts.rolesPath ?? []), join(dir, 'roles'), resolve('roles')], handlers, warnings, collections);
   const playInh = inherit(emptyInherited(), { ...m, vars: undefined, when: undefined, become: m.become, delegate_to: undefined, run_once: m.run_once });
   const ctx: TaskLoadCtx = { dir, roles, handlers, stack: [], warnings };
   const varsFiles = toArray(m.vars_files).map((f, i) => {

@@ -33,6 +33,12 @@ function parseAll(role: string): void {
   }
 }
 
+/** A role inside a collection finds its siblings by their short names. */
+function ownCollection(path: string): string[] {
+  const m = /ansible_collections\/(\w+)\/(\w+)\/roles\//.exec(path);
+  return m ? [`${m[1]}.${m[2]}`] : [];
+}
+
 /** Loads roles for one play: search paths, meta dependencies (once unless allow_duplicates). */
 export class Roles implements RoleLoader {
   /** Every role loaded, in load order: their defaults and vars feed variable precedence. */
@@ -40,11 +46,26 @@ export class Roles implements RoleLoader {
   private ran = new Set<string>();
   private cache = new Map<string, Omit<Role, 'params'>>();
 
-  constructor(private searchPaths: string[], private handlers: Task[], private warnings: string[] = []) {}
+  constructor(
+    private searchPaths: string[],
+    private handlers: Task[],
+    private warnings: string[] = [],
+    /** Where collections live, and the play's `collections:` (searched for short role names). */
+    private collections: { paths: string[]; names: string[] } = { paths: [], names: [] },
+  ) {}
 
   private find(name: string, from: string, node: unknown, key: string | undefined): string {
     if (name.includes('{{')) throw errorAt(node, key, `a templated role name is not supported: ${name}`);
-    const candidates = isAbsolute(name) ? [name] : [...this.searchPaths.map((p) => join(p, name)), join(from, 'roles', name), join(from, name)];
+    // namespace.collection.role in a collection; a short name also in the play's `collections:`
+    const inCollection = (fqcn: string) => {
+      const [ns, coll, role] = fqcn.split('.');
+      return this.collections.paths.flatMap((p) => [join(p, 'ansible_collections', ns, coll, 'roles', role), join(p, ns, coll, 'roles', role)]);
+    };
+    const fq = /^\w+\.\w+\.\w+$/.test(name);
+    const candidates = isAbsolute(name) ? [name] : fq ? inCollection(name) : [
+      ...this.searchPaths.map((p) => join(p, name)), join(from, 'roles', name), join(from, name),
+      ...[...this.collections.names, ...ownCollection(from)].flatMap((c) => inCollection(`${c}.${name}`)),
+    ];
     const found = candidates.find((p) => existsSync(join(p, 'tasks')) || existsSync(join(p, 'meta')) || existsSync(join(p, 'handlers')));
     if (found) return resolve(found);
     const known = this.searchPaths.flatMap((p) => (existsSync(p) ? readdirSync(p) : []));
@@ -61,7 +82,7 @@ export class Roles implements RoleLoader {
     if (!base) {
       parseAll(path);
       base = {
-        name: name.split('/').pop()!,
+        name: name.split('/').pop()!.split('.').pop()!,
         path,
         defaults: loadVarsFile(mainFile(join(path, 'defaults'), String(spec.defaults_from ?? 'main').replace(/\.ya?ml$/, ''))),
         vars: loadVarsFile(mainFile(join(path, 'vars'), String(spec.vars_from ?? 'main').replace(/\.ya?ml$/, ''))),
