@@ -7,10 +7,11 @@ import { parseKv } from '../config/kv.js';
 import type { Item, Play, Task } from '../config/model.js';
 import { loadPlaybook } from '../config/playbook.js';
 import { parseYaml } from '../config/yaml.js';
-import { EXIT, OptionsError } from '../errors.js';
+import { EXIT, OptionsError, ValidationError } from '../errors.js';
 import { checkRoles } from '../engine/rolechecks.js';
 import { Runner } from '../engine/play.js';
 import { selected } from '../engine/select.js';
+import { setManagedFormat } from '../vars/managed.js';
 import { loadInventory, unknownConnectionVars, type Inventory } from '../inventory/index.js';
 import { emptyStats, type HostStats } from '../report/events.js';
 import { masking } from '../report/mask.js';
@@ -109,8 +110,9 @@ function findBook(name: string, dir?: string): string {
   throw new OptionsError(`playbook not found: ${name}${dir ? ` (nor in ${dir})` : ''}`);
 }
 
-function tasksOf(items: Item[]): Task[] {
-  return items.flatMap((i) => (i.kind === 'task' ? [i] : [...tasksOf(i.block), ...tasksOf(i.rescue), ...tasksOf(i.always)]));
+/** What --list-tasks shows: tasks, and dynamic includes as themselves (as ansible-playbook does). */
+function tasksOf(items: Item[]): Pick<Task, 'name' | 'inherited'>[] {
+  return items.flatMap((i) => (i.kind !== 'block' ? [i] : [...tasksOf(i.block), ...tasksOf(i.rescue), ...tasksOf(i.always)]));
 }
 
 function listing(plays: Play[], o: PlayOpts, runner: Runner, out: (s: string) => void): void {
@@ -133,6 +135,7 @@ function listing(plays: Play[], o: PlayOpts, runner: Runner, out: (s: string) =>
 async function play(books: string[], o: PlayOpts): Promise<number> {
   const t0 = Date.now();
   const cfg = loadConfig();
+  setManagedFormat(cfg.ansibleManaged);
   if (o.output && !['pretty', 'plain', 'json'].includes(o.output)) throw new OptionsError(`--output: expected pretty, plain or json, got "${o.output}"`);
   const hkc = o.hostKeyChecking ?? process.env.HARUN_HOST_KEY_CHECKING;
   if (hkc !== undefined && !['on', 'off', 'true', 'false', 'yes', 'no', 'accept-new'].includes(hkc.toLowerCase())) throw new OptionsError(`--host-key-checking: expected on or off, got "${hkc}"`);
@@ -146,7 +149,11 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
   }
   const inventory: Inventory = loadInventory(sources, { extraVarDirs: [...new Set(files.map(dirname))] });
   const ev = extraVars(o.extraVars);
-  const plays = files.flatMap((f) => loadPlaybook(f, { rolesPath: cfg.rolesPath }));
+  const plays = files.flatMap((f) => loadPlaybook(f, { rolesPath: cfg.rolesPath, collectionsPath: cfg.collectionsPath }));
+  for (const w of new Set(plays.flatMap((p) => p.warnings))) process.stderr.write(`[WARNING]: ${w}\n`);
+  for (const p of plays.flatMap((x) => x.prompts)) {
+    if (p.default === undefined && !(p.name in ev)) throw new ValidationError('vars_prompt', `vars_prompt '${p.name}' has no default: harun runs unattended, pass it with -e ${p.name}=...`, p.src);
+  }
   const out = (s: string) => process.stdout.write(s + '\n');
   if (o.syntaxCheck) {
     for (const f of files) out(`\nplaybook: ${f}`);
@@ -195,7 +202,7 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
   // variables, and every vault the run loads is opened (a wrong password or a changed file stops it here).
   for (const p of plays) {
     for (const h of runner.playHosts(p)) inventory.hostVars(h);
-    openVaultedSources([...p.sections.flatMap(tasksOf), ...p.handlers], p.dir);
+    openVaultedSources([...p.sections.flatMap(tasksOf), ...p.handlers].filter((t): t is Task => 'module' in t), p.dir);
   }
   checkRoles(plays, (p) => runner.varsEnv(p));
   if (o.verbose > 0) {

@@ -14,7 +14,7 @@ export interface ProjectConfig {
   file?: string;
   inventory: string[];
   rolesPath: string[];
-  /** [defaults] collections_path(s): where the module fallback looks for collections. */
+  /** [defaults] collections_path(s): where collections' modules (the fallback) and roles are found. */
   collectionsPath?: string[];
   playbookDir?: string;
   forks?: number;
@@ -25,13 +25,15 @@ export interface ProjectConfig {
   /** vault_password_file and vault_identity_list ([label@]source each), paths made absolute. */
   vaultPasswordFile?: string;
   vaultIdentityList: string[];
+  /** [defaults] ansible_managed: the text templates get as ansible_managed. */
+  ansibleManaged?: string;
 }
 
 export function loadConfig(cwd = process.cwd()): ProjectConfig {
   const named = process.env.HARUN_CONFIG ?? process.env.ANSIBLE_CONFIG;
   const file = named ? resolve(named) : ['harun.cfg', 'ansible.cfg'].map((f) => resolve(cwd, f)).find((f) => existsSync(f));
   const cfg: ProjectConfig = { inventory: [], rolesPath: [], vaultIdentityList: [] };
-  if (!file) return cfg;
+  if (!file) return fromEnv(cfg, process.env, cwd);
   if (!existsSync(file)) throw new ValidationError('config', `config file not found: ${file}`);
   cfg.file = file;
   const base = dirname(file);
@@ -90,10 +92,40 @@ export function loadConfig(cwd = process.cwd()): ProjectConfig {
           return label + (src === 'prompt' ? src : abs(src));
         });
         break;
+      case 'ansible_managed':
+        cfg.ansibleManaged = value;
+        break;
       case 'host_key_checking':
         cfg.hostKeyChecking = !['false', 'no', 'off', '0'].includes(value.toLowerCase());
         break;
     }
   });
-  return cfg;
+  return fromEnv(cfg, process.env, cwd);
+}
+
+const bool = (v: string) => !['false', 'no', 'off', '0', 'n', 'f'].includes(v.trim().toLowerCase());
+
+/**
+ * Ansible's environment variables for the same settings: they win over the config file (and
+ * the command line over both). Relative paths are taken from the current directory.
+ */
+export function fromEnv(cfg: ProjectConfig, env: NodeJS.ProcessEnv, cwd: string): ProjectConfig {
+  const abs = (p: string) => resolve(cwd, p.trim().replace(/^~(?=\/)/, env.HOME ?? '~'));
+  const paths = (v: string, sep: string) => v.split(sep).map((s) => s.trim()).filter(Boolean).map(abs);
+  const int = (name: string, v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new ValidationError('config', `${name}: expected a positive integer, got "${v}"`);
+    return n;
+  };
+  const out = { ...cfg };
+  if (env.ANSIBLE_INVENTORY) out.inventory = env.ANSIBLE_INVENTORY.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (existsSync(abs(s)) ? abs(s) : s));
+  if (env.ANSIBLE_ROLES_PATH) out.rolesPath = paths(env.ANSIBLE_ROLES_PATH, ':');
+  const coll = env.ANSIBLE_COLLECTIONS_PATH ?? env.ANSIBLE_COLLECTIONS_PATHS;
+  if (coll) out.collectionsPath = paths(coll, ':');
+  if (env.ANSIBLE_FORKS) out.forks = int('ANSIBLE_FORKS', env.ANSIBLE_FORKS);
+  if (env.ANSIBLE_TIMEOUT) out.timeout = int('ANSIBLE_TIMEOUT', env.ANSIBLE_TIMEOUT);
+  if (env.ANSIBLE_REMOTE_USER) out.remoteUser = env.ANSIBLE_REMOTE_USER;
+  if (env.ANSIBLE_PRIVATE_KEY_FILE) out.privateKeyFile = abs(env.ANSIBLE_PRIVATE_KEY_FILE);
+  if (env.ANSIBLE_HOST_KEY_CHECKING) out.hostKeyChecking = bool(env.ANSIBLE_HOST_KEY_CHECKING);
+  return out;
 }

@@ -32,6 +32,8 @@ export interface Inherited {
   runOnce?: boolean;
   role?: Role;
   anyErrorsFatal?: boolean;
+  /** A block's notify, for the tasks inside that name none. */
+  notify?: string[];
 }
 
 export interface Task {
@@ -67,7 +69,27 @@ export interface Block {
   always: Item[];
 }
 
-export type Item = Task | Block;
+/**
+ * include_tasks / include_role: decided per host at run time (templated file name, loop, when),
+ * but every file it can name was parsed and validated when the playbook loaded.
+ */
+export interface Include {
+  kind: 'include';
+  action: 'include_tasks' | 'include_role';
+  name: string;
+  src?: SourcePos;
+  raw: Record<string, unknown>;
+  /** The include's own keywords (its when and tags apply to it, not to what it brings). */
+  inherited: Inherited;
+  /** include_tasks: the file name as written (may be templated). */
+  file?: string;
+  loop?: unknown;
+  loopControl: Task['loopControl'];
+  /** What the rendered file name brings: loaded at load time when it could be, else now. */
+  resolve(file: string): Item[];
+}
+
+export type Item = Task | Block | Include;
 
 export interface Play {
   name: string;
@@ -76,8 +98,8 @@ export interface Play {
   raw: Record<string, unknown>;
   gatherFacts: boolean;
   vars: Record<string, unknown>;
-  /** Files already loaded, in order. */
-  varsFiles: Record<string, unknown>[];
+  /** vars_files in order: loaded, or templated names resolved per host when variables are read. */
+  varsFiles: (Record<string, unknown> | TemplatedVarsFile)[];
   roles: Role[];
   /** pre_tasks, roles, tasks, post_tasks: handlers flush after each section. */
   sections: Item[][];
@@ -88,4 +110,18 @@ export interface Play {
   forceHandlers: boolean;
   /** Where the playbook file lives (playbook_dir). */
   dir: string;
+  /** vars_prompt entries: answered by their default or by -e, never by a terminal. */
+  prompts: { name: string; default?: unknown; src?: SourcePos }[];
+  /** Found while loading: tasks only a dynamic include reaches that name a module harun lacks. */
+  warnings: string[];
+}
+
+/**
+ * A vars_files entry whose name is templated (`vars/{{ ansible_os_family }}.yml`) or a list of
+ * names of which the first that exists counts. Each file the names could match was parsed when
+ * the playbook loaded; which one applies is decided per host.
+ */
+export class TemplatedVarsFile {
+  readonly cache = new Map<string, Record<string, unknown>>();
+  constructor(readonly names: string[], readonly dir: string) {}
 }

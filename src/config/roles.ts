@@ -5,7 +5,7 @@ import { loadArgSpecs, loadChecks, type ArgSpecs } from './argspec.js';
 import type { Inherited, Item, Role, Task } from './model.js';
 import { didYouMean } from './suggest.js';
 import { inherit, loadTaskFile, type RoleLoader, type TaskLoadCtx } from './tasks.js';
-import { errorAt, loadYamlFile, lineAt } from './yaml.js';
+import { errorAt, lineAt, loadVarsFile as loadVars, loadYamlFile } from './yaml.js';
 import { readdirSync } from 'node:fs';
 
 /** Keys of a role entry that are keywords (applied to its tasks), not role params. */
@@ -16,11 +16,28 @@ function mainFile(dir: string, base = 'main'): string | undefined {
 }
 
 function loadVarsFile(file: string | undefined): Record<string, unknown> {
-  if (!file) return {};
-  const v = loadYamlFile(file);
-  if (v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw errorAt(v, undefined, `${file} must be a mapping of variables`);
-  return v as Record<string, unknown>;
+  return file ? loadVars(file) : {};
+}
+
+/**
+ * Every YAML file of a role's tasks/, handlers/, vars/ and defaults/ is parsed when the role
+ * loads, even one that only a run-time include or include_vars would read: a syntax error
+ * anywhere stops the run before a host is touched, with its file, line and column.
+ */
+function parseAll(role: string): void {
+  for (const sub of ['tasks', 'handlers', 'vars', 'defaults']) {
+    const dir = join(role, sub);
+    if (!existsSync(dir)) continue;
+    for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      if (e.isFile() && /\.(ya?ml|json)$/.test(e.name)) loadYamlFile(join(e.parentPath ?? (e as any).path, e.name));
+    }
+  }
+}
+
+/** A role inside a collection finds its siblings by their short names. */
+function ownCollection(path: string): string[] {
+  const m = /ansible_collections\/(\w+)\/(\w+)\/roles\//.exec(path);
+  return m ? [`${m[1]}.${m[2]}`] : [];
 }
 
 /** Loads roles for one play: search paths, meta dependencies (once unless allow_duplicates). */
@@ -30,11 +47,26 @@ export class Roles implements RoleLoader {
   private ran = new Set<string>();
   private cache = new Map<string, Omit<Role, 'params' | 'argSpec'> & { argSpecs: ArgSpecs }>();
 
-  constructor(private searchPaths: string[], private handlers: Task[]) {}
+  constructor(
+    private searchPaths: string[],
+    private handlers: Task[],
+    private warnings: string[] = [],
+    /** Where collections live, and the play's `collections:` (searched for short role names). */
+    private collections: { paths: string[]; names: string[] } = { paths: [], names: [] },
+  ) {}
 
   private find(name: string, from: string, node: unknown, key: string | undefined): string {
     if (name.includes('{{')) throw errorAt(node, key, `a templated role name is not supported: ${name}`);
-    const candidates = isAbsolute(name) ? [name] : [...this.searchPaths.map((p) => join(p, name)), join(from, 'roles', name), join(from, name)];
+    // namespace.collection.role in a collection; a short name also in the play's `collections:`
+    const inCollection = (fqcn: string) => {
+      const [ns, coll, role] = fqcn.split('.');
+      return this.collections.paths.flatMap((p) => [join(p, 'ansible_collections', ns, coll, 'roles', role), join(p, ns, coll, 'roles', role)]);
+    };
+    const fq = /^\w+\.\w+\.\w+$/.test(name);
+    const candidates = isAbsolute(name) ? [name] : fq ? inCollection(name) : [
+      ...this.searchPaths.map((p) => join(p, name)), join(from, 'roles', name), join(from, name),
+      ...[...this.collections.names, ...ownCollection(from)].flatMap((c) => inCollection(`${c}.${name}`)),
+    ];
     const found = candidates.find((p) => existsSync(join(p, 'tasks')) || existsSync(join(p, 'meta')) || existsSync(join(p, 'handlers')));
     if (found) return resolve(found);
     const known = this.searchPaths.flatMap((p) => (existsSync(p) ? readdirSync(p) : []));
@@ -49,8 +81,9 @@ export class Roles implements RoleLoader {
     const params = Object.fromEntries(Object.entries(spec).filter(([k]) => !ROLE_KEYWORDS.has(k)));
     let base = this.cache.get(path);
     if (!base) {
+      parseAll(path);
       base = {
-        name: name.split('/').pop()!,
+        name: name.split('/').pop()!.split('.').pop()!,
         path,
         defaults: loadVarsFile(mainFile(join(path, 'defaults'), String(spec.defaults_from ?? 'main').replace(/\.ya?ml$/, ''))),
         vars: loadVarsFile(mainFile(join(path, 'vars'), String(spec.vars_from ?? 'main').replace(/\.ya?ml$/, ''))),
@@ -68,7 +101,7 @@ export class Roles implements RoleLoader {
     const roleInh = inherit(inh, { ...Object.fromEntries(Object.entries(spec).filter(([k]) => ROLE_KEYWORDS.has(k) && k !== 'name')), vars: { ...(spec.vars as object), ...params } }, role);
     if (dedupe && this.ran.has(id) && !allowDup) return { role, items, handlers: [] };
     this.ran.add(id);
-    const ctx: TaskLoadCtx = { dir: join(path, 'tasks'), roles: this, handlers: this.handlers, stack: [] };
+    const ctx: TaskLoadCtx = { dir: join(path, 'tasks'), roles: this, handlers: this.handlers, stack: [], warnings: this.warnings };
     for (const dep of (meta.dependencies as unknown[]) ?? []) {
       const d = this.load(dep, meta.dependencies, undefined, path, inherit(inh, {}), true);
       items.push(...d.items);

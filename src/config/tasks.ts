@@ -1,5 +1,4 @@
-import { dirname, isAbsolute, join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { findModule, isModule, moduleSuggestions } from '../modules/index.js';
 import { notFound } from '../modules/fallback/paths.js';
@@ -7,20 +6,21 @@ import { checkArgs, normalizeArgs } from './args.js';
 import type { Block, Inherited, Item, Role, Task } from './model.js';
 import { didYouMean } from './suggest.js';
 import { errorAt, loadYamlFile, posOf } from './yaml.js';
-import { parseKv } from './kv.js';
+import { loadInclude } from './includes.js';
+import { isLookup, lookupNames } from '../vars/template.js';
 
 const TASK_KEYS = new Set([
-  'name', 'when', 'loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items', 'loop_control',
+  'name', 'when', 'loop', 'loop_control',
   'register', 'notify', 'tags', 'become', 'become_user', 'become_method', 'become_flags', 'ignore_errors',
   'ignore_unreachable', 'changed_when', 'failed_when', 'until', 'retries', 'delay', 'delegate_to',
   'delegate_facts', 'run_once', 'environment', 'no_log', 'check_mode', 'diff', 'vars', 'args', 'action',
   'local_action', 'listen', 'any_errors_fatal', 'throttle', 'timeout', 'collections', 'debugger',
   'connection', 'module_defaults',
 ]);
-const BLOCK_KEYS = new Set([
+export const BLOCK_KEYS = new Set([
   'name', 'block', 'rescue', 'always', 'when', 'tags', 'become', 'become_user', 'become_method', 'vars',
   'environment', 'ignore_errors', 'no_log', 'check_mode', 'delegate_to', 'run_once', 'any_errors_fatal',
-  'collections', 'diff', 'timeout', 'module_defaults', 'debugger', 'ignore_unreachable', 'throttle',
+  'collections', 'diff', 'timeout', 'module_defaults', 'debugger', 'ignore_unreachable', 'throttle', 'notify', 'delegate_facts',
 ]);
 const INCLUDES = new Set(['include_tasks', 'import_tasks', 'include_role', 'import_role', 'include']);
 
@@ -37,8 +37,16 @@ export interface TaskLoadCtx {
   handlers: Task[];
   /** Stack of files being included, to catch include loops. */
   stack: string[];
+  /** Load-time warnings for the play (see lenient). */
+  warnings: string[];
+  /**
+   * Loading a file only a dynamic include reaches: a task naming a module harun lacks is a
+   * warning now and fails only on a host that gets there (the FreeBSD branch of a role).
+   */
+  lenient?: boolean;
 }
 
+const isMeta = (k: string) => k.replace(/^ansible\.(builtin|legacy)\./, '') === 'meta';
 const toList = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim()).filter(Boolean));
 
 /** What a block or task hands down to what it contains. */
@@ -57,6 +65,7 @@ export function inherit(parent: Inherited, m: Record<string, unknown>, role?: Ro
   if (m.delegate_to !== undefined) out.delegateTo = String(m.delegate_to);
   if (m.run_once !== undefined) out.runOnce = Boolean(m.run_once);
   if (m.any_errors_fatal !== undefined) out.anyErrorsFatal = Boolean(m.any_errors_fatal);
+  if (m.notify !== undefined) out.notify = toList(m.notify);
   if (role) out.role = role;
   return out;
 }
@@ -84,7 +93,23 @@ function loadItem(m: Record<string, unknown>, ctx: TaskLoadCtx, inh: Inherited):
   if ('block' in m) return [loadBlock(m, ctx, inh)];
   const actionKey = Object.keys(m).find((k) => INCLUDES.has(k.replace(/^ansible\.(builtin|legacy)\./, '')));
   if (actionKey) return [loadInclude(m, actionKey, ctx, inh)];
-  return [loadTask(m, inh)];
+  try {
+    return [loadTask(m, inh)];
+  } catch (e) {
+    const key = ctx.lenient ? unknownModule(m) : undefined;
+    if (!key) throw e;
+    const pos = posOf(m);
+    const where = pos ? `${pos.file}:${pos.line}` : ctx.dir;
+    ctx.warnings.push(`${where}: module '${key}' is not available to harun; it fails only on a host that reaches it (an include decides at run time)`);
+    const msg = `harun cannot run module '${key}' (${where}): ${(e as Error).message}`;
+    return [loadTask({ name: m.name ?? key, fail: { msg }, ...Object.fromEntries(Object.entries(m).filter(([k]) => TASK_KEYS.has(k) && k !== 'args')) }, inh)];
+  }
+}
+
+/** The action key of a task whose only non-keyword key names no module harun has. */
+function unknownModule(m: Record<string, unknown>): string | undefined {
+  const keys = Object.keys(m).filter((k) => !TASK_KEYS.has(k) && !k.startsWith('with_'));
+  return keys.length === 1 && !findModule(keys[0]) && !isMeta(keys[0]) ? keys[0] : undefined;
 }
 
 function loadBlock(m: Record<string, unknown>, ctx: TaskLoadCtx, inh: Inherited): Block {
@@ -102,36 +127,6 @@ function loadBlock(m: Record<string, unknown>, ctx: TaskLoadCtx, inh: Inherited)
   };
 }
 
-/**
- * include_* and import_* are expanded when the playbook is loaded, so that everything is
- * validated before the first connection; the include's own keywords apply to what it brings.
- */
-function loadInclude(m: Record<string, unknown>, key: string, ctx: TaskLoadCtx, inh: Inherited): Block {
-  const kind = key.replace(/^ansible\.(builtin|legacy)\./, '');
-  const keywords = Object.fromEntries(Object.entries(m).filter(([k]) => k !== key && k !== 'name'));
-  for (const k of Object.keys(keywords)) {
-    if (!BLOCK_KEYS.has(k) && k !== 'loop' && k !== 'args') throw errorAt(m, k, `'${k}' is not supported on ${kind}${didYouMean(k, BLOCK_KEYS)}`);
-    if (k === 'loop') throw errorAt(m, k, `harun expands ${kind} when loading, so a loop over it is not supported; put the loop on the tasks inside`);
-  }
-  let spec = m[key];
-  if (typeof spec === 'string') spec = kind.endsWith('role') ? parseKv(spec).args : { file: parseKv(spec).free || spec };
-  const args = { ...(m.args as object), ...(spec as Record<string, unknown>) };
-  const child = inherit(inh, keywords);
-  if (kind.endsWith('role')) {
-    if (!args.name) throw errorAt(m, key, `${kind} needs 'name'`);
-    const { items, handlers } = ctx.roles.load(args, m, key, ctx.dir, child);
-    ctx.handlers.push(...handlers);
-    return { kind: 'block', name: m.name as string | undefined, src: posOf(m), block: items, rescue: [], always: [] };
-  }
-  const file = String(args.file ?? args._raw_params ?? '');
-  if (!file) throw errorAt(m, key, `${kind} needs a file name`);
-  if (file.includes('{{')) throw errorAt(m, key, `${kind}: a templated file name is not supported (harun loads every task file before running); name the file`);
-  const candidates = isAbsolute(file) ? [file] : [join(ctx.dir, file), ...(inh.role ? [join(inh.role.path, 'tasks', file)] : [])];
-  const path = candidates.find((p) => existsSync(p));
-  if (!path) throw errorAt(m, key, `${kind}: no such file: ${file} (looked in ${candidates.join(', ')})`);
-  return { kind: 'block', name: m.name as string | undefined, src: posOf(m), block: loadTaskFile(path, ctx, child), rescue: [], always: [] };
-}
-
 export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {
   let moduleKey: string | undefined;
   let value: unknown;
@@ -139,6 +134,10 @@ export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {
   const unknown: string[] = [];
   for (const k of Object.keys(m)) {
     if (TASK_KEYS.has(k)) continue;
+    if (k.startsWith('with_')) {
+      if (!isLookup(k.slice(5))) throw errorAt(m, k, `'${k}': no lookup plugin named '${k.slice(5)}'${didYouMean(k.slice(5), lookupNames())}`);
+      continue;
+    }
     unknown.push(k);
   }
   if (m.action !== undefined || m.local_action !== undefined) {
@@ -157,8 +156,8 @@ export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {
     if (!moduleKey) throw errorAt(m, akey, `'${akey}' needs a module name`);
     if (unknown.length) throw errorAt(m, unknown[0], `'${unknown[0]}' is not a valid task keyword${didYouMean(unknown[0], TASK_KEYS)}`);
   } else {
-    const mods = unknown.filter((k) => isModule(k) || k === 'meta');
-    const bad = unknown.filter((k) => !isModule(k) && k !== 'meta');
+    const mods = unknown.filter((k) => isModule(k) || isMeta(k));
+    const bad = unknown.filter((k) => !isModule(k) && !isMeta(k));
     if (bad.length) {
       const k = bad[0];
       const hint = didYouMean(k, [...TASK_KEYS, ...moduleSuggestions(k), 'meta']);
@@ -196,7 +195,9 @@ export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {
     }
     checkArgs(mod, args, { task: m, argsNode, atLoad: true });
   }
-  const loopKey = ['loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items'].find((k) => m[k] !== undefined);
+  const loops = Object.keys(m).filter((k) => k === 'loop' || k.startsWith('with_'));
+  if (loops.length > 1) throw errorAt(m, loops[1], `only one loop per task: ${loops.join(', ')}`);
+  const loopKey = loops[0];
   let loop: unknown;
   if (loopKey) loop = { kind: loopKey, value: m[loopKey] };
   const lc = (m.loop_control ?? {}) as Record<string, unknown>;
@@ -212,7 +213,8 @@ export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {
     loop,
     loopControl: { loopVar: String(lc.loop_var ?? 'item'), label: lc.label as string | undefined, indexVar: lc.index_var as string | undefined, pause: lc.pause as number | undefined, extended: Boolean(lc.extended) },
     register: m.register as string | undefined,
-    notify: toList(m.notify),
+    // a task without notify takes its block's (Ansible's notify is an inherited block keyword)
+    notify: m.notify !== undefined ? toList(m.notify) : inh.notify ?? [],
     changedWhen: m.changed_when,
     failedWhen: m.failed_when,
     until: m.until,

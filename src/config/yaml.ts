@@ -49,6 +49,14 @@ export function loadYamlFile(file: string): unknown {
   return parseYaml(text, file);
 }
 
+/** A vars file (vars_files, role vars/defaults, include_vars): a mapping, or empty. */
+export function loadVarsFile(file: string): Record<string, unknown> {
+  const v = loadYamlFile(file);
+  if (v === null || v === undefined) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw errorAt(v, undefined, `${file} must be a mapping of variables, got ${Array.isArray(v) ? 'a list' : typeof v}`);
+  return v as Record<string, unknown>;
+}
+
 /** Parse a YAML document; a file encrypted whole with Ansible Vault is opened first. */
 export function parseYaml(text: string, file: string): unknown {
   const opened = fileText(text, file);

@@ -1,4 +1,6 @@
-import type { Block, Item, Play, Task } from '../config/model.js';
+import type { Block, Include, Item, Play, Task } from '../config/model.js';
+import { expandInclude, type IncludeGroup } from './include.js';
+import { applyInventoryResults } from './inventory-results.js';
 import { UnreachableError, ValidationError } from '../errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Emit } from '../report/events.js';
@@ -136,7 +138,26 @@ export class Runner {
     for (const it of items) {
       if (this.endPlay || this.o.signal.aborted) return;
       if (it.kind === 'block') await this.runBlock(it, hosts, play, env);
+      else if (it.kind === 'include') await this.runInclude(it, hosts, play, env);
       else await this.runTaskOn(it, hosts, play, env);
+    }
+  }
+
+  private async runInclude(inc: Include, hosts: string[], play: Play, env: TaskEnv): Promise<void> {
+    if (!selected(inc, this.o)) return;
+    const targets = hosts.filter((h) => this.active(h));
+    if (!targets.length) return;
+    const groups: IncludeGroup[] = [];
+    await this.onHosts(inc.name, undefined, targets, async (h) => expandInclude(inc, h, env, groups));
+    for (const g of groups) {
+      const on = g.hosts.filter((h) => this.active(h));
+      for (const h of on) this.rt(h).includeVars.push(g.vars);
+      try {
+        await this.runItems(g.items, on, play, env);
+      } finally {
+        for (const h of on) this.rt(h).includeVars.pop();
+      }
+      if (this.endPlay || this.o.signal.aborted) return;
     }
   }
 
@@ -174,18 +195,16 @@ export class Runner {
     let targets = hosts.filter((h) => this.active(h));
     if (!targets.length) return;
     if (task.module === 'meta') return this.meta(task, targets, play, env);
-    const runOnce = task.inherited.runOnce;
+    // add_host bypasses the host loop as in Ansible: it runs once, for the first host
+    const runOnce = task.inherited.runOnce || task.module === 'add_host';
     const runOn = runOnce ? targets.slice(0, 1) : targets;
     await this.onHosts(task.name, task, runOn, async (h) => {
       const out = await runTask(task, h, env, (v) => {
         if (!task.register) return;
         // a result is data: braces in a command's output must never be templated later
         for (const x of runOnce ? targets : [h]) this.rt(x).vars[task.register] = v && typeof v === 'object' ? noTemplate(v) : v;
-      });
-      // a loop's items set their facts in item order once the loop is done, as Ansible does
-      const sets = (out.items ? out.items.map((i) => i.result) : [out.result]).filter((r) => r.facts && !r.failed && !r.skipped);
-      for (const res of sets) {
-        const facts = res.facts as Record<string, unknown>;
+      }, (facts) => {
+        // set as each item finishes: the next item of a loop sees them, as in Ansible
         for (const x of runOnce ? targets : [h]) {
           const r = this.rt(x);
           if (findModule(task.module)?.hostFacts) r.facts = { ...(r.facts ?? {}), ...Object.fromEntries(Object.entries(facts).filter(([k]) => k !== 'ansible_facts').map(([k, v]) => [k.replace(/^ansible_/, ''), v])) };
@@ -193,7 +212,8 @@ export class Runner {
           // Ansible injects a module's facts by their own names too (service_facts: `services`)
           if (findModule(task.module)?.fallback) Object.assign(r.vars, Object.fromEntries(Object.entries(facts).filter(([k]) => !k.startsWith('ansible_'))));
         }
-      }
+      });
+      applyInventoryResults(this.o.inventory, h, out);
       if (out.status === 'changed' || out.items?.some((i) => i.status === 'changed')) {
         for (const x of runOnce ? targets : [h]) for (const n of task.notify) this.rt(x).notified.add(String(renderValue(n, env.vars(h, task))));
       }

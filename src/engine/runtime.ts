@@ -9,6 +9,8 @@ import type { Transport } from '../transport/types.js';
 export class HostRuntime {
   /** set_fact / register results: the highest precedence but extra vars. */
   vars: Record<string, unknown> = {};
+  /** The loop variables of the dynamic includes running now, outermost first (include params). */
+  includeVars: Record<string, unknown>[] = [];
   /** Facts without the ansible_ prefix (gathered or set by setup). */
   facts: Record<string, unknown> | undefined;
   failed = false;

@@ -6,7 +6,7 @@ export interface TagFilter {
 }
 
 /** Ansible's tag selection: always/never/all/tagged/untagged included. */
-export function selected(task: Task, f: TagFilter): boolean {
+export function selected(task: Pick<Task, 'inherited'>, f: TagFilter): boolean {
   const t = new Set(task.inherited.tags);
   const want = f.tags.length ? f.tags : ['all'];
   const has = (x: string) => t.has(x);

@@ -1,4 +1,3 @@
-import { isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { checkArgs } from '../config/args.js';
 import type { Task } from '../config/model.js';
@@ -8,9 +7,10 @@ import type { ModuleContext, ModuleResult } from '../modules/types.js';
 import type { HostStatus } from '../report/events.js';
 import type { Become } from '../shell/wrap.js';
 import type { Transport } from '../transport/types.js';
-import { evalCondition, evaluate, renderString, renderValue } from '../vars/template.js';
+import { LazyScope } from '../vars/lazy.js';
+import { evalCondition, evaluate, renderString, renderValue, runLookup, scopeCtx, searchCandidates } from '../vars/template.js';
 import { createContext } from './context.js';
-import { dropOmitted } from './vars.js';
+import { dropOmitted, type VarsTask } from './vars.js';
 
 /** What the task runner needs from the play runner. */
 export interface TaskEnv {
@@ -19,7 +19,7 @@ export interface TaskEnv {
   signal: AbortSignal;
   timeoutMs?: number;
   cliBecome: { become?: boolean; user?: string; password?: string };
-  vars(host: string, task: Task, item?: Record<string, unknown>): Record<string, unknown>;
+  vars(host: string, task: VarsTask, item?: Record<string, unknown>): Record<string, unknown>;
   transport(host: string): Promise<Transport>;
   facts(host: string): Promise<Record<string, unknown>>;
   log(level: 1 | 2 | 3, host: string, msg: string): void;
@@ -36,33 +36,42 @@ export interface Outcome {
 
 const truthy = (v: unknown) => v === true || ['yes', 'true', 'on', '1', 'y'].includes(String(v).toLowerCase());
 
-function statusOf(r: ModuleResult): HostStatus {
+export function statusOf(r: ModuleResult): HostStatus {
   if (r.unreachable) return 'unreachable';
   if (r.failed) return 'failed';
   if (r.skipped) return 'skipped';
   return r.changed ? 'changed' : 'ok';
 }
 
-function errorResult(e: unknown, task: Task): ModuleResult {
+export function errorResult(e: unknown, task: Pick<Task, 'src'>): ModuleResult {
   if (e instanceof UnreachableError) return { changed: false, unreachable: true, msg: e.message };
   if (e instanceof CommandError) return { changed: false, failed: true, msg: e.message, cmd: e.cmd, rc: e.rc, stdout: e.stdout, stderr: e.stderr };
   if (e instanceof HarunError) return { changed: false, failed: true, msg: e.source ? e.describe() : `${e.message}${task.src ? ` (task at ${formatPos(task.src)})` : ''}` };
   return { changed: false, failed: true, msg: `internal error: ${(e as Error)?.stack ?? e}` };
 }
 
-/** The loop's items, as Ansible's loop / with_* give them. */
-function loopItems(task: Task, vars: Record<string, unknown>): unknown[] {
+/** The loop's items, as Ansible's loop / with_<lookup> give them. */
+export function loopItems(task: Pick<Task, 'loop' | 'src'> & { module?: string }, vars: Record<string, unknown>): unknown[] {
   const { kind, value } = task.loop as { kind: string; value: unknown };
-  let v = renderValue(value, vars);
-  if (typeof v === 'string') v = v.split(',').map((s) => s.trim());
-  if (kind === 'with_dict') {
-    if (!v || typeof v !== 'object') throw new HarunError('loop', `with_dict needs a mapping, got ${JSON.stringify(v)}`, task.src);
-    return Object.entries(v).map(([key, value]) => ({ key, value }));
+  if (kind === 'loop') {
+    let v = renderValue(value, vars);
+    if (typeof v === 'string') v = v.split(',').map((s) => s.trim());
+    if (!Array.isArray(v)) throw new HarunError('loop', `loop needs a list, got ${JSON.stringify(v)}`, task.src);
+    return v;
   }
-  if (!Array.isArray(v)) throw new HarunError('loop', `${kind} needs a list, got ${JSON.stringify(v)}`, task.src);
-  if (kind === 'with_items') return v.flatMap((x) => (Array.isArray(x) ? x : [x]));
-  if (kind === 'with_indexed_items') return v.map((x, i) => [i, x]);
-  return v;
+  const name = kind.slice('with_'.length);
+  // first_found skips candidates whose variables are undefined; the others fail on them
+  let terms: unknown;
+  if (name === 'first_found' && Array.isArray(value)) terms = value.flatMap((t) => { try { return [renderValue(t, vars)]; } catch { return []; } });
+  else terms = renderValue(value, vars);
+  if (typeof terms === 'string' && !['items', 'list'].includes(name)) terms = [terms];
+  else if (typeof terms === 'string') terms = terms.split(',').map((s) => s.trim());
+  const list = Array.isArray(terms) ? terms : [terms];
+  // the subdir a with_ loop hands first_found: include_vars searches vars/, template templates/
+  const subdir = ['template', 'var', 'file'].find((s) => task.module?.includes(s)) ?? 'file';
+  const ctx = scopeCtx(new LazyScope(vars), `${subdir}s`);
+  if (name === 'dict' && (list.length !== 1 || !list[0] || typeof list[0] !== 'object')) throw new HarunError('loop', `with_dict needs a mapping, got ${JSON.stringify(terms)}`, task.src);
+  return runLookup(name, list, {}, ctx);
 }
 
 function becomeFor(task: Task, vars: Record<string, unknown>, env: TaskEnv): Become | undefined {
@@ -74,16 +83,18 @@ function becomeFor(task: Task, vars: Record<string, unknown>, env: TaskEnv): Bec
   return { become: true, user, method, password: pw === undefined ? undefined : String(pw) };
 }
 
-export function localPath(task: Task, vars: Record<string, unknown>, kind: string, src: string): string {
-  if (isAbsolute(src)) return src;
-  const role = task.inherited.role;
-  const candidates = [
-    ...(role ? [join(role.path, kind, src), join(role.path, src)] : []),
-    ...(task.src ? [join(task.src.file, '..', kind, src), join(task.src.file, '..', src)] : []),
-    join(String(vars.playbook_dir ?? '.'), kind, src),
-    join(String(vars.playbook_dir ?? '.'), src),
-  ];
+export function localPath(vars: Record<string, unknown>, kind: string, src: string): string {
+  const paths = Array.isArray(vars.ansible_search_path) ? vars.ansible_search_path.map(String) : [];
+  const candidates = searchCandidates(paths, String(vars.playbook_dir ?? '.'), kind, src);
   return candidates.find((p) => existsSync(p)) ?? candidates[0];
+}
+
+/** The variables one loop item brings: the loop var, index_var, ansible_loop when extended. */
+export function loopVars(lc: Task['loopControl'], item: unknown, i: number, n: number): Record<string, unknown> {
+  const iv: Record<string, unknown> = { [lc.loopVar]: item, ansible_loop_var: lc.loopVar };
+  if (lc.indexVar) iv[lc.indexVar] = i;
+  if (lc.extended) iv.ansible_loop = { index: i + 1, index0: i, first: i === 0, last: i === n - 1, length: n, revindex: n - i, revindex0: n - i - 1 };
+  return iv;
 }
 
 function noLogFor(task: Task, vars: Record<string, unknown>): boolean {
@@ -91,7 +102,7 @@ function noLogFor(task: Task, vars: Record<string, unknown>): boolean {
 }
 
 /** Run one task (all its loop items, retries, conditions) on one host. */
-export async function runTask(task: Task, host: string, env: TaskEnv, register: (v: unknown) => void): Promise<Outcome> {
+export async function runTask(task: Task, host: string, env: TaskEnv, register: (v: unknown) => void, setFacts: (f: Record<string, unknown>) => void = () => {}): Promise<Outcome> {
   const base = env.vars(host, task);
   let ignoreErrors = false;
   try {
@@ -100,14 +111,18 @@ export async function runTask(task: Task, host: string, env: TaskEnv, register: 
     const r = errorResult(e, task);
     return { status: statusOf(r), result: r };
   }
-  const out = await runTaskOn(task, host, env, base, register);
+  const out = await runTaskOn(task, host, env, base, register, setFacts);
   return { ...out, ignoreErrors };
 }
 
-async function runTaskOn(task: Task, host: string, env: TaskEnv, base: Record<string, unknown>, register: (v: unknown) => void): Promise<Outcome> {
+async function runTaskOn(task: Task, host: string, env: TaskEnv, base: Record<string, unknown>, register: (v: unknown) => void, setFacts: (f: Record<string, unknown>) => void): Promise<Outcome> {
+  const facts = (r: ModuleResult) => {
+    if (r.facts && !r.failed && !r.skipped) setFacts(r.facts);
+  };
   if (!task.loop) {
     if (!cond(task.inherited.when, base)) return { status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
     const r = await runOnce(task, host, env, undefined, register);
+    facts(r);
     return { status: statusOf(r), result: r };
   }
   let list: unknown[];
@@ -121,9 +136,7 @@ async function runTaskOn(task: Task, host: string, env: TaskEnv, base: Record<st
   const items: NonNullable<Outcome['items']> = [];
   const results: ModuleResult[] = [];
   for (const [i, item] of list.entries()) {
-    const iv: Record<string, unknown> = { [lc.loopVar]: item, ansible_loop_var: lc.loopVar };
-    if (lc.indexVar) iv[lc.indexVar] = i;
-    if (lc.extended) iv.ansible_loop = { index: i + 1, index0: i, first: i === 0, last: i === list.length - 1, length: list.length, revindex: list.length - i, revindex0: list.length - i - 1 };
+    const iv = loopVars(lc, item, i, list.length);
     const vars = env.vars(host, task, iv);
     let label: string;
     try {
@@ -134,6 +147,7 @@ async function runTaskOn(task: Task, host: string, env: TaskEnv, base: Record<st
     let r: ModuleResult;
     if (!cond(task.inherited.when, vars)) r = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
     else r = await runOnce(task, host, env, iv, () => {});
+    facts(r);
     r = { ...r, [lc.loopVar]: item, ansible_loop_var: lc.loopVar };
     if (noLogFor(task, vars)) r._no_log = true;
     results.push(r);
@@ -155,7 +169,7 @@ async function runTaskOn(task: Task, host: string, env: TaskEnv, base: Record<st
   return { status: statusOf(agg), result: agg, items };
 }
 
-function cond(when: unknown[], vars: Record<string, unknown>): boolean {
+export function cond(when: unknown[], vars: Record<string, unknown>): boolean {
   return when.every((w) => evalCondition(w as string | boolean, vars));
 }
 
@@ -221,7 +235,7 @@ async function invoke(task: Task, mod: NonNullable<ReturnType<typeof findModule>
     timeoutMs: env.timeoutMs,
     wrapping: { become: becomeFor(task, delegate ? env.vars(execHost, task) : vars, env), environment },
     facts: () => env.facts(execHost),
-    findLocal: (kind, src) => localPath(task, vars, kind, src),
+    findLocal: (kind, src) => localPath(vars, kind, src),
     render: (t, extra) => renderString(t, vars, extra),
     evaluate: (e, extra) => evaluate(e, vars, extra),
     // no_log: the commands a module sends carry its arguments, so none is shown (ansible-playbook

@@ -1,7 +1,10 @@
-import type { Play, Task } from '../config/model.js';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { TemplatedVarsFile, type Play, type Task } from '../config/model.js';
+import { loadVarsFile } from '../config/yaml.js';
+import { renderValue } from '../vars/template.js';
 import type { Inventory } from '../inventory/index.js';
 import type { HostRuntime } from './runtime.js';
-import { renderValue } from '../vars/template.js';
 
 /** The placeholder `omit` renders to; arguments equal to it are dropped. */
 export const OMIT = '__omit_place_holder__harun__';
@@ -30,17 +33,21 @@ function factVars(facts: Record<string, unknown> | undefined): Record<string, un
  * (group vars parent before child, then host vars), facts, play vars, vars_files, role vars,
  * block/role-param/task vars, set_fact and register, extra vars. Magic variables on top.
  */
-export function hostVars(env: VarsEnv, host: string, task?: Task, item?: Record<string, unknown>): Record<string, unknown> {
+/** What variables depend on of a task (or of an include): its inherited vars, role and file. */
+export type VarsTask = Pick<Task, 'inherited' | 'src'>;
+
+export function hostVars(env: VarsEnv, host: string, task?: VarsTask, item?: Record<string, unknown>): Record<string, unknown> {
   const rt = env.rt(host);
   const out: Record<string, unknown> = {};
   for (const r of env.play.roles) Object.assign(out, r.defaults);
   Object.assign(out, env.inventory.hostVars(host));
   Object.assign(out, factVars(rt.facts));
   Object.assign(out, env.play.vars);
-  for (const f of env.play.varsFiles) Object.assign(out, f);
+  for (const f of env.play.varsFiles) Object.assign(out, f instanceof TemplatedVarsFile ? templatedVarsFile(f, { ...out, ...env.extraVars, inventory_hostname: host }) : f);
   for (const r of env.play.roles) Object.assign(out, r.vars);
   if (task) for (const v of task.inherited.vars) Object.assign(out, v);
   Object.assign(out, rt.vars);
+  for (const v of rt.includeVars) Object.assign(out, v);
   Object.assign(out, env.extraVars);
   if (item) Object.assign(out, item);
   const role = task?.inherited.role;
@@ -62,8 +69,30 @@ export function hostVars(env: VarsEnv, host: string, task?: Task, item?: Record<
     ansible_version: { full: '2.14.0', major: 2, minor: 14, revision: 0, string: '2.14.0 (harun)' },
     omit: OMIT,
     ...(role ? { role_name: role.name, role_path: role.path, ansible_role_name: role.name } : {}),
+    // where lookups and include_vars look for relative files: the role, then the task file's directory
+    ansible_search_path: [...(role ? [role.path] : []), ...(task?.src ? [dirname(task.src.file)] : [])].filter((p, i, a) => a.indexOf(p) === i),
   });
   return out;
+}
+
+/**
+ * A templated vars_files entry for one host: the first of its names that renders and exists.
+ * A name whose variables are not defined yet is passed over, as Ansible does before facts.
+ */
+function templatedVarsFile(f: TemplatedVarsFile, vars: Record<string, unknown>): Record<string, unknown> {
+  for (const n of f.names) {
+    let name: string;
+    try {
+      name = String(renderValue(n, vars));
+    } catch {
+      continue;
+    }
+    const p = isAbsolute(name) ? name : join(f.dir, name);
+    let v = f.cache.get(p);
+    if (!v && existsSync(p)) f.cache.set(p, (v = loadVarsFile(p)));
+    if (v) return v;
+  }
+  return {};
 }
 
 /** hostvars[name]: each host's variables as a play sees them, computed on access. */

@@ -94,6 +94,44 @@ export class Inventory {
     return selectHosts(src, pattern);
   }
 
+  /** add_host at run time: the host (created in `all`), its groups and variables; true if anything changed. */
+  addDynamicHost(name: string, groups: string[], vars: Record<string, unknown>): boolean {
+    let changed = !this.data.hosts.has(name);
+    const h = this.data.addHost(name, undefined, 'add_host');
+    for (const [k, v] of Object.entries(vars)) {
+      if (JSON.stringify(h.vars.get(k)?.value) !== JSON.stringify(v)) changed = true;
+      h.vars.set(k, { value: v });
+    }
+    for (const g of groups) if (this.joinGroup(name, g, [])) changed = true;
+    this.refresh();
+    return changed;
+  }
+
+  /** group_by at run time: the host joins `group` (created under `parents`); true if anything changed. */
+  addDynamicGroup(host: string, group: string, parents: string[]): boolean {
+    if (!this.data.hosts.has(host)) this.data.addHost(host, undefined, 'implicit');
+    const changed = this.joinGroup(host, group, parents);
+    this.refresh();
+    return changed;
+  }
+
+  private joinGroup(host: string, group: string, parents: string[]): boolean {
+    let changed = !this.data.groups.has(group);
+    for (const p of parents) {
+      if (!this.data.groups.get(p)?.children.includes(group)) changed = true;
+      this.data.addChild(p, group);
+    }
+    if (!this.data.groups.get(group)?.hosts.includes(host)) changed = true;
+    this.data.addHost(host, group, 'add_host');
+    return changed;
+  }
+
+  private refresh(): void {
+    this.data.reconcile();
+    this.merged.clear();
+    this.groupsCache = undefined;
+  }
+
   /**
    * Ansible's default precedence: the `all` group's inventory vars, other groups' inventory
    * vars (by depth, ansible_group_priority, name), group_vars/all beside the inventory, then

@@ -141,7 +141,7 @@ const fileNative: ModuleDef<FileArgs> = {
         break;
       case 'touch':
         if (!p.parentExists) return fail(a, `Error, could not touch target: ${posix.dirname(a.path)} does not exist`);
-        steps.push('touch -- "$p"');
+        if (prev === 'absent' || touchCmd(a)) steps.push(touchCmd(a) || 'touch -- "$p"');
         attrsOn = seen;
         break;
       case 'link': {
@@ -215,8 +215,19 @@ function actCmd(a: FileArgs, mode: ReturnType<typeof parseMode> | undefined, mar
   // absent: make it (file cannot); present as the wanted kind: touch (touch only) and what differs
   const absent = make ? `${a.state === 'touch' ? '[ -d "$(dirname -- "$p")" ] || exit 0; ' : ''}${make} || exit 9; ${all}${done}` : 'true; ';
   const present =
-    `${isIt} || exit 0; ` + (a.state === 'touch' ? `touch -- "$p" || exit 9; ${differing}${done}` : `${differing}[ -n "$a" ] && { ${done}}; `);
+    `${isIt} || exit 0; ` + (a.state === 'touch' && touchCmd(a) ? `${touchCmd(a)} || exit 9; ${differing}${done}` : `${differing}[ -n "$a" ] && { ${done}}; `);
   return head + `if [ -L "$p" ]; then exit 0; elif [ -e "$p" ]; then ${present}else ${absent}fi; exit 0`;
+}
+
+/**
+ * What touch does to a file that exists: both times preserved is nothing (then only attributes
+ * can change, as in Ansible); one preserved touches the other only.
+ */
+function touchCmd(a: FileArgs): string {
+  const keepM = a.modification_time === 'preserve';
+  const keepA = a.access_time === 'preserve';
+  if (keepM && keepA) return '';
+  return keepM ? 'touch -a -- "$p"' : keepA ? 'touch -m -- "$p"' : 'touch -- "$p"';
 }
 
 /** chmod/chown/chgrp steps for what differs (all of them on a new path). */

@@ -3,6 +3,7 @@ import { fallbackModule, setNativeNames } from './fallback/module.js';
 import { candidateNames, resolveAnsibleModule } from './fallback/resolve.js';
 // one import per module; keep each list sorted, one line per module
 // core modules:
+import { addHost } from './add_host.js';
 import { assertModule } from './assert.js';
 import { command } from './command.js';
 import { copy } from './copy.js';
@@ -10,6 +11,7 @@ import { debug } from './debug.js';
 import { failModule } from './fail.js';
 import { fetch } from './fetch.js';
 import { file } from './file.js';
+import { includeVars } from './include_vars.js';
 import { pause } from './pause.js';
 import { ping } from './ping.js';
 import { rawModule } from './raw.js';
@@ -26,6 +28,7 @@ import { blockinfile } from './blockinfile.js';
 import { dnf } from './dnf.js';
 import { get_url } from './get_url.js';
 import { group } from './group.js';
+import { groupBy } from './group_by.js';
 import { lineinfile } from './lineinfile.js';
 import { modprobe } from './modprobe.js';
 import { pkg } from './package.js';
@@ -41,6 +44,7 @@ import { yum } from './yum.js';
 
 const all: ModuleDef[] = [
   // core modules:
+  addHost,
   assertModule,
   command,
   copy,
@@ -48,6 +52,7 @@ const all: ModuleDef[] = [
   failModule,
   fetch,
   file,
+  includeVars,
   pause,
   ping,
   rawModule,
@@ -64,6 +69,7 @@ const all: ModuleDef[] = [
   dnf,
   get_url,
   group,
+  groupBy,
   lineinfile,
   modprobe,
   pkg,

@@ -7,6 +7,7 @@ import { bool, lazySchema, modeArg, str } from './lib/args.js';
 import { convergeFile } from './lib/file.js';
 import { registerSecret } from '../report/mask.js';
 import { readControllerFile } from '../vault/files.js';
+import { ansibleManaged } from '../vars/managed.js';
 import type { ModuleDef } from './types.js';
 import { extraAttrArgs, withExtraAttrs } from './lib/extra-attrs.js';
 
@@ -59,6 +60,7 @@ const templateNative: ModuleDef<TemplateArgs> = {
         template_host: hostname(),
         template_uid: process.env.USER ?? String(process.getuid?.() ?? ''),
         template_run_date: new Date().toISOString(),
+        ansible_managed: ansibleManaged(path, hostname(), process.env.USER ?? String(process.getuid?.() ?? '')),
       });
     } catch (e) {
       return { changed: false, failed: true, msg: `AnsibleError: template error while templating ${a.src}: ${(e as Error).message}` };

@@ -45,11 +45,14 @@ export function debugShown(res: Record<string, unknown>): Record<string, unknown
   return Object.fromEntries(Object.entries(res).filter(([k]) => k !== 'changed' && !k.startsWith('_')));
 }
 
+/**
+ * ansible-playbook's recap, byte for byte (its default callback without colour): hosts sorted,
+ * the name padded to 26 columns ("%-26s"), each count as "name=%-4s".
+ */
 export function recapLines(stats: Record<string, HostStats>): string[] {
-  const names = Object.keys(stats);
-  const w = Math.max(0, ...names.map((n) => n.length)) + 1;
-  return names.map((n) => {
+  return Object.keys(stats).sort().map((n) => {
     const s = stats[n];
-    return `${n.padEnd(w)}: ok=${s.ok}  changed=${s.changed}  unreachable=${s.unreachable}  failed=${s.failed}  skipped=${s.skipped}  rescued=${s.rescued}  ignored=${s.ignored}`;
+    const counts = (['ok', 'changed', 'unreachable', 'failed', 'skipped', 'rescued', 'ignored'] as const).map((k) => `${k}=${String(s[k]).padEnd(4)}`);
+    return `${n.padEnd(26)} : ${counts.join(' ')}`;
   });
 }

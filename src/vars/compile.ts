@@ -59,6 +59,17 @@ class Parser extends BaseParser {
       return new nodes.Array(tok.lineno, tok.colno, [new SliceNode(tok.lineno, tok.colno, ...parts)]);
     }
   }
+
+  /** Jinja chains conditional expressions: `a if x else b if y else c`. */
+  parseInlineIf(): any {
+    const body = this.parseOr();
+    if (!this.skipSymbol('if')) return body;
+    const node = new nodes.InlineIf(body.lineno, body.colno);
+    node.body = body;
+    node.cond = this.parseOr();
+    node.else_ = this.skipSymbol('else') ? this.parseInlineIf() : null;
+    return node;
+  }
 }
 
 const ARG_START = new Set([lexer.TOKEN_STRING, lexer.TOKEN_INT, lexer.TOKEN_FLOAT, lexer.TOKEN_LEFT_BRACKET,
@@ -84,7 +95,9 @@ function parseIs(this: any): any {
   else if (nt && ARG_START.has(nt.type) && !(nt.type === lexer.TOKEN_SYMBOL && NOT_ARG.has(nt.value))) args = [this.parsePrimary()];
   const call = new nodes.FunCall(tok.lineno, tok.colno, sym, new nodes.NodeList(tok.lineno, tok.colno, args));
   node = new nodes.Is(node.lineno, node.colno, node, call);
-  return not ? new nodes.Not(node.lineno, node.colno, node) : node;
+  if (not) node = new nodes.Not(node.lineno, node.colno, node);
+  // Jinja reads tests and filters at one level, left to right: `x is defined | ternary(a, b)`
+  return this.parseFilter(node);
 }
 Parser.prototype.parseIs = parseIs;
 

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { EXTRA_FILTERS } from './filters-extra.js';
 import { TEXT_FILTERS } from './filters-text.js';
 import { memberLookup } from './methods.js';
 import { defined, isMapping, isUndef, pyEq, pyStr, TemplateError, truthy, typeName, compare, percentFormat } from './py.js';
@@ -73,7 +74,7 @@ function toFloat(v: unknown, dflt = 0): number {
 }
 
 /** Ansible's merge_hash: nested dicts merge only when recursive, lists follow list_merge. */
-function merge(a: Record<string, unknown>, b: Record<string, unknown>, recursive: boolean, listMerge: string): Record<string, unknown> {
+export function merge(a: Record<string, unknown>, b: Record<string, unknown>, recursive: boolean, listMerge: string): Record<string, unknown> {
   const out: Record<string, unknown> = { ...a };
   for (const [k, y] of Object.entries(b)) {
     const x = out[k];
@@ -291,9 +292,8 @@ export const FILTERS: Record<string, FilterFn> = {
   realpath: (v) => posix.normalize(pyStr(v)),
   expanduser: (v) => pyStr(v),
   comment: (v) => pyStr(v).split('\n').map((l) => `# ${l}`.trimEnd()).join('\n'),
-  random: (v) => { const l = list(v); return l[Math.floor(Math.random() * l.length)]; },
   wordcount: (v) => pyStr(v).split(/\s+/).filter(Boolean).length,
 };
-Object.assign(FILTERS, TEXT_FILTERS);
+Object.assign(FILTERS, TEXT_FILTERS, EXTRA_FILTERS);
 FILTERS.d = FILTERS.default;
 FILTERS.split = (v, [sep, max]) => (memberLookup(pyStr(v), 'split') as (...a: unknown[]) => unknown)(sep, max);

@@ -2,7 +2,6 @@ import { types } from 'node:util';
 import { evaluateIn, Namespace, renderIn, type Scope } from './nunjucks.js';
 import { isPlainObject, TemplateError, Undefined } from './py.js';
 import { VaultText } from '../vault/value.js';
-import { unvault } from '../vault/files.js';
 
 /**
  * Lazy variables: a variable whose value holds templates (`a: "{{ b }}-x"`) is rendered when a
@@ -62,11 +61,6 @@ const GLOBALS: Record<string, unknown> = {
     const { __keywords: _k, ...kw } = last && typeof last === 'object' ? last : ({} as Record<string, unknown>);
     return Object.assign(new Namespace(), kw);
   },
-  lookup: (kind: string, ...args: unknown[]) => {
-    if (kind === 'env') return args.map((a) => process.env[String(a)] ?? '').join(',');
-    if (kind === 'unvault') return args.map((a) => unvault(String(a))).join(',');
-    throw new TemplateError(`lookup plugin '${kind}' is not supported`);
-  },
 };
 
 /** Functions and constants the engine adds for every template (lookup('file'), omit, ...). */
@@ -105,6 +99,11 @@ export class LazyScope implements Scope {
     } finally {
       this.active.pop();
     }
+  }
+
+  /** Render template text here, with extra local variables (template lookup's template_vars). */
+  renderText(text: string, extra?: Record<string, unknown>): string {
+    return renderIn(text, extra ? new LazyScope(this.vars, { ...this.locals, ...extra }) : this);
   }
 
   /** Render every string inside a value; unchanged containers come back as the same object. */

@@ -15,6 +15,18 @@ const LEX_OPTS = { trimBlocks: true, lstripBlocks: false };
 export function tokenize(src: string): unknown {
   const tk = lexer.lex(src, LEX_OPTS);
   tk._parseString = (quote: string) => pyStringLiteral(tk, quote);
+  // Jinja reads `#}` outside a comment as text; nunjucks refuses it. Its lexer enters and leaves
+  // a comment through _extractString, so only a comment's own end counts as one.
+  let inComment = false;
+  const extract = tk._extractString.bind(tk);
+  tk._extractString = (s: string) => {
+    const got = extract(s);
+    if (got && s === tk.tags.COMMENT_START) inComment = true;
+    if (got && s === tk.tags.COMMENT_END) inComment = false;
+    return got;
+  };
+  const matches = tk._matches.bind(tk);
+  tk._matches = (s: string) => (s === tk.tags.COMMENT_END && !inComment && !tk.in_code ? null : matches(s));
   const raw = tk.nextToken.bind(tk);
   // `item.0.name`: after a dot, digits are an attribute, not a number ("0." would be a float).
   const queue: any[] = [];
@@ -34,7 +46,25 @@ export function tokenize(src: string): unknown {
     return t;
   };
   let depth = 0;
-  tk.nextToken = () => {
+  // `{% for (k, v) in ... %}`: Jinja allows the targets in parentheses; nunjucks wants them bare.
+  let forTargets: 'after-for' | 'in-paren' | undefined;
+  let last: any;
+  const unparen = (t: any): any => {
+    if (t?.type === lexer.TOKEN_WHITESPACE) return t;
+    const before = last;
+    last = t;
+    if (t?.type === lexer.TOKEN_SYMBOL && t.value === 'for' && before?.type === lexer.TOKEN_BLOCK_START) forTargets = 'after-for';
+    else if (forTargets === 'after-for' && t?.type === lexer.TOKEN_LEFT_PAREN) {
+      forTargets = 'in-paren';
+      return tk.nextToken();
+    } else if (forTargets === 'in-paren' && t?.type === lexer.TOKEN_RIGHT_PAREN) {
+      forTargets = undefined;
+      return tk.nextToken();
+    } else if (forTargets === 'after-for') forTargets = undefined;
+    return t;
+  };
+  tk.nextToken = () => unparen(nextRaw());
+  const nextRaw = () => {
     if (tk.in_code && depth > 0 && tk.str.startsWith('}}', tk.index)) {
       const t = { type: lexer.TOKEN_RIGHT_CURLY, value: '}', lineno: tk.lineno, colno: tk.colno };
       tk.forward();

@@ -15,6 +15,8 @@ import { truthy } from './py.js';
 
 export { TemplateError, Undefined } from './py.js';
 export { noTemplate, registerGlobal, hasTemplate } from './lazy.js';
+export { isLookup, lookupNames, runLookup, scopeCtx } from './lookups.js';
+export { searchCandidates } from './lookups-files.js';
 
 type Vars = Record<string, unknown>;
 

@@ -4,6 +4,7 @@
  * stops the run with exit 4 instead of failing a task halfway through the play.
  */
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Task } from '../config/model.js';
 import { localPath } from '../engine/task.js';
 import { hasTemplate } from '../vars/lazy.js';
@@ -18,7 +19,8 @@ export function openVaultedSources(tasks: Task[], playbookDir: string): void {
     const kind = KIND[t.module];
     const src = t.args.src;
     if (!kind || typeof src !== 'string' || hasTemplate(src) || t.args.remote_src === true || t.args.decrypt === false) continue;
-    const path = localPath(t, { playbook_dir: playbookDir }, kind, src);
+    const searchPath = [t.inherited.role?.path, t.src && dirname(t.src.file)].filter(Boolean);
+    const path = localPath({ playbook_dir: playbookDir, ansible_search_path: searchPath }, kind, src);
     if (existsSync(path)) readControllerFile(path);
   }
 }

@@ -179,3 +179,16 @@ test('file: directory, touch, file and absent converge in one round trip; links 
   const l1 = await go({ path: l, state: 'directory', mode: '0711' });
   assert.deepEqual([l1.changed, calls, statSync(d).mode & 0o7777], [true, 2, 0o711]);
 });
+
+test('file state=touch with both times preserved is ok on an existing file, changed when it creates one', async (t) => {
+  const dir = tempDir(t);
+  const p = join(dir, 'stamp');
+  const args = { path: p, state: 'touch', modification_time: 'preserve', access_time: 'preserve' };
+  const first = await runModule(file, args);
+  assert.equal(first.changed, true);
+  const before = statSync(p).mtimeMs;
+  for (let i = 0; i < 2; i++) assert.equal((await runModule(file, args)).changed, false, `rerun ${i + 1}`);
+  assert.equal(statSync(p).mtimeMs, before);
+  assert.equal((await runModule(file, { path: p, state: 'touch' })).changed, true, 'a plain touch always changes');
+  assert.equal((await runModule(file, { ...args, mode: '0600' })).changed, true, 'attributes still converge');
+});
