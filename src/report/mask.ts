@@ -23,7 +23,9 @@ function add(s: string): void {
 
 /** A decrypted value: itself, its lines, and the forms it takes inside JSON and sh quoting. */
 export function registerSecret(value: string): void {
-  const forms = [value, ...value.split(/\r?\n/).map((l) => l.trim())];
+  // a line without a letter or digit ('---', '}') is structure, and would mask diff headers
+  const lines = value.includes('\n') ? value.split(/\r?\n/).map((l) => l.trim()).filter((l) => /[\p{L}\p{N}]/u.test(l)) : [];
+  const forms = [value, ...lines];
   for (const f of forms) {
     add(f);
     add(JSON.stringify(f).slice(1, -1));
