@@ -185,7 +185,11 @@ async function runOnce(task: Task, host: string, env: TaskEnv, item: Record<stri
     } catch (e) {
       result = errorResult(e, task);
       // a failure before the module ran (a template error) is as secret as its result
-      if (task.inherited.noLog !== undefined) result._no_log = true;
+      try {
+        if (noLogFor(task, vars)) result._no_log = true;
+      } catch {
+        result._no_log = true; // no_log itself could not be rendered: err on the side of hiding
+      }
     }
     if (result.unreachable) return result;
     try {

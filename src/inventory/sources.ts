@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { parseYaml } from '../config/yaml.js';
-import { registerSecret } from '../report/mask.js';
+import { NOT_SECRET, registerSecret } from '../report/mask.js';
 import { fileText, registerSecretsIn } from '../vault/value.js';
 import { HarunError, OptionsError, ValidationError } from '../errors.js';
 import type { InventoryData } from './data.js';
@@ -71,8 +71,9 @@ function loadFile(file: string, inv: InventoryData): void {
   const opened = fileText(text, file);
   if (opened.vaulted) {
     text = opened.text;
-    // an inventory encrypted whole: every value in it is a secret (YAML leaves, INI k=v values)
-    for (const m of text.matchAll(/=("[^"]*"|'[^']*'|\S+)/g)) registerSecret(m[1].replace(/^["']|["']$/g, ''));
+    // an inventory encrypted whole: its values are secrets (YAML leaves, INI k=v values), but how
+    // hosts are reached (report/mask.ts NOT_SECRET)
+    for (const m of text.matchAll(/([\w.-]+)=("[^"]*"|'[^']*'|\S+)/g)) if (!NOT_SECRET.has(m[1])) registerSecret(m[2].replace(/^["']|["']$/g, ''));
   }
   const yaml = (t: string) => {
     const d = parseYaml(t, file);

@@ -23,7 +23,9 @@ function add(s: string): void {
 
 /** A decrypted value: itself, its lines, and the forms it takes inside JSON and sh quoting. */
 export function registerSecret(value: string): void {
-  const forms = [value, ...value.split(/\r?\n/).map((l) => l.trim())];
+  // a line without a letter or digit ('---', '}') is structure, and would mask diff headers
+  const lines = value.includes('\n') ? value.split(/\r?\n/).map((l) => l.trim()).filter((l) => /[\p{L}\p{N}]/u.test(l)) : [];
+  const forms = [value, ...lines];
   for (const f of forms) {
     add(f);
     add(JSON.stringify(f).slice(1, -1));
@@ -31,12 +33,15 @@ export function registerSecret(value: string): void {
   }
 }
 
-/** Every string (and long number) inside a decrypted document. */
+/** How to reach a host, not secrets: an inventory encrypted whole still shows its hosts. */
+export const NOT_SECRET = new Set(['ansible_host', 'ansible_port', 'ansible_user', 'ansible_connection', 'ansible_python_interpreter', 'ansible_become', 'ansible_become_user', 'ansible_become_method', 'ansible_shell_type']);
+
+/** Every string (and long number) inside a decrypted document, but the NOT_SECRET variables'. */
 export function registerSecretsIn(v: unknown): void {
   if (typeof v === 'string') registerSecret(v);
   else if (typeof v === 'number' && String(v).length >= 4) registerSecret(String(v));
   else if (Array.isArray(v)) v.forEach(registerSecretsIn);
-  else if (v && typeof v === 'object') Object.values(v).forEach(registerSecretsIn);
+  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (!NOT_SECRET.has(k)) registerSecretsIn(x);
 }
 
 export function hasSecrets(): boolean {

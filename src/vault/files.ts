@@ -8,11 +8,15 @@ import { resolve } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { isVaultText } from './crypto.js';
 import { openVault } from './keyring.js';
+import { registerSecret } from '../report/mask.js';
 
 export function readControllerFile(path: string, decrypt = true): { data: Buffer; vaulted: boolean } {
   const data = readFileSync(path);
   if (!decrypt || !isVaultText(data)) return { data, vaulted: false };
-  return { data: openVault(data.toString('latin1'), path), vaulted: true };
+  const plain = openVault(data.toString('latin1'), path);
+  // text is masked wherever it shows (a diff shows it line by line); a binary file is never printed
+  if (!plain.includes(0)) registerSecret(plain.toString('utf8'));
+  return { data: plain, vaulted: true };
 }
 
 /**

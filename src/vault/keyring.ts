@@ -1,10 +1,10 @@
 /**
  * The vault passwords of this run (set once by the CLI from --vault-id, --vault-password-file,
  * --ask-vault-pass, the environment and the config) and the one function that opens a vault
- * text with them. Everything it opens is registered for masking before it is returned.
+ * text with them. Callers register what they opened for masking (report/mask.ts): a value
+ * whole, a vars file leaf by leaf, a file sent to hosts line by line.
  */
 import { formatPos, ValidationError, type SourcePos } from '../errors.js';
-import { registerSecret } from '../report/mask.js';
 import { decryptWith, encrypt, parseEnvelope, VaultFormatError } from './crypto.js';
 
 export interface VaultSecret {
@@ -59,8 +59,6 @@ export function openVaultWith(text: string, what: string, pos?: SourcePos): { pl
       throw new VaultError(`${where}: ${(e as Error).message}`);
     }
     if (plain) {
-      // text is masked wherever it shows; a binary file (an archive) is never printed
-      if (!plain.includes(0)) registerSecret(plain.toString('utf8'));
       return { plain, secret: s };
     }
   }

@@ -5,7 +5,7 @@
  * only when a template uses it, so a run that never uses it needs no password.
  */
 import type { SourcePos } from '../errors.js';
-import { registerSecretsIn } from '../report/mask.js';
+import { registerSecret, registerSecretsIn } from '../report/mask.js';
 import { isVaultText } from './crypto.js';
 import { openVault, vaultSecrets } from './keyring.js';
 
@@ -16,7 +16,9 @@ export class VaultText {
   ) {}
 
   reveal(): string {
-    return openVault(this.ciphertext, this.pos.file, this.pos).toString('utf8');
+    const plain = openVault(this.ciphertext, this.pos.file, this.pos).toString('utf8');
+    registerSecret(plain);
+    return plain;
   }
 
   /** As `ansible-inventory --list` shows an unopened vault value. */

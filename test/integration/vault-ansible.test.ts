@@ -115,3 +115,14 @@ test('create and edit go through $EDITOR; ansible-vault reads the result', { ski
   assert.equal(r2.status, 0, r2.stderr);
   assert.equal(ok(ansible('view', '--vault-password-file', 'pw', 'new.yml'), 'view edited'), 'edited: yes\nedited: yes\n');
 });
+
+test('an INI inventory ansible-vault encrypted whole, the password piped to --ask-vault-pass: hosts keep their names, values are masked', { skip }, () => {
+  writeFileSync(f('inv.ini'), '[g]\nlocalhost ansible_connection=local inv_secret=INI-SECRET-1234\n');
+  ok(ansible('encrypt', '--vault-password-file', 'pw', 'inv.ini'), 'ansible-vault encrypt');
+  writeFileSync(f('inv.yml'), `- hosts: g\n  gather_facts: false\n  tasks:\n    - debug: { var: inv_secret }\n    - copy: { content: "{{ inv_secret }}", dest: "${f('inv.out')}" }\n`);
+  const r = run('node', [HARUN, 'play', 'inv.yml', '-i', 'inv.ini', '--ask-vault-pass', '--output', 'plain', '-v'], 'first-password\n');
+  assert.equal(r.code, 0, r.err + r.out);
+  assert.equal(readFileSync(f('inv.out'), 'utf8'), 'INI-SECRET-1234');
+  assert.match(r.out, /ok: \[localhost\] => \{"changed":false,"inv_secret":"\*{8}"\}/);
+  assert.ok(!r.out.includes('INI-SECRET-1234'));
+});

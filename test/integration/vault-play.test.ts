@@ -102,6 +102,7 @@ before(async () => {
   vars:
     marker: ${MARKER}
   tasks:
+    - file: { path: "{{ base }}/vh1", state: directory }
     - command: echo {{ marker }}
       register: out
       no_log: true

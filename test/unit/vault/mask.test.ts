@@ -12,6 +12,8 @@ test('registered secrets are masked in strings, in JSON-escaped and sh-quoted fo
   assert.equal(mask(`echo 'it'\\''s-mine'`), `echo '********'`);
   assert.equal(mask('-second line of a key\n'), '-********\n', 'one line of a multi-line secret, as a diff shows it');
   assert.equal(mask('nothing here'), 'nothing here');
+  registerSecret('---\nkey: value-in-a-vaulted-file\n}\n');
+  assert.equal(mask('--- before\n+key: value-in-a-vaulted-file'), '--- before\n+********', 'lines without a letter or digit are not registered');
 });
 
 test('very short values are not registered (they would mask ordinary words); numbers of 4 digits are', () => {
