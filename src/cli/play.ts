@@ -14,6 +14,7 @@ import { selected } from '../engine/select.js';
 import { loadInventory, unknownConnectionVars, type Inventory } from '../inventory/index.js';
 import { emptyStats, type HostStats } from '../report/events.js';
 import { makeReporter, type OutputKind } from '../report/index.js';
+import type { TaskTiming } from '../report/profile.js';
 import { askSecret, collect, fail, positiveInt } from './common.js';
 
 interface PlayOpts {
@@ -41,6 +42,7 @@ interface PlayOpts {
   forceHandlers?: boolean;
   hostKeyChecking?: string;
   knownHosts?: string;
+  profile?: boolean;
 }
 
 export function registerPlay(program: Command): void {
@@ -72,6 +74,7 @@ export function registerPlay(program: Command): void {
     .option('--timeout <seconds>', 'SSH connect timeout in seconds (default 10)', positiveInt('--timeout'))
     .option('--host-key-checking <on|off>', 'check SSH host keys (default on; env HARUN_HOST_KEY_CHECKING)')
     .option('--known-hosts <file>', 'known_hosts file to check host keys against')
+    .option('--profile', 'after the recap, list the slowest tasks with their wall time (as profile_tasks)')
     .action(async (books: string[], o: PlayOpts) => {
       process.exitCode = await play(books, o).catch(fail);
     });
@@ -149,6 +152,7 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
   }
   const become = o.askBecomePass ? await askSecret('BECOME password: ') : undefined;
   const reporter = await makeReporter(o.output, o.verbose);
+  const timings: TaskTiming[] = [];
   const abort = new AbortController();
   // every running exec listens on it: with many hosts that is far more than the default 10
   setMaxListeners(0, abort.signal);
@@ -175,7 +179,10 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
     },
     timeoutMs: undefined,
     verbosity: o.verbose,
-    emit: (e) => reporter.on(e),
+    emit: (e) => {
+      if (e.kind === 'task_end') timings.push({ name: e.name, source: e.source, handler: e.handler, hosts: e.hosts, ms: e.ms });
+      reporter.on(e);
+    },
     signal: abort.signal,
   });
   if (o.listHosts || o.listTasks || o.listTags) {
@@ -212,6 +219,7 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
     const stats: Record<string, HostStats> = {};
     for (const [h, r] of runner.hosts) stats[h] = r.stats ?? emptyStats();
     reporter.on({ kind: 'recap', stats, elapsedMs: Date.now() - t0 });
+    if (o.profile) reporter.on({ kind: 'profile', tasks: timings });
     if (o.verbose >= 3) {
       for (const [h, r] of runner.hosts) reporter.on({ kind: 'verbose', level: 3, host: h, message: `ssh channels opened: ${await r.channels()}` });
     }
