@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { GenericContainer, Wait, getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
 import {
   CONTROLLER_ADDR, HOSTS, LabError, SUBNET, VIP,
-  assertSubnetFree, buildImage, hostKernelHasIpvs, makeKeys, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
+  aptArchivesDir, assertSubnetFree, buildImage, hostKernelHasIpvs, makeKeys, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
 } from './common.js';
 import type { LabHost, LabProvider, LabState } from './types.js';
 
@@ -146,6 +146,7 @@ export class DockerProvider implements LabProvider {
           .withTmpFs({ '/run': 'rw', '/run/lock': 'rw', '/tmp': 'rw' })
           .withExtraHosts(HOSTS.map((x) => ({ host: x.name, ipAddress: x.address })))
           .withCopyDirectoriesToContainer([{ source: seed, target: '/etc/harun-seed' }])
+          .withBindMounts([{ source: aptArchivesDir(), target: '/var/cache/harun-debs', mode: 'rw' }])
           .onLabNetwork(name, h.address)
           .sshOnLoopback()
           .withWaitStrategy(Wait.forListeningPorts())
@@ -162,9 +163,9 @@ export class DockerProvider implements LabProvider {
     await waitForSsh(state, BOOT_TIMEOUT_MS);
     for (const h of hosts) h.state = 'running';
     await writeState(state);
-    // Without IPVS in the shared kernel keepalived's checker exits FATAL and takes VRRP down
-    // with it: run the VRRP subsystem alone, so that failover can still be proven here.
-    await writeInventory(state, hostKernelHasIpvs() ? {} : { keepalived_options: '--vrrp' });
+    // The containers share this kernel: without IPVS in it the roles skip loading ip_vs (with
+    // the reason) and run keepalived's VRRP alone, so that failover can still be proven here.
+    await writeInventory(state, hostKernelHasIpvs() ? {} : { lvs_ipvs: false });
     return state;
   }
 
@@ -197,20 +198,51 @@ export class DockerProvider implements LabProvider {
   async down(state: LabState): Promise<void> {
     const docker = await client();
     const r = res(state);
-    // Also containers a crashed `lab up` made but never recorded: they carry the lab's label.
-    const ids = new Set(Object.values(r.containers));
-    const leftovers = await docker.container.dockerode.listContainers({ all: true, filters: { label: [`harun.lab.dir=${state.dir}`] } });
-    for (const c of leftovers) ids.add(c.Id);
-    for (const id of ids) {
-      await docker.container.getById(id).remove({ force: true, v: true }).catch((e: Error) => {
-        if (!/no such container|404/i.test(e.message)) throw e;
-      });
-    }
+    await removeLabContainers(state.dir, Object.values(r.containers));
     if (r.network) {
       await docker.network.getById(r.network.id).remove().catch((e: Error) => {
         if (!/not found|404/i.test(e.message)) throw e;
       });
     }
     for (const f of r.files) await rm(join(state.dir, f), { recursive: true, force: true });
+  }
+}
+
+/**
+ * A lone server container of the docker lab's image on docker's default bridge (it reaches the
+ * mirror through docker's NAT, not the lab's network), systemd as PID 1 as in the docker lab,
+ * sshd published on 127.0.0.1. Labelled with the lab's dir, so that removeLabContainers finds it.
+ */
+export async function startServerContainer(o: {
+  image: string; name: string; dir: string; host: string; seed: string;
+}): Promise<{ id: string; sshPort: number }> {
+  await client(); // a clear error when no engine answers
+  await ensureForwarding();
+  const c = new LabContainer(o.image)
+    .withName(o.name)
+    .withHostname(o.host)
+    .withLabels({ 'harun.lab.dir': o.dir, 'harun.lab.host': o.host })
+    .asServer()
+    .withTmpFs({ '/run': 'rw', '/run/lock': 'rw', '/tmp': 'rw' })
+    .withCopyDirectoriesToContainer([{ source: o.seed, target: '/etc/harun-seed' }])
+    .withBindMounts([{ source: aptArchivesDir(), target: '/var/cache/harun-debs', mode: 'rw' }])
+    .sshOnLoopback()
+    .withWaitStrategy(Wait.forListeningPorts())
+    .withStartupTimeout(BOOT_TIMEOUT_MS)
+    .withAutoRemove(false);
+  const started = await c.start().catch((e) => dockerError(`starting ${o.host}`, e));
+  return { id: started.getId(), sshPort: started.getMappedPort(22) };
+}
+
+/** Removes every container labelled with the lab's dir (also ones a crashed `lab up` never recorded). */
+export async function removeLabContainers(dir: string, ids: Iterable<string> = []): Promise<void> {
+  const docker = await client();
+  const all = new Set(ids);
+  const leftovers = await docker.container.dockerode.listContainers({ all: true, filters: { label: [`harun.lab.dir=${dir}`] } });
+  for (const c of leftovers) all.add(c.Id);
+  for (const id of all) {
+    await docker.container.getById(id).remove({ force: true, v: true }).catch((e: Error) => {
+      if (!/no such container|404/i.test(e.message)) throw e;
+    });
   }
 }
