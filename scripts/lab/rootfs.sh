@@ -25,6 +25,12 @@ printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >"$d
 # Lab hosts are throwaway: dpkg need not fsync every file it unpacks (under UML each sync is a
 # trapped system call; a host that dies mid-install is booted afresh from the image anyway).
 echo force-unsafe-io >"$dest/etc/dpkg/dpkg.cfg.d/harun-unsafe-io"
+# and need no documentation or translations: fewer files for dpkg to unpack (each one several
+# trapped system calls), no Translation-* indexes for apt to fetch and store.
+printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*/copyright' \
+  'path-exclude /usr/share/man/*' 'path-exclude /usr/share/info/*' 'path-exclude /usr/share/locale/*' \
+  >"$dest/etc/dpkg/dpkg.cfg.d/harun-nodoc"
+echo 'Acquire::Languages "none";' >"$dest/etc/apt/apt.conf.d/90harun-nolang"
 
 # The .debs that lab hosts download are kept on the controller and offered to every later host.
 install -m 0755 /dev/stdin "$dest/usr/local/sbin/harun-debs" <<'DEBS'
