@@ -137,21 +137,9 @@ export class DockerProvider implements LabProvider {
         const seed = join(dir, 'hosts', h.name, 'seed');
         await writeFile(join(seed, 'env'), `HOSTNAME=${h.name}\n`); // docker sets the address
         await writeFile(join(seed, 'authorized_keys'), pub);
-        const started = await new LabContainer(image)
-          .withName(`${name}-${h.name}`)
-          .withHostname(h.name)
-          .withLabels({ 'harun.lab.dir': dir, 'harun.lab.host': h.name })
-          // systemd as PID 1, so the service module behaves as on a server.
-          .asServer()
-          .withTmpFs({ '/run': 'rw', '/run/lock': 'rw', '/tmp': 'rw' })
+        const started = await serverContainer({ image, name: `${name}-${h.name}`, dir, host: h.name, seed })
           .withExtraHosts(HOSTS.map((x) => ({ host: x.name, ipAddress: x.address })))
-          .withCopyDirectoriesToContainer([{ source: seed, target: '/etc/harun-seed' }])
-          .withBindMounts([{ source: aptArchivesDir(), target: '/var/cache/harun-debs', mode: 'rw' }])
           .onLabNetwork(name, h.address)
-          .sshOnLoopback()
-          .withWaitStrategy(Wait.forListeningPorts())
-          .withStartupTimeout(BOOT_TIMEOUT_MS)
-          .withAutoRemove(false)
           .start()
           .catch((e) => dockerError(`starting ${h.name}`, e));
         r.containers[h.name] = started.getId();
@@ -208,17 +196,22 @@ export class DockerProvider implements LabProvider {
   }
 }
 
+interface ServerSpec {
+  image: string;
+  name: string;
+  dir: string;
+  host: string;
+  /** Directory copied to /etc/harun-seed: the host's identity (harun-seed in rootfs.sh). */
+  seed: string;
+}
+
 /**
- * A lone server container of the docker lab's image on docker's default bridge (it reaches the
- * mirror through docker's NAT, not the lab's network), systemd as PID 1 as in the docker lab,
- * sshd published on 127.0.0.1. Labelled with the lab's dir, so that removeLabContainers finds it.
+ * A lab server: systemd as PID 1 (so the service module behaves as on a server), the shared
+ * .debs at /var/cache/harun-debs, sshd on 127.0.0.1, labelled with the lab's dir (so that
+ * removeLabContainers finds it even when `lab up` crashed before recording it).
  */
-export async function startServerContainer(o: {
-  image: string; name: string; dir: string; host: string; seed: string;
-}): Promise<{ id: string; sshPort: number }> {
-  await client(); // a clear error when no engine answers
-  await ensureForwarding();
-  const c = new LabContainer(o.image)
+function serverContainer(o: ServerSpec): LabContainer {
+  return new LabContainer(o.image)
     .withName(o.name)
     .withHostname(o.host)
     .withLabels({ 'harun.lab.dir': o.dir, 'harun.lab.host': o.host })
@@ -230,7 +223,13 @@ export async function startServerContainer(o: {
     .withWaitStrategy(Wait.forListeningPorts())
     .withStartupTimeout(BOOT_TIMEOUT_MS)
     .withAutoRemove(false);
-  const started = await c.start().catch((e) => dockerError(`starting ${o.host}`, e));
+}
+
+/** A lab server alone on docker's default bridge: it reaches the mirror through docker's NAT. */
+export async function startServerContainer(o: ServerSpec): Promise<{ id: string; sshPort: number }> {
+  await client(); // a clear error when no engine answers
+  await ensureForwarding();
+  const started = await serverContainer(o).start().catch((e) => dockerError(`starting ${o.host}`, e));
   return { id: started.getId(), sshPort: started.getMappedPort(22) };
 }
 
