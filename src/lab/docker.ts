@@ -215,10 +215,11 @@ function serverContainer(o: ServerSpec): LabContainer {
     .withName(o.name)
     .withHostname(o.host)
     .withLabels({ 'harun.lab.dir': o.dir, 'harun.lab.host': o.host })
+    // before asServer: withBindMounts replaces the binds, asServer adds the cgroup tree to them
+    .withBindMounts([{ source: aptArchivesDir(), target: '/var/cache/harun-debs', mode: 'rw' }])
     .asServer()
     .withTmpFs({ '/run': 'rw', '/run/lock': 'rw', '/tmp': 'rw' })
     .withCopyDirectoriesToContainer([{ source: o.seed, target: '/etc/harun-seed' }])
-    .withBindMounts([{ source: aptArchivesDir(), target: '/var/cache/harun-debs', mode: 'rw' }])
     .sshOnLoopback()
     .withWaitStrategy(Wait.forListeningPorts())
     .withStartupTimeout(BOOT_TIMEOUT_MS)
