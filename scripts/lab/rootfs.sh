@@ -22,6 +22,40 @@ deb ${mirror%/debian}/debian-security bookworm-security main
 SRC
 # No recommends/suggests: roles should get the same minimal installs on every run.
 printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >"$dest/etc/apt/apt.conf.d/90harun"
+# Lab hosts are throwaway: dpkg need not fsync every file it unpacks (under UML each sync is a
+# trapped system call; a host that dies mid-install is booted afresh from the image anyway).
+echo force-unsafe-io >"$dest/etc/dpkg/dpkg.cfg.d/harun-unsafe-io"
+# and need no documentation or translations: fewer files for dpkg to unpack (each one several
+# trapped system calls), no Translation-* indexes for apt to fetch and store.
+printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*/copyright' \
+  'path-exclude /usr/share/man/*' 'path-exclude /usr/share/info/*' 'path-exclude /usr/share/locale/*' \
+  >"$dest/etc/dpkg/dpkg.cfg.d/harun-nodoc"
+echo 'Acquire::Languages "none";' >"$dest/etc/apt/apt.conf.d/90harun-nolang"
+
+# The .debs that lab hosts download are kept on the controller and offered to every later host.
+install -m 0755 /dev/stdin "$dest/usr/local/sbin/harun-debs" <<'DEBS'
+#!/bin/sh
+# A controller directory of .debs shared by every lab host, mounted at /var/cache/harun-debs
+# (uml: hostfs; docker: a bind mount). apt keeps its own /var/cache/apt/archives, so its lock and
+# partial/ stay per host: `link` offers each shared .deb there (apt downloads only what is
+# missing), `keep` files this host's new downloads back, each under a temporary name first.
+shared=/var/cache/harun-debs archives=/var/cache/apt/archives
+mountpoint -q $shared || exit 0
+case ${1:-} in
+link) for f in $shared/*.deb; do
+        [ ! -f "$f" ] || [ -e "$archives/${f##*/}" ] || ln -s "$f" "$archives/"
+      done ;;
+keep) for f in $archives/*.deb; do
+        n=${f##*/} t="$shared/.${f##*/}.$(hostname).$$"
+        if [ -f "$f" ] && [ ! -L "$f" ] && [ ! -e "$shared/$n" ]; then cp "$f" "$t" && mv -f "$t" "$shared/$n"; fi
+      done ;;
+esac
+exit 0
+DEBS
+cat >"$dest/etc/apt/apt.conf.d/91harun-debs" <<'APT'
+APT::Update::Post-Invoke { "/usr/local/sbin/harun-debs link"; };
+DPkg::Post-Invoke { "/usr/local/sbin/harun-debs keep"; };
+APT
 
 cat >"$dest/etc/hosts" <<'HOSTS'
 127.0.0.1 localhost
@@ -60,6 +94,9 @@ install -m 0644 $d/ssh_host_ed25519_key.pub /etc/ssh/ssh_host_ed25519_key.pub
 install -d -m 0700 /root/.ssh
 install -m 0600 $d/authorized_keys /root/.ssh/authorized_keys
 [ ! -f $d/resolv.conf ] || cp $d/resolv.conf /etc/resolv.conf
+# The shared .debs (uml: the kernel's hostfs= names the controller directory; docker binds it)
+if [ "${APT_ARCHIVES:-}" = hostfs ]; then mkdir -p /var/cache/harun-debs; mount -t hostfs none /var/cache/harun-debs || true; fi
+/usr/local/sbin/harun-debs link
 if [ -n "${ADDRESS:-}" ]; then
   ip link set lo up
   # Same interface name as in the docker lab, so roles can say eth0 in both.

@@ -19,6 +19,7 @@ import { makeReporter, type OutputKind } from '../report/index.js';
 import { askSecret, collect, fail, outputFile, positiveInt, setupVault, vaultOptions } from './common.js';
 import { openVaultedSources } from '../vault/preflight.js';
 import type { VaultOptions } from '../vault/sources.js';
+import type { TaskTiming } from '../report/profile.js';
 
 interface PlayOpts extends VaultOptions {
   inventory: string[];
@@ -46,6 +47,7 @@ interface PlayOpts extends VaultOptions {
   hostKeyChecking?: string;
   knownHosts?: string;
   junit?: string;
+  profile?: boolean;
 }
 
 export function registerPlay(program: Command): void {
@@ -77,6 +79,7 @@ export function registerPlay(program: Command): void {
     .option('--host-key-checking <on|off>', 'check SSH host keys (default on; env HARUN_HOST_KEY_CHECKING)')
     .option('--known-hosts <file>', 'known_hosts file to check host keys against')
     .option('--junit <file>', 'also write the results as JUnit XML for CI (a test case per task and host)', outputFile('--junit'))
+    .option('--profile', 'after the recap, list the slowest tasks with their wall time (as profile_tasks)')
     .action(async (books: string[], o: PlayOpts) => {
       process.exitCode = await play(books, o).catch(fail);
     });
@@ -165,6 +168,7 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
     const { JUnitReporter, teeReporter } = await import('../report/junit.js');
     reporter = teeReporter(reporter, masking(new JUnitReporter(o.junit)));
   }
+  const timings: TaskTiming[] = [];
   const abort = new AbortController();
   // every running exec listens on it: with many hosts that is far more than the default 10
   setMaxListeners(0, abort.signal);
@@ -191,7 +195,10 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
     },
     timeoutMs: undefined,
     verbosity: o.verbose,
-    emit: (e) => reporter.on(e),
+    emit: (e) => {
+      if (e.kind === 'task_end') timings.push({ name: e.name, source: e.source, handler: e.handler, hosts: e.hosts, ms: e.ms });
+      reporter.on(e);
+    },
     signal: abort.signal,
   });
   if (o.listHosts || o.listTasks || o.listTags) {
@@ -233,6 +240,7 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
     const stats: Record<string, HostStats> = {};
     for (const [h, r] of runner.hosts) stats[h] = r.stats ?? emptyStats();
     reporter.on({ kind: 'recap', stats, elapsedMs: Date.now() - t0 });
+    if (o.profile) reporter.on({ kind: 'profile', tasks: timings });
     if (o.verbose >= 3) {
       for (const [h, r] of runner.hosts) reporter.on({ kind: 'verbose', level: 3, host: h, message: `ssh channels opened: ${await r.channels()}` });
     }

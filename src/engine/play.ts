@@ -231,6 +231,7 @@ export class Runner {
   /** Run fn on hosts, at most `forks` at once; record and report each outcome. */
   private async onHosts(name: string, task: Task | undefined, hosts: string[], fn: (h: string) => Promise<Outcome>, handler = false): Promise<void> {
     this.o.emit({ kind: 'task_start', name, source: task?.src, handler, hosts });
+    const started = Date.now();
     let next = 0;
     const worker = async () => {
       while (next < hosts.length && !this.o.signal.aborted) {
@@ -241,7 +242,7 @@ export class Runner {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.o.forks, hosts.length) }, worker));
-    this.o.emit({ kind: 'task_end', name });
+    this.o.emit({ kind: 'task_end', name, source: task?.src, handler, hosts: hosts.length, ms: Date.now() - started });
   }
 
   private record(name: string, task: Task | undefined, h: string, out: Outcome, ms: number): void {

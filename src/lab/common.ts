@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { release } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
+import { homedir, release } from 'node:os';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { writeLabVault } from './vault.js';
 import { join, resolve } from 'node:path';
@@ -76,16 +76,19 @@ export async function makeKeys(dir: string): Promise<{ keyFile: string; knownHos
   await rm(keyFile + '.pub', { force: true });
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'harun-lab', '-f', keyFile]);
   const hostKeys = new Map<string, string>();
-  for (const h of HOSTS) {
-    const d = join(dir, 'hosts', h.name, 'seed');
-    await mkdir(d, { recursive: true });
-    const f = join(d, 'ssh_host_ed25519_key');
-    await rm(f, { force: true });
-    await rm(f + '.pub', { force: true });
-    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `root@${h.name}`, '-f', f]);
-    hostKeys.set(h.name, (await readFile(f + '.pub', 'utf8')).trim().split(' ').slice(0, 2).join(' '));
-  }
+  for (const h of HOSTS) hostKeys.set(h.name, await makeHostKey(dir, h.name));
   return { keyFile, knownHosts: join(dir, 'known_hosts'), hostKeys };
+}
+
+/** A fresh ed25519 host key in DIR/hosts/NAME/seed; returns "type key" for known_hosts. */
+export async function makeHostKey(dir: string, name: string): Promise<string> {
+  const d = join(dir, 'hosts', name, 'seed');
+  await mkdir(d, { recursive: true });
+  const f = join(d, 'ssh_host_ed25519_key');
+  await rm(f, { force: true });
+  await rm(f + '.pub', { force: true });
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `root@${name}`, '-f', f]);
+  return (await readFile(f + '.pub', 'utf8')).trim().split(' ').slice(0, 2).join(' ');
 }
 
 /** known_hosts lines for where the controller connects: "addr" on port 22, "[addr]:port" otherwise. */
@@ -98,7 +101,7 @@ export async function writeKnownHosts(file: string, hosts: LabHost[], hostKeys: 
 }
 
 /** DIR/inventory.yml: the groups and variables of the seed, with the lab's addresses and keys. */
-export async function writeInventory(state: LabState, extraVars: Record<string, unknown> = {}): Promise<string> {
+export async function writeInventory(state: LabState, extraVars: Record<string, unknown> = {}, extraGroups: Record<string, unknown> = {}): Promise<string> {
   const dir = resolve(state.dir);
   const hostVars = (h: LabHost) => {
     const spec = HOSTS.find((s) => s.name === h.name)!;
@@ -131,6 +134,7 @@ export async function writeInventory(state: LabState, extraVars: Record<string, 
         directors: group(['lb1', 'lb2']),
         realservers: group(['web1', 'web2']),
         clients: group(['client']),
+        ...extraGroups,
       },
     },
   };
@@ -174,7 +178,7 @@ function bannerOk(host: string, port: number): Promise<boolean> {
 }
 
 /** One command on a lab host through the OpenSSH client, host key checking on. */
-export function sshRun(state: LabState, h: LabHost, cmd: string, timeoutMs = 60_000): Promise<RunResult> {
+export function sshRun(state: LabState, h: Pick<LabHost, 'sshHost' | 'sshPort'>, cmd: string, timeoutMs = 60_000): Promise<RunResult> {
   const args = [
     '-i', state.keyFile, '-p', String(h.sshPort),
     '-o', `UserKnownHostsFile=${state.knownHosts}`, '-o', 'StrictHostKeyChecking=yes',
@@ -197,6 +201,19 @@ export async function resolvConf(): Promise<string> {
   }
   const ns = text.split('\n').filter((l) => /^nameserver\s/.test(l) && !/\s(127\.|::1)/.test(l));
   return ns.length ? ns.join('\n') + '\n' : '';
+}
+
+/** The controller's cache of the labs (images, downloaded packages): outlives every lab. */
+export const labCacheDir = () => join(process.env.HARUN_CACHE || join(homedir(), '.cache', 'harun'), 'lab');
+
+/**
+ * The .debs lab hosts downloaded, on the controller: mounted in every lab host at
+ * /var/cache/harun-debs (see harun-debs in scripts/lab/rootfs.sh), kept by `lab down`.
+ */
+export function aptArchivesDir(): string {
+  const d = join(labCacheDir(), 'apt-archives');
+  mkdirSync(d, { recursive: true });
+  return d;
 }
 
 /** The lab image recipes, shipped with harun (the checkout or the installed package). */

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { GenericContainer, Wait, getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
 import {
   CONTROLLER_ADDR, HOSTS, LabError, SUBNET, VIP,
-  assertSubnetFree, buildImage, hostKernelHasIpvs, makeKeys, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
+  aptArchivesDir, assertSubnetFree, buildImage, hostKernelHasIpvs, makeKeys, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
 } from './common.js';
 import { LAB_VAULT_FILES } from './vault.js';
 import type { LabHost, LabProvider, LabState } from './types.js';
@@ -138,20 +138,9 @@ export class DockerProvider implements LabProvider {
         const seed = join(dir, 'hosts', h.name, 'seed');
         await writeFile(join(seed, 'env'), `HOSTNAME=${h.name}\n`); // docker sets the address
         await writeFile(join(seed, 'authorized_keys'), pub);
-        const started = await new LabContainer(image)
-          .withName(`${name}-${h.name}`)
-          .withHostname(h.name)
-          .withLabels({ 'harun.lab.dir': dir, 'harun.lab.host': h.name })
-          // systemd as PID 1, so the service module behaves as on a server.
-          .asServer()
-          .withTmpFs({ '/run': 'rw', '/run/lock': 'rw', '/tmp': 'rw' })
+        const started = await serverContainer({ image, name: `${name}-${h.name}`, dir, host: h.name, seed })
           .withExtraHosts(HOSTS.map((x) => ({ host: x.name, ipAddress: x.address })))
-          .withCopyDirectoriesToContainer([{ source: seed, target: '/etc/harun-seed' }])
           .onLabNetwork(name, h.address)
-          .sshOnLoopback()
-          .withWaitStrategy(Wait.forListeningPorts())
-          .withStartupTimeout(BOOT_TIMEOUT_MS)
-          .withAutoRemove(false)
           .start()
           .catch((e) => dockerError(`starting ${h.name}`, e));
         r.containers[h.name] = started.getId();
@@ -163,9 +152,9 @@ export class DockerProvider implements LabProvider {
     await waitForSsh(state, BOOT_TIMEOUT_MS);
     for (const h of hosts) h.state = 'running';
     await writeState(state);
-    // Without IPVS in the shared kernel keepalived's checker exits FATAL and takes VRRP down
-    // with it: run the VRRP subsystem alone, so that failover can still be proven here.
-    await writeInventory(state, hostKernelHasIpvs() ? {} : { keepalived_options: '--vrrp' });
+    // The containers share this kernel: without IPVS in it the roles skip loading ip_vs (with
+    // the reason) and run keepalived's VRRP alone, so that failover can still be proven here.
+    await writeInventory(state, hostKernelHasIpvs() ? {} : { lvs_ipvs: false });
     return state;
   }
 
@@ -198,20 +187,63 @@ export class DockerProvider implements LabProvider {
   async down(state: LabState): Promise<void> {
     const docker = await client();
     const r = res(state);
-    // Also containers a crashed `lab up` made but never recorded: they carry the lab's label.
-    const ids = new Set(Object.values(r.containers));
-    const leftovers = await docker.container.dockerode.listContainers({ all: true, filters: { label: [`harun.lab.dir=${state.dir}`] } });
-    for (const c of leftovers) ids.add(c.Id);
-    for (const id of ids) {
-      await docker.container.getById(id).remove({ force: true, v: true }).catch((e: Error) => {
-        if (!/no such container|404/i.test(e.message)) throw e;
-      });
-    }
+    await removeLabContainers(state.dir, Object.values(r.containers));
     if (r.network) {
       await docker.network.getById(r.network.id).remove().catch((e: Error) => {
         if (!/not found|404/i.test(e.message)) throw e;
       });
     }
     for (const f of r.files) await rm(join(state.dir, f), { recursive: true, force: true });
+  }
+}
+
+interface ServerSpec {
+  image: string;
+  name: string;
+  dir: string;
+  host: string;
+  /** Directory copied to /etc/harun-seed: the host's identity (harun-seed in rootfs.sh). */
+  seed: string;
+}
+
+/**
+ * A lab server: systemd as PID 1 (so the service module behaves as on a server), the shared
+ * .debs at /var/cache/harun-debs, sshd on 127.0.0.1, labelled with the lab's dir (so that
+ * removeLabContainers finds it even when `lab up` crashed before recording it).
+ */
+function serverContainer(o: ServerSpec): LabContainer {
+  return new LabContainer(o.image)
+    .withName(o.name)
+    .withHostname(o.host)
+    .withLabels({ 'harun.lab.dir': o.dir, 'harun.lab.host': o.host })
+    // before asServer: withBindMounts replaces the binds, asServer adds the cgroup tree to them
+    .withBindMounts([{ source: aptArchivesDir(), target: '/var/cache/harun-debs', mode: 'rw' }])
+    .asServer()
+    .withTmpFs({ '/run': 'rw', '/run/lock': 'rw', '/tmp': 'rw' })
+    .withCopyDirectoriesToContainer([{ source: o.seed, target: '/etc/harun-seed' }])
+    .sshOnLoopback()
+    .withWaitStrategy(Wait.forListeningPorts())
+    .withStartupTimeout(BOOT_TIMEOUT_MS)
+    .withAutoRemove(false);
+}
+
+/** A lab server alone on docker's default bridge: it reaches the mirror through docker's NAT. */
+export async function startServerContainer(o: ServerSpec): Promise<{ id: string; sshPort: number }> {
+  await client(); // a clear error when no engine answers
+  await ensureForwarding();
+  const started = await serverContainer(o).start().catch((e) => dockerError(`starting ${o.host}`, e));
+  return { id: started.getId(), sshPort: started.getMappedPort(22) };
+}
+
+/** Removes every container labelled with the lab's dir (also ones a crashed `lab up` never recorded). */
+export async function removeLabContainers(dir: string, ids: Iterable<string> = []): Promise<void> {
+  const docker = await client();
+  const all = new Set(ids);
+  const leftovers = await docker.container.dockerode.listContainers({ all: true, filters: { label: [`harun.lab.dir=${dir}`] } });
+  for (const c of leftovers) all.add(c.Id);
+  for (const id of all) {
+    await docker.container.getById(id).remove({ force: true, v: true }).catch((e: Error) => {
+      if (!/no such container|404/i.test(e.message)) throw e;
+    });
   }
 }

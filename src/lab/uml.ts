@@ -4,9 +4,10 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   CONTROLLER_ADDR, DIRECTORS, HOSTS, LabError, PREFIX, SUBNET, VIP,
-  assertSubnetFree, buildImage, makeKeys, resolvConf, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
+  assertSubnetFree, buildImage, aptArchivesDir, makeKeys, resolvConf, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
 } from './common.js';
 import { LAB_VAULT_FILES } from './vault.js';
+import { buildHostInventory, removeBuildHost, startBuildHost, type BuildHostRecord } from './build-host.js';
 import type { LabHost, LabProvider, LabState } from './types.js';
 
 /** Names on the host; the fixed subnet means one uml lab per machine. */
@@ -27,6 +28,8 @@ interface UmlResources {
   /** Process-group leaders (linux.uml started with setsid) by host. */
   pids: Record<string, number>;
   files: string[];
+  /** The container where keepalived compiles natively (none when no docker engine answers). */
+  buildHost?: BuildHostRecord;
 }
 
 function res(state: LabState): UmlResources {
@@ -141,12 +144,22 @@ export class UmlProvider implements LabProvider {
       r.pids[h.name] = this.boot(state, image, h);
       await writeState(state);
     }
-    await waitForSsh(state, BOOT_TIMEOUT_MS, async (h) =>
-      umlProcesses(state, h.name).length === 0 ? `linux.uml exited during boot; see ${join(dir, h.name + '.log')}` : undefined,
-    );
+    // The build host starts while the UML hosts boot; `lab down` finds it by the lab's label.
+    const build = startBuildHost(state, (m) => process.stderr.write(m + '\n'));
+    build.catch(() => {}); // awaited below: a boot failure first must not leave it unhandled
+    try {
+      await waitForSsh(state, BOOT_TIMEOUT_MS, async (h) =>
+        umlProcesses(state, h.name).length === 0 ? `linux.uml exited during boot; see ${join(dir, h.name + '.log')}` : undefined,
+      );
+    } catch (e) {
+      await build.catch(() => {}); // settled before `lab down` looks for its container
+      throw e;
+    }
+    r.buildHost = await build;
     for (const h of hosts) h.state = 'running';
     await writeState(state);
-    await writeInventory(state);
+    const inv = r.buildHost ? buildHostInventory(state, r.buildHost) : undefined;
+    await writeInventory(state, inv?.vars, inv?.groups);
     return state;
   }
 
@@ -192,7 +205,7 @@ export class UmlProvider implements LabProvider {
   private async seed(dir: string, h: LabHost, pub: string, resolv: string): Promise<void> {
     const d = join(dir, 'hosts', h.name, 'seed');
     await mkdir(d, { recursive: true });
-    await writeFile(join(d, 'env'), `HOSTNAME=${h.name}\nADDRESS=${h.address}/${PREFIX}\nGATEWAY=${CONTROLLER_ADDR}\n`);
+    await writeFile(join(d, 'env'), `HOSTNAME=${h.name}\nADDRESS=${h.address}/${PREFIX}\nGATEWAY=${CONTROLLER_ADDR}\nAPT_ARCHIVES=hostfs\n`);
     await writeFile(join(d, 'authorized_keys'), pub);
     if (resolv) await writeFile(join(d, 'resolv.conf'), resolv);
     const img = join(dir, 'hosts', h.name, 'seed.img');
@@ -211,6 +224,8 @@ export class UmlProvider implements LabProvider {
       `ubd0=${join(hostDir, 'root.cow')},${image}`,
       `ubd1r=${join(hostDir, 'seed.img')}`,
       'root=/dev/ubda', 'rw',
+      // the only host directory the guest can mount (hostfs): the shared .debs
+      `hostfs=${aptArchivesDir()}`,
       `vec0:transport=tap,ifname=${tapName(h.name)},mac=52:54:00:de:02:${Number(octet).toString(16).padStart(2, '0')}`,
       'con=null', 'ssl=null', 'con0=null,fd:1',
       'systemd.show_status=0',
@@ -246,6 +261,7 @@ export class UmlProvider implements LabProvider {
       }
     };
     for (const h of state.hosts) await attempt(`kill ${h.name}`, () => killHost(state, h.name));
+    await attempt('build host', () => removeBuildHost(state.dir, r.buildHost));
     for (const tap of r.taps) if (await linkExists(tap)) await attempt(`tap ${tap}`, () => run('ip', ['link', 'del', tap]));
     if (r.bridge && (await linkExists(r.bridge))) await attempt(`bridge ${r.bridge}`, () => run('ip', ['link', 'del', r.bridge!]));
     for (const [table, chain, ...spec] of r.iptables) {

@@ -1,5 +1,6 @@
 import type { SourcePos } from '../errors.js';
 import type { ModuleResult } from '../modules/types.js';
+import type { TaskTiming } from './profile.js';
 
 export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
 
@@ -33,11 +34,14 @@ export type RunEvent =
       /** How long the host spent on this task (ms). */
       ms: number;
     }
-  | { kind: 'task_end'; name: string }
+  /** The task's wall time, from its start to its last host's result. */
+  | ({ kind: 'task_end' } & TaskTiming)
   | { kind: 'warning'; message: string; source?: SourcePos }
   | { kind: 'verbose'; level: 1 | 2 | 3; host?: string; message: string }
   | { kind: 'diff'; host: string; task: string; path: string; text: string }
   | { kind: 'recap'; stats: Record<string, HostStats>; elapsedMs: number }
+  /** --profile: every timed task of the run, in the order they ran (after the recap). */
+  | { kind: 'profile'; tasks: TaskTiming[] }
   | { kind: 'interrupted' };
 
 export type Emit = (e: RunEvent) => void;

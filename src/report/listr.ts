@@ -2,6 +2,7 @@ import { Listr } from 'listr2';
 import type { RunEvent } from './events.js';
 import { banner, debugShown, failureText, recapLines } from './format.js';
 import type { Reporter } from './index.js';
+import { profileLines } from './profile.js';
 
 type HostResult = Extract<RunEvent, { kind: 'host_result' }>;
 
@@ -68,6 +69,9 @@ export class ListrReporter implements Reporter {
         return;
       case 'recap':
         this.print(`\n${banner('PLAY RECAP')}\n${recapLines(e.stats).join('\n')}`);
+        return;
+      case 'profile':
+        this.print(`\n${banner('TASK PROFILE (slowest first)')}\n${profileLines(e.tasks).join('\n')}`);
         return;
       case 'interrupted':
         this.print('\n[ERROR]: interrupted: no new task started, running commands stopped');

@@ -1,5 +1,6 @@
 import type { RunEvent } from './events.js';
 import { banner, hostLine, recapLines } from './format.js';
+import { profileLines } from './profile.js';
 import { formatPos } from '../errors.js';
 import type { Reporter } from './index.js';
 
@@ -39,6 +40,10 @@ export class PlainReporter implements Reporter {
         this.out(`\n${banner('PLAY RECAP')}`);
         for (const l of recapLines(e.stats)) this.out(l);
         if (this.verbosity > 0) this.out(`elapsed: ${(e.elapsedMs / 1000).toFixed(2)} s`);
+        return;
+      case 'profile':
+        this.out(`\n${banner('TASK PROFILE (slowest first)')}`);
+        for (const l of profileLines(e.tasks)) this.out(l);
         return;
       case 'interrupted':
         this.out('\n[ERROR]: interrupted: no new task started, running commands stopped');

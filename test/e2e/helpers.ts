@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadYamlFile } from '../../src/config/yaml.js';
 
 /** The repository root, from dist/test/e2e or test/e2e. */
 export const ROOT = (() => {
@@ -110,4 +111,27 @@ export function labRules(dir: string): string[] {
     out.push(...r.stdout.split('\n').filter((l) => l.includes(`harun-lab ${resolve(dir)}`)));
   }
   return out;
+}
+
+/** One command on a host of a lab inventory (written by `harun lab up`), as root over its key. */
+export function sshLab(inventoryFile: string, host: string, cmd: string): { code: number | null; stdout: string; stderr: string } {
+  const inv = loadYamlFile(inventoryFile) as { all: { children: Record<string, { hosts: Record<string, Record<string, unknown>> }> } };
+  const vars = Object.values(inv.all.children).map((g) => g.hosts[host]).find(Boolean);
+  if (!vars) throw new Error(`${host} is not in ${inventoryFile}`);
+  const known = /UserKnownHostsFile=(\S+)/.exec(String(vars.ansible_ssh_common_args))![1];
+  const r = spawnSync('ssh', [
+    '-i', String(vars.ansible_ssh_private_key_file), '-p', String(vars.ansible_port), '-o', `UserKnownHostsFile=${known}`,
+    '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'LogLevel=ERROR',
+    `root@${vars.ansible_host}`, cmd,
+  ], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The lines of one task's results in plain output: `TASK [name]` up to the next banner. */
+export function taskLines(out: string, name: string): string[] {
+  const start = out.indexOf(`TASK [${name}]`);
+  if (start < 0) return [];
+  const rest = out.slice(start).split('\n').slice(1);
+  const end = rest.findIndex((l) => /^(TASK|PLAY|RUNNING HANDLER) \[|^PLAY RECAP/.test(l));
+  return rest.slice(0, end < 0 ? undefined : end).filter((l) => l.trim());
 }

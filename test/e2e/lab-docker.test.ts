@@ -1,18 +1,21 @@
 /**
- * End to end on the docker lab (issue: harun lab + harun verify). The containers share this
- * machine's kernel: where it has no IPVS, the ipvsadm role cannot work and is skipped
- * (--skip-tags ipvsadm), VRRP failover is still proven, and verify must report the data-path
- * checks as NOT RUN with the reason (exit 2), never as passed.
+ * End to end on the docker lab (issue: harun lab + harun verify), and the full source build
+ * path of keepalived: with an empty cache of its own, lb1 (the default build host, the first
+ * director) compiles, the artifact lands in the cache, and lb2 installs it without a compiler.
+ * The containers share this machine's kernel: where it has no IPVS, the lab's inventory says so
+ * (lvs_ipvs: false), site.yml converges everything else and reports the IPVS tasks as skipped
+ * with the reason, VRRP failover is still proven, and verify must report the data-path checks as
+ * NOT RUN with the reason (exit 2), never as passed.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostKernelHasIpvs } from '../../src/lab/index.js';
 import type { Report } from '../../src/verify/report.js';
 import { CHROMIUM, checkRenderedReport, renderPage, validateJUnit } from '../helpers/reports.js';
-import { harun, labTraces, parseReport, recap, summary } from './helpers.js';
+import { harun, labTraces, parseReport, recap, sshLab, summary, taskLines } from './helpers.js';
 
 const MIN = 60_000;
 
@@ -32,16 +35,34 @@ test('docker lab: site.yml, idempotent rerun, verify --fault kill, lab down', { 
   // ansible.cfg's scripts/lab-vault-pass finds this lab's vault password there
   process.env.HARUN_LAB_DIR = dir;
   const inv = join(dir, 'inventory.yml');
-  const skip = ipvs ? [] : ['--skip-tags', 'ipvsadm'];
+  const cache = join(dir, 'keepalived-cache'); // empty: a cold build
+  const vars = ['-e', `keepalived_cache_dir=${cache}`];
   try {
     const up = await harun(['lab', 'up', '--provider', 'docker', '--dir', dir], 10 * MIN);
     assert.equal(up.code, 0, `lab up failed:\n${up.stdout}\n${up.stderr}`);
     t.diagnostic(`lab up (docker): ${(up.ms / 1000).toFixed(1)} s`);
 
-    const site = await harun(['play', 'playbooks/site.yml', '-i', inv, '--output', 'plain', ...skip], 20 * MIN);
+    const site = await harun(['play', 'playbooks/site.yml', '-i', inv, '--output', 'plain', '--profile', ...vars], 20 * MIN);
     assert.equal(site.code, 0, `site.yml failed:\n${site.stdout.slice(-6000)}\n${site.stderr.slice(-2000)}`);
-    t.diagnostic(`site.yml ${skip.join(' ')}: ${(site.ms / 1000).toFixed(1)} s`);
-    const again = await harun(['play', 'playbooks/site.yml', '-i', inv, '--output', 'plain', ...skip], 6 * MIN);
+    t.diagnostic(`site.yml (cold build cache): ${(site.ms / 1000).toFixed(1)} s\n${site.stdout.slice(site.stdout.indexOf('TASK PROFILE'))}`);
+
+    // Built once, on lb1; lb2 got the artifact and no compiler.
+    assert.deepEqual(taskLines(site.stdout, 'Compile (one job per CPU)'), ['changed: [lb1]', 'skipping: [lb2]']);
+    const artifacts = readdirSync(join(cache, 'artifacts'));
+    assert.ok(artifacts.some((f) => /^keepalived-2\.2\.7-c61940d87415-[0-9a-f]{10}-debian-12-x86_64\.tar\.gz$/.test(f)), artifacts.join(' '));
+    assert.ok(existsSync(join(cache, 'artifacts', artifacts.find((f) => f.endsWith('.tar.gz'))! + '.packages')));
+    assert.deepEqual(taskLines(site.stdout, 'Unpack the artifact (the build\'s make install) into /'), ['changed: [lb1]', 'changed: [lb2]']);
+    for (const h of ['lb1', 'lb2']) {
+      const r = sshLab(inv, h, 'keepalived --version 2>&1 | head -n1; dpkg-query -W -f=\'${Status}\' gcc 2>/dev/null | grep -q "ok installed" && echo gcc || echo no-gcc');
+      assert.match(r.stdout, /^Keepalived v2\.2\.7 /, `${h}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stdout, h === 'lb1' ? /\ngcc\n/ : /\nno-gcc\n/, `${h}: ${r.stdout}`);
+    }
+    if (!ipvs) {
+      // The inventory says there is no IPVS: the IPVS tasks are skipped with the reason.
+      assert.match(site.stdout, /skipping the IPVS tasks: the inventory says this host's kernel has no IPVS \(lvs_ipvs: false\)/);
+      assert.deepEqual(taskLines(site.stdout, 'Load the ip_vs module now'), ['skipping: [lb1]', 'skipping: [lb2]']);
+    }
+    const again = await harun(['play', 'playbooks/site.yml', '-i', inv, '--output', 'plain', ...vars], 6 * MIN);
     assert.equal(again.code, 0, again.stdout.slice(-4000));
     for (const [h, c] of recap(again.stdout)) assert.equal(c.changed, 0, `${h} changed on the second run:\n${again.stdout.slice(-4000)}`);
 

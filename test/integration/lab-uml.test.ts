@@ -62,7 +62,8 @@ test('uml lab: up, ssh, lab network, IPVS, NAT to the mirror, kill, down leaves 
     }
     // A host key that is not the pinned one is refused (checking stays on).
     const kh = readFileSync(state.knownHosts, 'utf8');
-    assert.equal(kh.trim().split('\n').length, 5);
+    const build = (state.resources as { buildHost?: { container: string; sshPort: number } }).buildHost;
+    assert.equal(kh.trim().split('\n').length, build ? 6 : 5);
 
     // Lab network: the client reaches every other host directly.
     const others = state.hosts.filter((h) => h.name !== 'client').map((h) => h.address).join(' ');
@@ -85,6 +86,15 @@ test('uml lab: up, ssh, lab network, IPVS, NAT to the mirror, kill, down leaves 
     assert.equal(inv.all.vars.lvs_vip, '10.222.2.100');
     assert.equal(inv.all.vars.harun_lab_dir, dir);
     assert.equal(inv.all.vars.harun_lab_provider, 'uml');
+    // The build host (where keepalived compiles natively) when a docker engine answers.
+    if (build) {
+      assert.deepEqual(Object.keys(inv.all.children.build_hosts.hosts), ['build']);
+      assert.equal(inv.all.vars.keepalived_build_host, 'build');
+      const b = await sshRun(state, { sshHost: '127.0.0.1', sshPort: build.sshPort }, '. /etc/os-release; echo $VERSION_CODENAME; uname -m');
+      const l = await ssh(state, 'lb1', '. /etc/os-release; echo $VERSION_CODENAME; uname -m');
+      assert.equal(b.code, 0, b.stderr);
+      assert.equal(b.stdout, l.stdout, 'the build host is of the lab hosts\' platform');
+    } else t.diagnostic('no docker engine: no build host');
 
     await assert.rejects(labUp(dir, provider), /already up.*harun lab down/);
 
@@ -99,6 +109,7 @@ test('uml lab: up, ssh, lab network, IPVS, NAT to the mirror, kill, down leaves 
 
     assert.equal(await labDown(dir), true);
     assert.deepEqual(umlPids(dir), []);
+    if (build) assert.doesNotMatch(sh('docker ps -a --format "{{.ID}} {{.Labels}}"'), new RegExp(`harun\\.lab\\.dir=${dir}`), 'build host left');
     assert.doesNotMatch(sh('ip -o link show'), /harun-/);
     assert.doesNotMatch(sh('iptables -w -S; iptables -w -t nat -S'), /harun-lab/);
     // Restored, except when a dockerd came up meanwhile (it relies on forwarding from then on).

@@ -27,6 +27,7 @@ const MODULES = new Set([
   'ansible.builtin.template', 'ansible.builtin.file', 'ansible.builtin.service', 'ansible.builtin.systemd',
   'ansible.builtin.sysctl', 'ansible.builtin.set_fact', 'ansible.builtin.assert', 'ansible.builtin.fail',
   'ansible.builtin.get_url', 'ansible.builtin.unarchive', 'ansible.builtin.include_tasks', 'ansible.builtin.apt', 'modprobe',
+  'ansible.builtin.debug', 'ansible.builtin.stat', 'ansible.builtin.fetch', 'ansible.builtin.script',
 ]);
 
 function tasksOf(list: unknown): Record<string, unknown>[] {
@@ -74,6 +75,7 @@ test('every task is named, uses one known module, and its notify/template/includ
       if (t.notify) assert.ok(handlers.includes(String(t.notify)), `${where}: no handler ${String(t.notify)}`);
       const args = t[mods[0]] as Record<string, unknown> | undefined;
       if (mods[0] === 'ansible.builtin.template') assert.ok(existsSync(join(roleDir, 'templates', String(args?.src))), `${where}: template`);
+      if (mods[0] === 'ansible.builtin.script') assert.ok(existsSync(join(roleDir, 'files', String((args as { cmd?: string })?.cmd ?? args).split(' ')[0])), `${where}: script`);
       if (mods[0] === 'ansible.builtin.include_tasks') assert.ok(existsSync(join(roleDir, 'tasks', String(args))), `${where}: include`);
     }
   }
