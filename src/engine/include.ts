@@ -31,7 +31,7 @@ export function expandInclude(inc: Include, host: string, env: TaskEnv, groups: 
       included++;
     }
     if (!included) return { status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
-    return { status: 'ok', result: { changed: false, include: inc.file ?? inc.name } };
+    return { status: 'ok', result: { changed: false, include: inc.file ?? inc.name, included } };
   } catch (e) {
     const r = errorResult(e, inc);
     return { status: statusOf(r), result: r };

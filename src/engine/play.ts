@@ -148,7 +148,12 @@ export class Runner {
     const targets = hosts.filter((h) => this.active(h));
     if (!targets.length) return;
     const groups: IncludeGroup[] = [];
-    await this.onHosts(inc.name, undefined, targets, async (h) => expandInclude(inc, h, env, groups));
+    await this.onHosts(inc.name, undefined, targets, async (h) => {
+      const out = expandInclude(inc, h, env, groups);
+      // Ansible counts each file a looped include brought in as one ok
+      if (out.status === 'ok') this.rt(h).stats.ok += Number(out.result.included) - 1;
+      return out;
+    });
     for (const g of groups) {
       const on = g.hosts.filter((h) => this.active(h));
       for (const h of on) this.rt(h).includeVars.push(g.vars);

@@ -1,0 +1,98 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFleet, type Fleet } from '../fixtures/sshd.js';
+
+/**
+ * test/fixtures/compat: roles in the styles public roles use, run by harun and by Debian's
+ * ansible-playbook on the same loopback hosts. Both must print the same recap and leave the
+ * same files.
+ */
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const FIX = join(ROOT, 'test/fixtures/compat');
+let fleet: Fleet;
+let work: string;
+let inv: string;
+
+function run(cmd: string, args: string[], base: string): Promise<{ code: number; out: string }> {
+  const env = { ...process.env, HARUN_IT_BASE: base, ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1', ANSIBLE_PIPELINING: '1' };
+  return new Promise((res) => {
+    execFile(cmd, args, { cwd: FIX, env, maxBuffer: 1 << 26 }, (err, stdout, stderr) => res({ code: err ? Number((err as any).code) : 0, out: stdout + stderr }));
+  });
+}
+
+const recap = (out: string) => out.split('\n').filter((l) => /^\S+\s+: ok=/.test(l));
+
+function files(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (e.isFile()) out[join(e.parentPath, e.name).slice(dir.length)] = readFileSync(join(e.parentPath, e.name), 'utf8');
+  }
+  return out;
+}
+
+function hasAnsible(): boolean {
+  try {
+    execFileSync('ansible-playbook', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+before(async () => {
+  fleet = await startFleet({ count: 2, prefix: 'compat' });
+  work = mkdtempSync(join(tmpdir(), 'harun-compat-'));
+  chmodSync(work, 0o755); // the fleet's login user writes below it
+  inv = join(work, 'hosts.ini');
+  writeFileSync(inv, fleet.inventory);
+});
+
+after(async () => {
+  await fleet?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function scratch(name: string): string {
+  const d = join(work, name);
+  execFileSync('mkdir', ['-p', d]);
+  chmodSync(d, 0o777);
+  return d;
+}
+
+test('harun runs the public-role styles: first run changes, second is ok, with the expected files', async () => {
+  const base = scratch('harun');
+  const first = await run('node', [join(ROOT, 'bin/harun.js'), 'play', 'site.yml', '-i', inv, '--output', 'plain'], base);
+  assert.equal(first.code, 0, first.out.slice(-4000));
+  const again = await run('node', [join(ROOT, 'bin/harun.js'), 'play', 'site.yml', '-i', inv, '--output', 'plain'], base);
+  assert.equal(again.code, 0, again.out.slice(-4000));
+  // only group_by changes on a rerun: it adds to the run's in-memory inventory each time, as in Ansible
+  assert.equal(recap(again.out).length, 2);
+  for (const line of recap(again.out)) assert.match(line, /changed=1 /, line);
+  assert.deepEqual([...again.out.matchAll(/^changed: \[(\w+)\]/gm)].length, 2, again.out);
+  const got = files(base);
+  assert.equal(got['/compat1/pairs'], 'nginx=1,curl=2\n');
+  assert.equal(got['/compat1/setup'], 'debian-like from-default\n');
+  assert.equal(got['/compat1/user-ann'], '2\n');
+  assert.equal(got['/compat1/bob-k3'], 'bob\n');
+  assert.equal(got['/compat1/greet'], 'greet\n');
+  assert.equal(got['/compat2/grouped'], 'yes\n');
+  assert.match(got['/compat1/compat.conf'], /^# Ansible managed\nsize=medium\ndefined=yes\njoined=a\+b\ncurl=2\nnginx=1\nhash=\$6\$fixedsalt\$/);
+});
+
+test('ansible-playbook on the same hosts: the same recap, byte for byte, and the same files', { skip: !hasAnsible() && 'ansible-playbook is not installed' }, async () => {
+  const ours = scratch('ours');
+  const theirs = scratch('theirs');
+  for (let i = 0; i < 2; i++) {
+    const h = await run('node', [join(ROOT, 'bin/harun.js'), 'play', 'site.yml', '-i', inv, '--output', 'plain'], ours);
+    const a = await run('ansible-playbook', ['site.yml', '-i', inv], theirs);
+    assert.equal(a.code, 0, a.out.slice(-4000));
+    assert.equal(h.code, 0, h.out.slice(-4000));
+    assert.deepEqual(recap(h.out), recap(a.out), `run ${i + 1}: harun vs ansible-playbook`);
+  }
+  assert.deepEqual(files(ours), files(theirs));
+});
