@@ -109,7 +109,7 @@ function loadItem(m: Record<string, unknown>, ctx: TaskLoadCtx, inh: Inherited):
 /** The action key of a task whose only non-keyword key names no module harun has. */
 function unknownModule(m: Record<string, unknown>): string | undefined {
   const keys = Object.keys(m).filter((k) => !TASK_KEYS.has(k) && !k.startsWith('with_'));
-  return keys.length === 1 && !findModule(keys[0]) && !isMeta(keys[0]) ? keys[0] : undefined;
+  return keys.length === 1 && !isModule(keys[0]) && !isMeta(keys[0]) ? keys[0] : undefined;
 }
 
 function loadBlock(m: Record<string, unknown>, ctx: TaskLoadCtx, inh: Inherited): Block {
