@@ -14,7 +14,7 @@ import type { LabHost, LabProvider, LabState } from './types.js';
 const BRIDGE = 'harun-br0';
 const tapName = (host: string) => `harun-${host}`;
 const MEM = { director: '768M', other: '384M' };
-const BOOT_TIMEOUT_MS = 180_000;
+const BOOT_TIMEOUT_MS = 600_000;
 
 /** What a uml lab made on the controller; `lab down` undoes exactly this list. */
 interface UmlResources {
