@@ -127,11 +127,11 @@ export function sshLab(inventoryFile: string, host: string, cmd: string): { code
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The lines of one task's results in plain output: `TASK [name]` up to the next banner. */
+/** The lines of one task's results in plain output, sorted (hosts answer in any order): `TASK [name]` up to the next banner. */
 export function taskLines(out: string, name: string): string[] {
   const start = out.indexOf(`TASK [${name}]`);
   if (start < 0) return [];
   const rest = out.slice(start).split('\n').slice(1);
   const end = rest.findIndex((l) => /^(TASK|PLAY|RUNNING HANDLER) \[|^PLAY RECAP/.test(l));
-  return rest.slice(0, end < 0 ? undefined : end).filter((l) => l.trim());
+  return rest.slice(0, end < 0 ? undefined : end).filter((l) => l.trim()).sort();
 }
