@@ -38,6 +38,8 @@ class Judge {
   readonly errors: ValidationError[] = [];
   private readonly seen = new Set<string>();
   private readonly cache = new Map<string, Record<string, unknown>>();
+  /** role_hostvars of the cross-host checks: built once, so each host's values render once. */
+  private hostvars?: Record<string, unknown>;
 
   constructor(private env: VarsEnv, private play: Play, private role: Role) {}
 
@@ -79,8 +81,9 @@ class Judge {
   }
 
   private add(h: string, name: string, problem: string, at?: SourcePos): void {
-    const pos = this.origin(h, name) ?? at;
-    const where = this.origin(h, name) ? ` (set at ${formatPos(pos!)})` : '';
+    const set = this.origin(h, name);
+    const pos = set ?? at;
+    const where = set ? ` (set at ${formatPos(set)})` : '';
     // one message per place: a group variable is wrong once, not once per host
     const key = `${pos ? formatPos(pos) : h}|${name}|${problem}`;
     if (this.seen.has(key)) return;
@@ -104,8 +107,8 @@ class Judge {
   }
 
   cross(h: string, check: RoleCheck, hosts: string[]): void {
-    const role_hostvars: Record<string, unknown> = Object.fromEntries(hosts.map((x) => [x, renderedView(this.vars(x))]));
-    const vars = { ...this.vars(h), role_hostvars };
+    this.hostvars ??= Object.fromEntries(hosts.map((x) => [x, renderedView(this.vars(x))]));
+    const vars = { ...this.vars(h), role_hostvars: this.hostvars };
     let ok: boolean;
     try {
       ok = evalCondition(check.that, vars);
