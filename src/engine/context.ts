@@ -1,5 +1,6 @@
 import { CommandError } from '../errors.js';
 import type { ModuleContext, RunOptions } from '../modules/types.js';
+import type { Sh } from '../shell/sh.js';
 import { wrap, type Wrapping } from '../shell/wrap.js';
 import type { ExecResult, Transport } from '../transport/types.js';
 
@@ -21,7 +22,7 @@ export interface ContextParams {
 }
 
 export function createContext(p: ContextParams): ModuleContext {
-  const run = async (cmd: string, opts: RunOptions = {}): Promise<ExecResult> => {
+  const run = async (cmd: Sh, opts: RunOptions = {}): Promise<ExecResult> => {
     const w: Wrapping = {
       become: opts.become === false ? undefined : p.wrapping.become,
       environment: opts.noEnv ? undefined : p.wrapping.environment,

@@ -1,3 +1,4 @@
+import type { Sh } from '../shell/sh.js';
 import type { ExecResult } from '../transport/types.js';
 import { networkFacts, parseDefaultRoute, parseIpAddr } from './network.js';
 import { FACTS_SCRIPT, splitSections } from './script.js';
@@ -41,7 +42,7 @@ export function parseFacts(out: string): Record<string, any> {
 }
 
 /** Gather the facts of one host with a single remote command (one round trip). */
-export async function gatherFacts(run: (cmd: string) => Promise<ExecResult>): Promise<Record<string, any>> {
+export async function gatherFacts(run: (cmd: Sh) => Promise<ExecResult>): Promise<Record<string, any>> {
   const r = await run(FACTS_SCRIPT);
   return parseFacts(r.stdout);
 }

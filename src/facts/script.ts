@@ -3,7 +3,9 @@
  * marker line `@@harun:NAME@@` and then its raw output; parsers.ts turns each section into facts.
  * POSIX sh only: it must run under dash and busybox sh, without Python on the target.
  */
-export const FACTS_SCRIPT = [
+import { asShell } from '../shell/sh.js';
+
+export const FACTS_SCRIPT = asShell([
   `m() { printf '\\n@@harun:%s@@\\n' "$1"; }`,
   `m uname; uname -s; uname -r; uname -m; uname -n; uname -v`,
   `m hostname; hostname 2>/dev/null || cat /proc/sys/kernel/hostname`,
@@ -39,7 +41,7 @@ try:
 except Exception:
     print(0)' 2>/dev/null; break; fi; done`,
   `m end`,
-].join('\n');
+].join('\n'));
 
 /** Split the script's output into its sections by marker line. */
 export function splitSections(out: string): Record<string, string> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { raw, sh } from '../shell/sh.js';
+import { joinSh, raw, sh, type Sh } from '../shell/sh.js';
 import { bool, int, str, strList, withAliases, lazySchema } from './lib/args.js';
 import type { ModuleDef, ModuleResult } from './types.js';
 
@@ -99,26 +99,27 @@ export function parseAptProbe(out: string): DpkgState {
   return s;
 }
 
-const ENV = 'export DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a APT_LISTCHANGES_FRONTEND=none; ';
+const ENV = sh`export DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a APT_LISTCHANGES_FRONTEND=none; `;
 
 /** The probe: maybe refresh a stale cache, then ask dpkg (and apt-cache for latest) in one exec. */
-export function aptProbeCmd(a: AptArgs, check: boolean): string {
+export function aptProbeCmd(a: AptArgs, check: boolean): Sh {
   const names = a.name.map((n) => splitSpec(n).name);
-  let cmd = ENV;
+  const cmd = [ENV];
   if (a.update_cache && !check) {
-    cmd +=
-      `s=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo 0); ` +
-      sh`if [ $(( $(date +%s) - s )) -ge ${String(a.cache_valid_time)} ] || [ ${String(a.cache_valid_time)} = 0 ]; then ` +
-      sh`apt-get update -q -o DPkg::Lock::Timeout=${String(a.lock_timeout)} 1>&2 || exit 100; echo @@updated; fi; `;
+    cmd.push(
+      sh`s=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo 0); `,
+      sh`if [ $(( $(date +%s) - s )) -ge ${String(a.cache_valid_time)} ] || [ ${String(a.cache_valid_time)} = 0 ]; then `,
+      sh`apt-get update -q -o DPkg::Lock::Timeout=${String(a.lock_timeout)} 1>&2 || exit 100; echo @@updated; fi; `,
+    );
   }
-  if (names.length) cmd += sh`echo @@dpkg; dpkg-query -W -f='$${raw("{Package}\\t${db:Status-Abbrev}\\t${Version}\\n")}' -- ${names} 2>/dev/null; `;
-  if (a.state === 'latest' && names.length) cmd += sh`echo @@policy; LC_ALL=C apt-cache policy -- ${names} 2>/dev/null; `;
-  if (a.deb) cmd += sh`echo @@deb; dpkg-deb -W --showformat='$${raw("{Package}\\t${Version}\\n")}' -- ${a.deb} || exit 101; echo @@dpkg; dpkg-query -W -f='$${raw("{Package}\\t${db:Status-Abbrev}\\t${Version}\\n")}' -- "$(dpkg-deb -f -- ${a.deb} Package)" 2>/dev/null; `;
-  return cmd + 'true';
+  if (names.length) cmd.push(sh`echo @@dpkg; dpkg-query -W -f='$${raw("{Package}\\t${db:Status-Abbrev}\\t${Version}\\n")}' -- ${names} 2>/dev/null; `);
+  if (a.state === 'latest' && names.length) cmd.push(sh`echo @@policy; LC_ALL=C apt-cache policy -- ${names} 2>/dev/null; `);
+  if (a.deb) cmd.push(sh`echo @@deb; dpkg-deb -W --showformat='$${raw("{Package}\\t${Version}\\n")}' -- ${a.deb} || exit 101; echo @@dpkg; dpkg-query -W -f='$${raw("{Package}\\t${db:Status-Abbrev}\\t${Version}\\n")}' -- "$(dpkg-deb -f -- ${a.deb} Package)" 2>/dev/null; `);
+  return joinSh([...cmd, sh`true`], '');
 }
 
 /** One apt-get transaction for every package of the task, non-interactive, lock waited for. */
-export function aptCommand(a: AptArgs, p: { install: string[]; remove: string[] }): string {
+export function aptCommand(a: AptArgs, p: { install: string[]; remove: string[] }): Sh {
   const opts = [
     '-y', '-q', `-o`, `DPkg::Lock::Timeout=${a.lock_timeout}`,
     ...a.dpkg_options.split(',').filter(Boolean).flatMap((o) => ['-o', `Dpkg::Options::=--${o}`]),
@@ -133,23 +134,23 @@ export function aptCommand(a: AptArgs, p: { install: string[]; remove: string[] 
     if (a.allow_change_held_packages) opts.push('--allow-change-held-packages');
   }
   if (a.autoremove) opts.push('--auto-remove');
-  if (p.remove.length) return withPolicyRcD(a, ENV + sh`apt-get ${opts} ${a.purge ? 'purge' : 'remove'} -- ${p.remove}`);
+  if (p.remove.length) return withPolicyRcD(a, joinSh([ENV, sh`apt-get ${opts} ${a.purge ? 'purge' : 'remove'} -- ${p.remove}`], ''));
   if (a.only_upgrade) opts.push('--only-upgrade');
-  return withPolicyRcD(a, ENV + sh`apt-get ${opts} install -- ${p.install}`);
+  return withPolicyRcD(a, joinSh([ENV, sh`apt-get ${opts} install -- ${p.install}`], ''));
 }
 
 /**
  * As Ansible's apt does with policy_rc_d: a /usr/sbin/policy-rc.d that exits with that code for
  * the transaction (an existing one is kept aside and put back), whatever apt-get's outcome.
  */
-export function withPolicyRcD(a: Pick<AptArgs, 'policy_rc_d'>, cmd: string): string {
+export function withPolicyRcD(a: Pick<AptArgs, 'policy_rc_d'>, cmd: Sh): Sh {
   if (a.policy_rc_d === undefined) return cmd;
   const f = '/usr/sbin/policy-rc.d';
-  return (
-    sh`if [ -e ${f} ]; then mv -f ${f} ${f}.harun-keep; fi; printf '#!/bin/sh\\nexit %d\\n' ${String(a.policy_rc_d)} > ${f} && chmod 0755 ${f} || exit 1; ` +
-    `( ${cmd} ); r=$?; ` +
-    sh`rm -f ${f}; if [ -e ${f}.harun-keep ]; then mv -f ${f}.harun-keep ${f}; fi; exit $r`
-  );
+  return joinSh([
+    sh`if [ -e ${f} ]; then mv -f ${f} ${f}.harun-keep; fi; printf '#!/bin/sh\\nexit %d\\n' ${String(a.policy_rc_d)} > ${f} && chmod 0755 ${f} || exit 1; `,
+    sh`( ${raw(cmd)} ); r=$?; `,
+    sh`rm -f ${f}; if [ -e ${f}.harun-keep ]; then mv -f ${f}.harun-keep ${f}; fi; exit $r`,
+  ], '');
 }
 
 export const apt: ModuleDef<AptArgs> = {
@@ -172,7 +173,7 @@ export const apt: ModuleDef<AptArgs> = {
       return { ...base, changed: a.name.length || a.deb ? false : s.cacheUpdated };
     }
     if (ctx.check) return { ...base, changed: true };
-    const cmd = fixed ? withPolicyRcD(a, ENV + sh`apt-get -y -q -o DPkg::Lock::Timeout=${String(a.lock_timeout)} -f install`) : aptCommand(a, plan);
+    const cmd = fixed ? withPolicyRcD(a, joinSh([ENV, sh`apt-get -y -q -o DPkg::Lock::Timeout=${String(a.lock_timeout)} -f install`], '')) : aptCommand(a, plan);
     const r = await ctx.run(cmd);
     if (r.code !== 0) {
       return { ...base, changed: false, failed: true, rc: r.code, stdout: r.stdout, stderr: r.stderr, msg: `apt-get failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ') || `exit ${r.code}`}`, cmd };

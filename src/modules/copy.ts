@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { raw, sh } from '../shell/sh.js';
+import { joinSh, raw, sh, type Sh } from '../shell/sh.js';
 import { bool, lazySchema, modeArg, str } from './lib/args.js';
 import { convergeFile } from './lib/file.js';
 import { fmtMode, parseMode } from './lib/mode.js';
@@ -94,19 +94,20 @@ export const copy = withExtraAttrs(copyNative, (a, r) => String(r.dest ?? a.dest
 async function remoteCopy(ctx: ModuleContext, a: CopyArgs): Promise<ModuleResult> {
   if (a.mode === 'preserve') return { changed: false, failed: true, msg: 'mode: preserve is not supported with remote_src in harun' };
   const mode = a.mode === undefined ? undefined : (p => (p.kind === 'octal' ? fmtMode(p.value) : p.text))(parseMode(a.mode));
-  const attrs = [mode ? sh`chmod ${mode} "$d"` : '', a.owner ? sh`chown ${a.owner} "$d"` : '', a.group ? sh`chgrp ${a.group} "$d"` : '']
-    .filter(Boolean);
+  const attrs = [mode ? sh`chmod ${mode} "$d"` : undefined, a.owner ? sh`chown ${a.owner} "$d"` : undefined, a.group ? sh`chgrp ${a.group} "$d"` : undefined]
+    .filter((x): x is Sh => x !== undefined);
   const apply = ctx.check ? 'true' : 'false';
-  const script =
-    sh`s=${a.src!}; d=${a.dest}; check=${raw(apply)}; force=${a.force ? 'y' : 'n'}; ` +
-    `[ -f "$s" ] || { echo "Source $s not found" >&2; exit 2; }; ` +
-    `[ -d "$d" ] && d="$d/$(basename -- "$s")"; ` +
+  const script = joinSh([
+    sh`s=${a.src!}; d=${a.dest}; check=${raw(apply)}; force=${a.force ? 'y' : 'n'}; `,
+    sh`[ -f "$s" ] || { echo "Source $s not found" >&2; exit 2; }; `,
+    sh`[ -d "$d" ] && d="$d/$(basename -- "$s")"; `,
     // only content is decided here; attributes are compared through stat before and after
-    `before=; [ -e "$d" ] && before=$(${statCmd('d', true).text}); ` +
-    `if [ ! -e "$d" ] || { [ "$force" = y ] && ! cmp -s -- "$s" "$d"; }; then echo content; ` +
-    `if ! $check; then t=$(mktemp "$(dirname -- "$d")/.harun-tmp.XXXXXX"); cp -- "$s" "$t" && mv -f -- "$t" "$d" || { rm -f -- "$t"; exit 1; }; fi; fi; ` +
-    (attrs.length ? `if ! $check; then ${attrs.join('; ')}; fi; ` : '') +
-    `echo "$before"; [ -e "$d" ] && ${statCmd('d', true).text}; sha1sum < "$s" | cut -d' ' -f1`;
+    sh`before=; [ -e "$d" ] && before=$(${statCmd('d', true)}); `,
+    sh`if [ ! -e "$d" ] || { [ "$force" = y ] && ! cmp -s -- "$s" "$d"; }; then echo content; `,
+    sh`if ! $check; then t=$(mktemp "$(dirname -- "$d")/.harun-tmp.XXXXXX"); cp -- "$s" "$t" && mv -f -- "$t" "$d" || { rm -f -- "$t"; exit 1; }; fi; fi; `,
+    attrs.length ? sh`if ! $check; then ${raw(joinSh(attrs, '; '))}; fi; ` : sh``,
+    sh`echo "$before"; [ -e "$d" ] && ${statCmd('d', true)}; sha1sum < "$s" | cut -d' ' -f1`,
+  ], '');
   const r = await ctx.run(script);
   if (r.code !== 0) return { changed: false, failed: true, msg: r.stderr.trim() || `copy failed (exit ${r.code})`, dest: a.dest, src: a.src };
   const lines = r.stdout.replace(/\n$/, '').split('\n');

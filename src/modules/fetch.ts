@@ -43,9 +43,7 @@ export const fetch: ModuleDef<FetchArgs> = {
       ? a.dest.endsWith('/') ? a.dest + basename(a.src) : a.dest
       : join(a.dest, ctx.host, a.src.replace(/^\/+/, ''));
     const r = await ctx.run(
-      sh`p=${a.src}; ` +
-        `if [ -d "$p" ]; then echo dir; elif [ ! -e "$p" ]; then echo missing; elif [ ! -r "$p" ]; then echo unreadable; ` +
-        `else echo ok; sha1sum < "$p" | cut -d' ' -f1; base64 < "$p" || exit 1; fi`,
+      sh`p=${a.src}; if [ -d "$p" ]; then echo dir; elif [ ! -e "$p" ]; then echo missing; elif [ ! -r "$p" ]; then echo unreadable; else echo ok; sha1sum < "$p" | cut -d' ' -f1; base64 < "$p" || exit 1; fi`,
     );
     if (r.code !== 0) return { changed: false, failed: true, msg: `cannot read ${a.src}: ${r.stderr.trim()}`, file: a.src };
     const [state, remoteSum, ...b64] = r.stdout.split('\n');

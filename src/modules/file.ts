@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { raw, sh } from '../shell/sh.js';
+import { joinSh, raw, sh, type Sh } from '../shell/sh.js';
 import { bool, lazySchema, modeArg, str, withAliases } from './lib/args.js';
 import { fmtMode, parseMode, resolveMode } from './lib/mode.js';
 import { parseStat, sameId, statCmd, type StatInfo } from './lib/stat.js';
@@ -58,19 +58,20 @@ interface Probe {
   recurseDiffers?: boolean;
 }
 
-function probeCmd(a: FileArgs, recurseFind: string): string {
-  let s =
-    sh`p=${a.path}; ` +
-    `if [ -L "$p" ]; then echo link; ${statCmd('p', false).text}; readlink -- "$p"; if [ -e "$p" ]; then ${statCmd('p', true).text}; else echo dangling; fi; ` +
-    `elif [ -e "$p" ]; then echo present; s=$(${statCmd('p', false).text}) || exit 3; echo "$s"; ` +
-    `else echo absent; if [ -d "$(dirname -- "$p")" ]; then echo dir; else echo nodir; fi; fi; `;
+function probeCmd(a: FileArgs, recurseFind: Sh | undefined): Sh {
+  const s = [
+    sh`p=${a.path}; `,
+    sh`if [ -L "$p" ]; then echo link; ${statCmd('p', false)}; readlink -- "$p"; if [ -e "$p" ]; then ${statCmd('p', true)}; else echo dangling; fi; `,
+    sh`elif [ -e "$p" ]; then echo present; s=$(${statCmd('p', false)}) || exit 3; echo "$s"; `,
+    sh`else echo absent; if [ -d "$(dirname -- "$p")" ]; then echo dir; else echo nodir; fi; fi; `,
+  ];
   if (a.src !== undefined) {
     // a relative link target is relative to the link's directory
-    s += sh`s=${a.src}; ` + `( cd "$(dirname -- "$p")" 2>/dev/null && [ -e "$s" ] ) && echo src || echo nosrc; `;
-    if (a.state === 'hard') s += `[ "$(stat -L -c %d:%i -- "$p" 2>/dev/null)" = "$(stat -L -c %d:%i -- "$s" 2>/dev/null)" ] && echo same || echo other; `;
+    s.push(sh`s=${a.src}; ( cd "$(dirname -- "$p")" 2>/dev/null && [ -e "$s" ] ) && echo src || echo nosrc; `);
+    if (a.state === 'hard') s.push(sh`[ "$(stat -L -c %d:%i -- "$p" 2>/dev/null)" = "$(stat -L -c %d:%i -- "$s" 2>/dev/null)" ] && echo same || echo other; `);
   }
-  if (recurseFind) s += `[ -d "$p" ] && [ -n "$(find "$p" ${recurseFind} -print 2>/dev/null | head -n 1)" ] && echo rdiff || echo rsame; `;
-  return s;
+  if (recurseFind) s.push(sh`[ -d "$p" ] && [ -n "$(find "$p" ${raw(recurseFind)} -print 2>/dev/null | head -n 1)" ] && echo rdiff || echo rsame; `);
+  return joinSh(s, '');
 }
 
 function parseProbe(out: string, a: FileArgs, recurse: boolean): Probe {
@@ -105,14 +106,13 @@ const fileNative: ModuleDef<FileArgs> = {
     const mode = a.mode === undefined ? undefined : parseMode(a.mode);
     const recurseFind =
       a.recurse && (a.owner || a.group || mode)
-        ? [a.owner ? sh`! -user ${a.owner}` : '', a.group ? sh`! -group ${a.group}` : '', // a symbolic mode is only compared on the top path
-            mode?.kind === 'octal' ? `! -perm ${fmtMode(mode.value)}` : '']
-            .filter(Boolean)
-            .join(' -o ')
-        : '';
+        ? joinSh([a.owner ? sh`! -user ${a.owner}` : undefined, a.group ? sh`! -group ${a.group}` : undefined, // a symbolic mode is only compared on the top path
+            mode?.kind === 'octal' ? sh`! -perm ${fmtMode(mode.value)}` : undefined]
+            .filter((x): x is Sh => x !== undefined), ' -o ')
+        : undefined;
     const marker = `harun-${randomBytes(6).toString('hex')}`;
-    const act = ctx.check || recurseFind ? '' : actCmd(a, mode, marker);
-    const pr = await ctx.run(probeCmd(a, recurseFind) + act);
+    const act = ctx.check || recurseFind ? undefined : actCmd(a, mode, marker);
+    const pr = await ctx.run(act ? joinSh([probeCmd(a, recurseFind), act], '') : probeCmd(a, recurseFind));
     if (pr.code === 9) return fail(a, `cannot set ${a.path} to state ${a.state}: ${pr.stderr.trim() || `exit ${pr.code}`}`);
     if (pr.code !== 0) return fail(a, `cannot inspect ${a.path}: ${pr.stderr.trim()}`);
     const at = act ? pr.stdout.lastIndexOf(`\n${marker}\n`) : -1;
@@ -122,12 +122,12 @@ const fileNative: ModuleDef<FileArgs> = {
     const seen = p.kind === 'link' && a.follow && p.pointed ? p.pointed : p.self;
     const prev = p.kind === 'absent' ? 'absent' : p.kind === 'link' && !(a.follow && p.pointed) ? 'link' : seen!.type === 'directory' ? 'directory' : seen!.type === 'file' ? 'file' : seen!.type;
     const state = a.state ?? (prev === 'absent' ? 'file' : prev === 'directory' || prev === 'link' ? prev : 'file');
-    const steps: string[] = [];
+    const steps: Sh[] = [];
     let attrsOn: StatInfo | undefined; // the stat to compare attributes with; undefined = new path
 
     switch (state) {
       case 'absent':
-        if (p.kind !== 'absent') steps.push('rm -rf -- "$p"');
+        if (p.kind !== 'absent') steps.push(sh`rm -rf -- "$p"`);
         break;
       case 'file':
         if (prev === 'absent') return fail(a, `file (${a.path}) is absent, cannot continue`);
@@ -135,13 +135,13 @@ const fileNative: ModuleDef<FileArgs> = {
         attrsOn = seen;
         break;
       case 'directory':
-        if (prev === 'absent') steps.push('mkdir -p -- "$p"');
+        if (prev === 'absent') steps.push(sh`mkdir -p -- "$p"`);
         else if (prev !== 'directory') return fail(a, `${a.path} already exists as a ${prev}`);
         else attrsOn = seen;
         break;
       case 'touch':
         if (!p.parentExists) return fail(a, `Error, could not touch target: ${posix.dirname(a.path)} does not exist`);
-        if (prev === 'absent' || touchCmd(a)) steps.push(touchCmd(a) || 'touch -- "$p"');
+        if (prev === 'absent' || touchCmd(a)) steps.push(touchCmd(a) ?? sh`touch -- "$p"`);
         attrsOn = seen;
         break;
       case 'link': {
@@ -152,7 +152,7 @@ const fileNative: ModuleDef<FileArgs> = {
         if (!p.srcExists && !a.force) return fail(a, `src file does not exist, use "force=yes" if you really want to create the link: ${a.src}`);
         if (p.kind === 'present' && p.self!.type === 'directory') {
           if (!a.force) return fail(a, `refusing to convert from directory to symlink for ${a.path}`);
-          steps.push('rmdir -- "$p"');
+          steps.push(sh`rmdir -- "$p"`);
         } else if (p.kind === 'present' && !a.force) return fail(a, `refusing to convert from ${p.self!.type} to symlink for ${a.path}`);
         steps.push(sh`ln -sfn -- ${a.src!} "$p"`);
         break;
@@ -180,8 +180,8 @@ const fileNative: ModuleDef<FileArgs> = {
     if (!changed || ctx.check) return withStat(result, state === 'absent' ? undefined : seen);
     if (acted?.[0] === 'acted') return withStat(result, acted[1] ? parseStat(acted[1]) : undefined);
     if (state === 'directory' && a.recurse) steps.push(...recurseSteps(a));
-    const statAfter = state === 'absent' ? '' : state === 'link' ? statCmd('p', false).text : statCmd('p', true).text;
-    const r = await ctx.run(sh`p=${a.path}; ` + raw(steps.join(' && ') + (statAfter ? ' && ' + statAfter : '')).text);
+    const statAfter = state === 'absent' ? undefined : sh`${statCmd('p', state !== 'link')}`;
+    const r = await ctx.run(joinSh([sh`p=${a.path}; `, joinSh(statAfter ? [...steps, statAfter] : steps, ' && ')], ''));
     if (r.code !== 0) return fail(a, `cannot set ${a.path} to state ${state}: ${r.stderr.trim() || `exit ${r.code}`}`);
     const last = r.stdout.trim().split('\n').pop();
     return withStat(result, last && statAfter ? parseStat(last) : undefined);
@@ -196,43 +196,49 @@ export const file = withExtraAttrs(fileNative, (a) => (a.state === 'absent' || a
  * the marker, then `acted` and the new stat when it changed something. It leaves links, modes
  * to resolve (symbolic) and any state it does not know to run() and a second exec.
  */
-function actCmd(a: FileArgs, mode: ReturnType<typeof parseMode> | undefined, marker: string): string {
-  if (a.recurse || mode?.kind === 'symbolic' || !['absent', 'directory', 'file', 'touch'].includes(a.state ?? '')) return '';
+function actCmd(a: FileArgs, mode: ReturnType<typeof parseMode> | undefined, marker: string): Sh | undefined {
+  if (a.recurse || mode?.kind === 'symbolic' || !['absent', 'directory', 'file', 'touch'].includes(a.state ?? '')) return undefined;
   const head = sh`echo ${marker}; `;
-  if (a.state === 'absent') return head + `if [ -e "$p" ] || [ -L "$p" ]; then rm -rf -- "$p" || exit 9; echo acted; fi`;
-  const attrs: [string, string, string][] = []; // flag, test of the current stat ($1..$7), command
-  if (mode) attrs.push(['m', `[ $(( 0x$1 & 4095 )) -eq ${mode.value} ]`, sh`chmod ${fmtMode(mode.value)} "$p"`]);
+  if (a.state === 'absent') return joinSh([head, sh`if [ -e "$p" ] || [ -L "$p" ]; then rm -rf -- "$p" || exit 9; echo acted; fi`], '');
+  const attrs: [string, Sh, Sh][] = []; // flag, test of the current stat ($1..$7), command
+  if (mode) attrs.push(['m', sh`[ $(( 0x$1 & 4095 )) -eq ${mode.value} ]`, sh`chmod ${fmtMode(mode.value)} "$p"`]);
   const id = (v: string, idField: number, nameField: number) => sh`[ "$${raw(String(/^\d+$/.test(v) ? idField : nameField))}" = ${v} ]`;
   if (a.owner !== undefined) attrs.push(['o', id(a.owner, 2, 6), sh`chown ${a.owner} "$p"`]);
   if (a.group !== undefined) attrs.push(['g', id(a.group, 3, 7), sh`chgrp ${a.group} "$p"`]);
-  const all = attrs.map(([, , cmd]) => `${cmd} || exit 9; `).join('');
-  const differing =
-    'a=; set -- $s; ' + attrs.map(([f, t]) => `${t} || a="\${a}${f}"; `).join('') +
-    attrs.map(([f, , cmd]) => `case $a in *${f}*) ${cmd} || exit 9;; esac; `).join('');
-  const done = `echo acted; ${statCmd('p', true).text} || exit 9; `;
-  const make = { directory: 'mkdir -p -- "$p"', touch: 'touch -- "$p"', file: '' }[a.state as 'directory' | 'touch' | 'file'];
-  const isIt = { directory: '[ -d "$p" ]', touch: 'true', file: '[ -f "$p" ]' }[a.state as 'directory' | 'touch' | 'file'];
+  const all = joinSh(attrs.map(([, , cmd]) => sh`${raw(cmd)} || exit 9; `), '');
+  const differing = joinSh([
+    sh`a=; set -- $s; `,
+    ...attrs.map(([f, t]) => sh`${raw(t)} || a="$${raw(`{a}${f}`)}"; `),
+    ...attrs.map(([f, , cmd]) => sh`case $a in *${raw(f)}*) ${raw(cmd)} || exit 9;; esac; `),
+  ], '');
+  const done = sh`echo acted; ${statCmd('p', true)} || exit 9; `;
+  const make = { directory: sh`mkdir -p -- "$p"`, touch: sh`touch -- "$p"`, file: undefined }[a.state as 'directory' | 'touch' | 'file'];
+  const isIt = { directory: sh`[ -d "$p" ]`, touch: sh`true`, file: sh`[ -f "$p" ]` }[a.state as 'directory' | 'touch' | 'file'];
   // absent: make it (file cannot); present as the wanted kind: touch (touch only) and what differs
-  const absent = make ? `${a.state === 'touch' ? '[ -d "$(dirname -- "$p")" ] || exit 0; ' : ''}${make} || exit 9; ${all}${done}` : 'true; ';
-  const present =
-    `${isIt} || exit 0; ` + (a.state === 'touch' && touchCmd(a) ? `${touchCmd(a)} || exit 9; ${differing}${done}` : `${differing}[ -n "$a" ] && { ${done}}; `);
-  return head + `if [ -L "$p" ]; then exit 0; elif [ -e "$p" ]; then ${present}else ${absent}fi; exit 0`;
+  const absent = make
+    ? sh`${raw(a.state === 'touch' ? '[ -d "$(dirname -- "$p")" ] || exit 0; ' : '')}${raw(make)} || exit 9; ${raw(all)}${raw(done)}`
+    : sh`true; `;
+  const touch = a.state === 'touch' ? touchCmd(a) : undefined;
+  const present = touch
+    ? sh`${raw(isIt)} || exit 0; ${raw(touch)} || exit 9; ${raw(differing)}${raw(done)}`
+    : sh`${raw(isIt)} || exit 0; ${raw(differing)}[ -n "$a" ] && { ${raw(done)}}; `;
+  return joinSh([head, sh`if [ -L "$p" ]; then exit 0; elif [ -e "$p" ]; then ${raw(present)}else ${raw(absent)}fi; exit 0`], '');
 }
 
 /**
  * What touch does to a file that exists: both times preserved is nothing (then only attributes
  * can change, as in Ansible); one preserved touches the other only.
  */
-function touchCmd(a: FileArgs): string {
+function touchCmd(a: FileArgs): Sh | undefined {
   const keepM = a.modification_time === 'preserve';
   const keepA = a.access_time === 'preserve';
-  if (keepM && keepA) return '';
-  return keepM ? 'touch -a -- "$p"' : keepA ? 'touch -m -- "$p"' : 'touch -- "$p"';
+  if (keepM && keepA) return undefined;
+  return keepM ? sh`touch -a -- "$p"` : keepA ? sh`touch -m -- "$p"` : sh`touch -- "$p"`;
 }
 
 /** chmod/chown/chgrp steps for what differs (all of them on a new path). */
-function attrSteps(a: FileArgs, mode: ReturnType<typeof parseMode> | undefined, state: string, cur: StatInfo | undefined, p: Probe): string[] {
-  const out: string[] = [];
+function attrSteps(a: FileArgs, mode: ReturnType<typeof parseMode> | undefined, state: string, cur: StatInfo | undefined, p: Probe): Sh[] {
+  const out: Sh[] = [];
   const onLink = state === 'link' || (p.kind === 'link' && !a.follow);
   const h = onLink ? '-h ' : '';
   if (mode && !onLink) {
@@ -244,8 +250,8 @@ function attrSteps(a: FileArgs, mode: ReturnType<typeof parseMode> | undefined, 
   return out;
 }
 
-function recurseSteps(a: FileArgs): string[] {
-  const out: string[] = [];
+function recurseSteps(a: FileArgs): Sh[] {
+  const out: Sh[] = [];
   if (a.mode !== undefined) out.push(sh`chmod -R ${typeof a.mode === 'number' ? fmtMode(a.mode) : a.mode} "$p"`);
   if (a.owner !== undefined) out.push(sh`chown -R ${a.owner} "$p"`);
   if (a.group !== undefined) out.push(sh`chgrp -R ${a.group} "$p"`);

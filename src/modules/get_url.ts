@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { raw, sh } from '../shell/sh.js';
+import { joinSh, raw, sh, type Sh } from '../shell/sh.js';
 import { bool, int, modeArg, str, withAliases, lazySchema } from './lib/args.js';
 import { fmtMode, parseMode } from './lib/mode.js';
 import { httpFetchSh } from './uri.js';
@@ -40,35 +40,40 @@ type Args = z.infer<ReturnType<typeof schema>>;
  * beside dest, verify the checksum, replace dest only if the bytes differ, then set attributes.
  * Prints `dest=`, `state=` lines the module turns into its result.
  */
-export function getUrlScript(a: Args, check: boolean): string {
+export function getUrlScript(a: Args, check: boolean): Sh {
   const [algo, digest] = a.checksum ? a.checksum.split(':') : [];
-  const sum = (f: string) => (algo ? `${algo}sum < "${f}" | cut -d' ' -f1` : `sha1sum < "${f}" | cut -d' ' -f1`);
+  // algo is one of ALGOS (the schema checked it); f is $d or $t
+  const sum = (f: '$d' | '$t') => raw(`${algo ?? 'sha1'}sum < "${f}" | cut -d' ' -f1`);
   const base = (new URL(a.url).pathname.split('/').pop() || 'index.html');
   const mode = a.mode === undefined ? undefined : parseMode(a.mode);
   const chmod = mode ? (mode.kind === 'octal' ? fmtMode(mode.value) : mode.text) : undefined;
-  const attrs = [chmod && sh`chmod ${chmod} "$d"`, a.owner && sh`chown ${a.owner} "$d"`, a.group && sh`chgrp ${a.group} "$d"`].filter(Boolean).join('; ');
-  const statLine = `stat -c '%a %U %G' -- "$d"`;
-  return (
-    sh`d=${a.dest}; if [ -d "$d" ]; then d="$d/"${base}; fi; echo "dest=$d"; want=${digest?.toLowerCase() ?? ''}; ` +
-    `if [ -f "$d" ]; then before=$(${statLine}); else before=none; fi; ` +
-    (digest
-      ? `if [ -f "$d" ] && [ "$(${sum('$d')})" = "$want" ]; then fresh=1; else fresh=0; fi; `
-      : `if [ -f "$d" ] && ${a.force ? 'false' : 'true'}; then fresh=1; else fresh=0; fi; `) +
-    `if [ $fresh = 0 ]; then ` +
-    (check
-      ? 'echo state=download; '
-      : `t=$(mktemp "$(dirname -- "$d")/.harun-get.XXXXXX") && h=$(mktemp) || exit 1; trap 'rm -f "$t" "$h"' EXIT; ` +
-        httpFetchSh({ url: a.url, headers: a.headers, timeout: a.timeout, validateCerts: a.validate_certs, followRedirects: true, user: a.url_username, password: a.url_password }, 't', 'h') +
-        `if [ "$rc" != 0 ] || [ "$code" -ge 400 ] 2>/dev/null; then echo "harun: download failed: HTTP $code, exit $rc" >&2; cat "$h" >&2; exit 4; fi; ` +
-        (digest ? `got=$(${sum('$t')}); if [ "$got" != "$want" ]; then echo "harun: checksum mismatch: ${algo} of the download is $got, expected $want" >&2; exit 5; fi; ` : '') +
-        `if [ -f "$d" ] && cmp -s "$t" "$d"; then echo state=same; else ` +
-        (a.backup ? `if [ -f "$d" ]; then b="$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$d" "$b"; echo "backup=$b"; fi; ` : '') +
-        `if [ -f "$d" ]; then chmod "$(stat -c %a -- "$d")" "$t"; else chmod "$(printf '%o' $(( 0666 & ~$(umask) )))" "$t"; fi; ` +
-        `mv -f -- "$t" "$d"; trap 'rm -f "$h"' EXIT; echo state=downloaded; fi; `) +
-    `else echo state=fresh; fi; ` +
-    (attrs ? (check ? '' : `if [ -f "$d" ]; then ${attrs}; fi; `) : '') +
-    `if [ -f "$d" ]; then echo "after=$(${statLine})"; echo "before=$before"; echo "sum=$(${sum('$d')})"; fi`
-  );
+  const attrs = [chmod ? sh`chmod ${chmod} "$d"` : undefined, a.owner ? sh`chown ${a.owner} "$d"` : undefined, a.group ? sh`chgrp ${a.group} "$d"` : undefined]
+    .filter((x): x is Sh => x !== undefined);
+  const statLine = raw(`stat -c '%a %U %G' -- "$d"`);
+  const none = sh``;
+  return joinSh([
+    sh`d=${a.dest}; if [ -d "$d" ]; then d="$d/"${base}; fi; echo "dest=$d"; want=${digest?.toLowerCase() ?? ''}; `,
+    sh`if [ -f "$d" ]; then before=$(${statLine}); else before=none; fi; `,
+    digest
+      ? sh`if [ -f "$d" ] && [ "$(${sum('$d')})" = "$want" ]; then fresh=1; else fresh=0; fi; `
+      : sh`if [ -f "$d" ] && ${raw(a.force ? 'false' : 'true')}; then fresh=1; else fresh=0; fi; `,
+    sh`if [ $fresh = 0 ]; then `,
+    ...(check
+      ? [sh`echo state=download; `]
+      : [
+          sh`t=$(mktemp "$(dirname -- "$d")/.harun-get.XXXXXX") && h=$(mktemp) || exit 1; trap 'rm -f "$t" "$h"' EXIT; `,
+          httpFetchSh({ url: a.url, headers: a.headers, timeout: a.timeout, validateCerts: a.validate_certs, followRedirects: true, user: a.url_username, password: a.url_password }, 't', 'h'),
+          sh`if [ "$rc" != 0 ] || [ "$code" -ge 400 ] 2>/dev/null; then echo "harun: download failed: HTTP $code, exit $rc" >&2; cat "$h" >&2; exit 4; fi; `,
+          digest ? sh`got=$(${sum('$t')}); if [ "$got" != "$want" ]; then echo "harun: checksum mismatch: ${raw(algo)} of the download is $got, expected $want" >&2; exit 5; fi; ` : none,
+          sh`if [ -f "$d" ] && cmp -s "$t" "$d"; then echo state=same; else `,
+          a.backup ? sh`if [ -f "$d" ]; then b="$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$d" "$b"; echo "backup=$b"; fi; ` : none,
+          sh`if [ -f "$d" ]; then chmod "$(stat -c %a -- "$d")" "$t"; else chmod "$(printf '%o' $(( 0666 & ~$(umask) )))" "$t"; fi; `,
+          sh`mv -f -- "$t" "$d"; trap 'rm -f "$h"' EXIT; echo state=downloaded; fi; `,
+        ]),
+    sh`else echo state=fresh; fi; `,
+    attrs.length && !check ? sh`if [ -f "$d" ]; then ${raw(joinSh(attrs, '; '))}; fi; ` : none,
+    sh`if [ -f "$d" ]; then echo "after=$(${statLine})"; echo "before=$before"; echo "sum=$(${sum('$d')})"; fi`,
+  ], '');
 }
 
 export const get_url: ModuleDef<Args> = {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { quote, sh } from '../shell/sh.js';
+import { raw, sh, words, type Sh } from '../shell/sh.js';
 import { bool, int, str, lazySchema } from './lib/args.js';
 import type { ModuleDef, ModuleResult } from './types.js';
 
@@ -23,11 +23,7 @@ export function parseGroupEntry(line: string): { gid: number; members: string[] 
   return { gid: Number(f[2]), members: f[3] ? f[3].split(',').filter(Boolean) : [] };
 }
 
-/** A command line from words, each quoted for sh. */
-export const words = (...w: (string | false | undefined | string[])[]) =>
-  w.flat().filter((x): x is string => typeof x === 'string').map(quote).join(' ');
-
-export function planGroup(a: Args, cur: { gid: number } | undefined): string | undefined {
+export function planGroup(a: Args, cur: { gid: number } | undefined): Sh | undefined {
   if (a.state === 'absent') return cur ? words('groupdel', a.force && '-f', a.name) : undefined;
   const gid = a.gid !== undefined ? ['-g', String(a.gid), ...(a.non_unique ? ['-o'] : [])] : [];
   if (!cur) return words('groupadd', gid, a.system && '-r', a.name);
@@ -50,7 +46,7 @@ export const group: ModuleDef<Args> = {
     const result: ModuleResult = { changed: !!cmd, name: a.name, state: a.state, system: a.system };
     if (cur) result.gid = cur.gid;
     if (!cmd || ctx.check) return { ...result, gid: a.gid ?? cur?.gid };
-    const r = await ctx.run(`${cmd}; rc=$?; ${sh`getent group ${a.name}`}; exit $rc`);
+    const r = await ctx.run(sh`${raw(cmd)}; rc=$?; getent group ${a.name}; exit $rc`);
     if (r.code !== 0) return { ...result, changed: false, failed: true, rc: r.code, cmd, stderr: r.stderr, msg: `${cmd.split(' ')[0]} failed: ${r.stderr.trim() || `exit ${r.code}`}` };
     const after = parseGroupEntry(r.stdout);
     return { ...result, gid: after?.gid };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { sh } from '../shell/sh.js';
+import { joinSh, sh, words, type Sh } from '../shell/sh.js';
 import { str, lazySchema } from './lib/args.js';
 import { convergeFile } from './lib/file.js';
 import { fileProbeSh, parseFileProbes } from './sysctl.js';
@@ -37,8 +37,8 @@ export function parseModState(out: string, name: string): ModState {
 }
 
 /** What to run; [] means ok. A builtin module cannot be removed (nor needs loading). */
-export function planModprobe(a: Args, s: ModState): string[] {
-  if (a.state === 'present' && s.loaded === 'no') return [sh`modprobe ${a.name} ${a.params.split(/\s+/).filter(Boolean)}`.trimEnd()];
+export function planModprobe(a: Args, s: ModState): Sh[] {
+  if (a.state === 'present' && s.loaded === 'no') return [words('modprobe', a.name, a.params.split(/\s+/).filter(Boolean))];
   if (a.state === 'absent' && s.loaded === 'module') return [sh`modprobe -r ${a.name}`];
   return [];
 }
@@ -52,12 +52,14 @@ export const modprobe: ModuleDef<Args> = {
   async run(ctx, a): Promise<ModuleResult> {
     const paths = persistPaths(a.name);
     const n = kname(a.name);
-    const probe =
-      sh`n=${n}; l=${paths.load}; o=${paths.options}; ` +
-      'if [ -r /proc/modules ]; then echo proc_modules; grep "^$n " /proc/modules; fi; ' +
-      'if [ -d "/sys/module/$n" ] && [ ! -e "/sys/module/$n/initstate" ]; then echo builtin; ' +
-      'elif grep -q "/$n\\.ko" "/lib/modules/$(uname -r)/modules.builtin" 2>/dev/null; then echo builtin; fi; echo @@files; ' +
-      fileProbeSh('l') + fileProbeSh('o');
+    const probe = joinSh([
+      sh`n=${n}; l=${paths.load}; o=${paths.options}; `,
+      sh`if [ -r /proc/modules ]; then echo proc_modules; grep "^$n " /proc/modules; fi; `,
+      sh`if [ -d "/sys/module/$n" ] && [ ! -e "/sys/module/$n/initstate" ]; then echo builtin; `,
+      sh`elif grep -q "/$n\\.ko" "/lib/modules/$(uname -r)/modules.builtin" 2>/dev/null; then echo builtin; fi; echo @@files; `,
+      fileProbeSh('l'),
+      fileProbeSh('o'),
+    ], '');
     const pr = await ctx.runOk(probe);
     const buf = pr.stdoutBuf ?? Buffer.from(pr.stdout);
     const at = buf.indexOf('@@files\n');
@@ -85,7 +87,7 @@ export const modprobe: ModuleDef<Args> = {
       };
     }
     if (cmds.length || removes.length) {
-      const cmd = [...cmds, ...(removes.length ? [sh`rm -f -- ${removes}`] : [])].join(' && ');
+      const cmd = joinSh([...cmds, ...(removes.length ? [sh`rm -f -- ${removes}`] : [])], ' && ');
       const r = await ctx.run(cmd);
       if (r.code !== 0) {
         const err = r.stderr.trim() || `exit ${r.code}`;

@@ -1,5 +1,6 @@
 /** ping: prove that the host runs a command (one round trip); no Python is involved. */
 import { z } from 'zod';
+import { sh } from '../shell/sh.js';
 import { str, lazySchema } from './lib/args.js';
 import type { ModuleDef } from './types.js';
 
@@ -16,7 +17,7 @@ export const ping: ModuleDef<PingArgs> = {
   checkMode: true,
   async run(ctx, a) {
     if (a.data === 'crash') throw new Error('boom');
-    const r = await ctx.run('echo pong');
+    const r = await ctx.run(sh`echo pong`);
     if (r.code !== 0 || r.stdout.trim() !== 'pong') {
       return { changed: false, failed: true, msg: `ping: the host did not answer pong (exit ${r.code}): ${r.stderr.trim()}`, rc: r.code };
     }

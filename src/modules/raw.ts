@@ -1,6 +1,6 @@
 /** raw: send the text as it is to the host's login shell; no guards, no chdir, no quoting. */
 import { z } from 'zod';
-import { sh } from '../shell/sh.js';
+import { asShell, sh } from '../shell/sh.js';
 import { str, withAliases, lazySchema } from './lib/args.js';
 import { runCommand } from './lib/exec.js';
 import type { ModuleDef } from './types.js';
@@ -24,7 +24,8 @@ export const rawModule: ModuleDef<RawArgs> = {
   // Ansible runs raw even in check mode only when told to; it does not support check mode
   checkMode: false,
   async run(ctx, a) {
-    const script = a.executable ? sh`${a.executable} -c ${a.cmd}` : a.cmd;
+    // raw's text goes to the shell as written: it is shell text by definition
+    const script = a.executable ? sh`${a.executable} -c ${a.cmd}` : asShell(a.cmd);
     const r = await runCommand(ctx, { script, reportCmd: a.cmd, stripEmptyEnds: false });
     // raw reports neither start/end nor cmd, and keeps stdout as the host sent it
     delete r.start;

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { raw, sh } from '../shell/sh.js';
+import { asShell, joinSh, raw, sh } from '../shell/sh.js';
 import { str, withAliases, lazySchema } from './lib/args.js';
 import { runCommand } from './lib/exec.js';
 import { extractKv, shlexSplit } from './lib/shlex.js';
@@ -56,12 +56,15 @@ export const script: ModuleDef<ScriptArgs> = {
     } catch (e) {
       return { changed: false, failed: true, msg: `Could not find or access '${src}' (${(e as Error).message})` };
     }
-    const runner = a.executable ? sh`${a.executable} ` : '';
-    const cmd =
-      `harun_s=$(mktemp "\${TMPDIR:-/tmp}/harun-script.XXXXXX") || exit 1; cat > "$harun_s"; chmod 700 "$harun_s"; ` +
-      `${runner}"$harun_s"${args ? ' ' + args : ''}; harun_rc=$?; rm -f -- "$harun_s"; exit $harun_rc`;
+    const runner = a.executable ? sh`${a.executable} ` : sh``;
+    // the arguments are the task's own text, which Ansible hands to the shell as written
+    const cmd = joinSh([
+      asShell('harun_s=$(mktemp "${TMPDIR:-/tmp}/harun-script.XXXXXX") || exit 1; cat > "$harun_s"; chmod 700 "$harun_s"; '),
+      runner,
+      sh`"$harun_s"${raw(args ? ' ' + args : '')}; harun_rc=$?; rm -f -- "$harun_s"; exit $harun_rc`,
+    ], '');
     const r = await runCommand(ctx, {
-      script: raw(cmd),
+      script: cmd,
       reportCmd: text,
       creates: a.creates,
       removes: a.removes,

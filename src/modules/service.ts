@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { raw, sh } from '../shell/sh.js';
+import { asShell, joinSh, raw, sh, type Sh } from '../shell/sh.js';
 import { bool, str, withAliases, lazySchema } from './lib/args.js';
 import { runSystemd, STATES } from './systemd.js';
 import type { ModuleContext, ModuleDef, ModuleResult } from './types.js';
@@ -44,17 +44,17 @@ export interface SysvState {
  * One exec: is there a script, what runs it, its status (LSB: exit 0 = running; with pattern,
  * a matching process), and whether start links exist in the runlevels 2-5.
  */
-export function sysvProbeCmd(a: Named): string {
+export function sysvProbeCmd(a: Named): Sh {
   const status = a.pattern
     ? sh`pgrep -f -- ${a.pattern} >/dev/null 2>&1`
     : sh`if [ "$c" = service ]; then service ${a.name} status; else /etc/init.d/${raw(safe(a.name))} status; fi >/dev/null 2>&1`;
-  return (
-    sh`n=${a.name}; ` +
-    'if [ -x "/etc/init.d/$n" ] && command -v service >/dev/null 2>&1; then c=service; elif [ -x "/etc/init.d/$n" ]; then c=initd; else c=none; fi; echo "control=$c"; ' +
-    'if command -v update-rc.d >/dev/null 2>&1; then echo enabler=update-rc.d; elif command -v chkconfig >/dev/null 2>&1; then echo enabler=chkconfig; else echo enabler=none; fi; ' +
-    `if [ "$c" != none ] && ${status}; then echo running=1; else echo running=0; fi; ` +
-    'if ls /etc/rc[2345].d/S*"$n" >/dev/null 2>&1 || ls /etc/rc.d/rc[2345].d/S*"$n" >/dev/null 2>&1; then echo enabled=1; else echo enabled=0; fi'
-  );
+  return joinSh([
+    sh`n=${a.name}; `,
+    sh`if [ -x "/etc/init.d/$n" ] && command -v service >/dev/null 2>&1; then c=service; elif [ -x "/etc/init.d/$n" ]; then c=initd; else c=none; fi; echo "control=$c"; `,
+    sh`if command -v update-rc.d >/dev/null 2>&1; then echo enabler=update-rc.d; elif command -v chkconfig >/dev/null 2>&1; then echo enabler=chkconfig; else echo enabler=none; fi; `,
+    sh`if [ "$c" != none ] && ${raw(status)}; then echo running=1; else echo running=0; fi; `,
+    sh`if ls /etc/rc[2345].d/S*"$n" >/dev/null 2>&1 || ls /etc/rc.d/rc[2345].d/S*"$n" >/dev/null 2>&1; then echo enabled=1; else echo enabled=0; fi`,
+  ], '');
 }
 
 const safe = (name: string) => {
@@ -73,10 +73,11 @@ export function parseSysv(out: string): SysvState {
 }
 
 /** The commands for a host without systemd; [] means ok. */
-export function planSysv(a: Named, s: SysvState): string[] {
+export function planSysv(a: Named, s: SysvState): Sh[] {
+  // arguments are the task's own text, passed to the shell as Ansible's service module does
   const ctl = (verb: string) =>
-    s.control === 'service' ? sh`service ${a.name} ${verb}${raw(a.arguments ? ` ${a.arguments}` : '')}` : `/etc/init.d/${safe(a.name)} ${verb}`;
-  const cmds: string[] = [];
+    s.control === 'service' ? sh`service ${a.name} ${verb}${raw(a.arguments ? ` ${a.arguments}` : '')}` : sh`/etc/init.d/${raw(safe(a.name))} ${verb}`;
+  const cmds: Sh[] = [];
   if (a.enabled !== undefined && a.enabled !== s.enabled) {
     if (s.enabler === 'update-rc.d') cmds.push(a.enabled ? sh`update-rc.d ${a.name} defaults && update-rc.d ${a.name} enable` : sh`update-rc.d ${a.name} disable`);
     else if (s.enabler === 'chkconfig') cmds.push(a.enabled ? sh`chkconfig --add ${a.name} && chkconfig ${a.name} on` : sh`chkconfig ${a.name} off`);
@@ -99,7 +100,7 @@ async function runSysv(ctx: ModuleContext, a: Named): Promise<ModuleResult> {
       msg: `cannot manage service ${a.name}: this host has no systemd (service manager is not systemd) and no /etc/init.d/${a.name} script`,
     };
   }
-  let cmds: string[];
+  let cmds: Sh[];
   try {
     cmds = planSysv(a, s);
   } catch (e) {
@@ -108,10 +109,11 @@ async function runSysv(ctx: ModuleContext, a: Named): Promise<ModuleResult> {
   const result: ModuleResult = { changed: cmds.length > 0, name: a.name, state: a.state, enabled: a.enabled ?? s.enabled };
   if (!cmds.length || ctx.check) return result;
   // init scripts often leave a daemon holding the channel's stdout open: detach it
-  const cmd =
-    'o=$(mktemp); ' +
-    cmds.map((c) => `${c} </dev/null >"$o" 2>&1 || { r=$?; cat "$o" >&2; rm -f "$o"; exit $r; }`).join('; ') +
-    '; rm -f "$o"';
+  const cmd = joinSh([
+    sh`o=$(mktemp)`,
+    ...cmds.map((c) => sh`${raw(c)} </dev/null >"$o" 2>&1 || { r=$?; cat "$o" >&2; rm -f "$o"; exit $r; }`),
+    sh`rm -f "$o"`,
+  ], '; ');
   const r = await ctx.run(cmd);
   if (r.code !== 0) return { changed: false, failed: true, rc: r.code, stderr: r.stderr, msg: `service ${a.name} failed: ${r.stderr.trim() || `exit ${r.code}`}` };
   return result;

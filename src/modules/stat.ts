@@ -35,14 +35,13 @@ export const stat: ModuleDef<StatArgs> = {
   async run(ctx, a) {
     const L = a.follow ? '-L ' : '';
     const sum = a.get_checksum ? `${a.checksum_algorithm}sum < "$p" | cut -d' ' -f1` : 'echo';
-    const cmd =
-      sh`p=${a.path}; ` +
-      raw(
+    // beyond the quoted path, fixed text: checksum_algorithm is one of the schema's choices
+    const cmd = sh`p=${a.path}; ${raw(
         `if [ -e "$p" ] || [ -L "$p" ]; then stat ${L}-c '${FMT}' -- "$p" || exit 1; ` +
           `if [ -L "$p" ]; then readlink -- "$p"; readlink -f -- "$p" || echo; else echo; echo; fi; ` +
           `f=; [ -r "$p" ] && f=r; [ -w "$p" ] && f="\${f}w"; [ -x "$p" ] && f="\${f}x"; echo "$f"; ` +
           `if [ -f "$p" ] && [ -r "$p" ]; then ${sum}; else echo; fi; else echo absent; fi`,
-      ).text;
+    )}`;
     const r = await ctx.run(cmd);
     if (r.code !== 0) return { changed: false, failed: true, msg: `cannot stat ${a.path}: ${r.stderr.trim()}` };
     const lines = r.stdout.replace(/\n$/, '').split('\n');

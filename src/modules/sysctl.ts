@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { raw, sh } from '../shell/sh.js';
+import { asShell, joinSh, raw, sh, type Sh } from '../shell/sh.js';
 import { bool, str, withAliases, lazySchema } from './lib/args.js';
 import { convergeFile, sha1, type RemoteFile } from './lib/file.js';
 import { parseStat, statCmd } from './lib/stat.js';
@@ -37,10 +37,11 @@ export function sysctlFileEdit(content: string | null, a: { name: string; value?
  * `nodir`, or a stat line followed by exactly size bytes of content. Several of them can follow
  * each other in one exec (parseFileProbes), so a module probes all its files in one round trip.
  */
-export function fileProbeSh(v: string): string {
-  return (
+export function fileProbeSh(v: 'f' | 'l' | 'o'): Sh {
+  // v names a shell variable of the caller's script: a fixed letter, never data
+  return asShell(
     `if [ -f "$${v}" ]; then ${statCmd(v, true).text} && cat -- "$${v}"; ` +
-    `elif [ -e "$${v}" ]; then echo notfile; elif [ -d "$(dirname -- "$${v}")" ]; then echo absent; else echo nodir; fi; `
+    `elif [ -e "$${v}" ]; then echo notfile; elif [ -d "$(dirname -- "$${v}")" ]; then echo absent; else echo nodir; fi; `,
   );
 }
 
@@ -67,10 +68,11 @@ export function parseFileProbes(buf: Buffer, count: number, offset = 0, paths: s
 
 /** One exec: the running value (or norun when the key does not exist), then the file. */
 async function probe(ctx: ModuleContext, a: Args): Promise<{ running?: string; file: RemoteFile }> {
-  const cmd =
-    sh`k=${a.name}; f=${a.sysctl_file}; ` +
-    'if v=$(sysctl -n -- "$k" 2>/dev/null); then echo "run=$v" | tr "\\t" " "; else echo norun; fi; ' +
-    fileProbeSh('f');
+  const cmd = joinSh([
+    sh`k=${a.name}; f=${a.sysctl_file}; `,
+    sh`if v=$(sysctl -n -- "$k" 2>/dev/null); then echo "run=$v" | tr "\\t" " "; else echo norun; fi; `,
+    fileProbeSh('f'),
+  ], '');
   const r = await ctx.runOk(cmd);
   const buf = r.stdoutBuf ?? Buffer.from(r.stdout);
   const nl = buf.indexOf(10);

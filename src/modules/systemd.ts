@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { raw, sh } from '../shell/sh.js';
+import { joinSh, raw, sh, type Sh } from '../shell/sh.js';
 import { bool, str, withAliases, lazySchema } from './lib/args.js';
 import type { ModuleContext, ModuleDef, ModuleResult } from './types.js';
 
@@ -64,17 +64,17 @@ export function planSystemd(a: SystemdArgs, u: UnitState): string[] {
 export async function runSystemd(ctx: ModuleContext, a: SystemdArgs): Promise<ModuleResult> {
   // the systemctl word with its scope flag, e.g. `systemctl --user`
   const ctl = raw(a.scope === 'system' ? 'systemctl' : `systemctl --${a.scope}`);
-  let probe = '';
-  if (a.daemon_reexec && !ctx.check) probe += sh`${ctl} daemon-reexec && `;
-  if (a.daemon_reload && !ctx.check) probe += sh`${ctl} daemon-reload && `;
+  const before: Sh[] = [];
+  if (a.daemon_reexec && !ctx.check) before.push(sh`${ctl} daemon-reexec`);
+  if (a.daemon_reload && !ctx.check) before.push(sh`${ctl} daemon-reload`);
   if (a.name === undefined) {
-    if (!probe) return { changed: false };
-    const r = await ctx.run(probe + 'true');
+    if (!before.length) return { changed: false };
+    const r = await ctx.run(joinSh(before, ' && '));
     if (r.code !== 0) return { changed: false, failed: true, rc: r.code, stderr: r.stderr, msg: `systemctl daemon-reload failed: ${r.stderr.trim()}` };
     return { changed: false };
   }
-  probe += sh`${ctl} show ${a.name} -p LoadState -p ActiveState -p SubState -p UnitFileState --no-pager; echo "is_enabled=$(${ctl} is-enabled ${a.name} 2>/dev/null)"`;
-  const pr = await ctx.run(probe);
+  const show = sh`${ctl} show ${a.name} -p LoadState -p ActiveState -p SubState -p UnitFileState --no-pager; echo "is_enabled=$(${ctl} is-enabled ${a.name} 2>/dev/null)"`;
+  const pr = await ctx.run(joinSh([...before, show], ' && '));
   if (pr.code !== 0) return { changed: false, failed: true, rc: pr.code, stderr: pr.stderr, msg: `systemctl failed: ${pr.stderr.trim() || `exit ${pr.code}`}` };
   const u = parseUnitState(pr.stdout);
   const status = { ActiveState: u.active, LoadState: u.load, UnitFileState: u.unitFile };
@@ -89,7 +89,7 @@ export async function runSystemd(ctx: ModuleContext, a: SystemdArgs): Promise<Mo
   const result: ModuleResult = { changed: verbs.length > 0, name: a.name, state: a.state, enabled: a.enabled, status };
   if (!verbs.length || ctx.check) return result;
   const opts = raw((a.no_block ? ' --no-block' : '') + (a.force ? ' --force' : ''));
-  const cmd = verbs.map((v) => sh`${ctl}${opts} ${v} ${a.name}`).join(' && ');
+  const cmd = joinSh(verbs.map((v) => sh`${ctl}${opts} ${v} ${a.name}`), ' && ');
   const r = await ctx.run(cmd);
   if (r.code !== 0) {
     return { changed: false, failed: true, rc: r.code, stderr: r.stderr, cmd, msg: `Unable to ${verbs.join('/')} service ${a.name}: ${r.stderr.trim() || `exit ${r.code}`}` };

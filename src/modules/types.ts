@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ExecOptions, ExecResult } from '../transport/types.js';
+import type { Sh } from '../shell/sh.js';
 
 /** A file change as shown by --diff: before/after text with their labels. */
 export interface FileDiff {
@@ -47,9 +48,9 @@ export interface ModuleContext {
   readonly noLog?: boolean;
   readonly signal: AbortSignal;
   /** Run a POSIX sh command on the host (become/environment wrapping applied). */
-  run(cmd: string, opts?: RunOptions): Promise<ExecResult>;
+  run(cmd: Sh, opts?: RunOptions): Promise<ExecResult>;
   /** run(), but a non-zero exit throws a CommandError carrying cmd, rc and stderr. */
-  runOk(cmd: string, opts?: RunOptions): Promise<ExecResult>;
+  runOk(cmd: Sh, opts?: RunOptions): Promise<ExecResult>;
   /** The host's facts, without the ansible_ prefix; gathered once per host per run. */
   facts(): Promise<Record<string, any>>;
   /** Controller path of a file named by a task: role files/ or templates/, then the playbook dir. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { raw, sh } from '../shell/sh.js';
+import { joinSh, raw, sh, type Sh } from '../shell/sh.js';
 import { bool, modeArg, str, strList, lazySchema } from './lib/args.js';
 import { fmtMode, parseMode } from './lib/mode.js';
 import { HarunError } from '../errors.js';
@@ -42,10 +42,12 @@ export function archiveFormat(src: string): Format {
 const TAR_FLAG: Record<string, string> = { tar: '', 'tar.gz': 'z', 'tar.xz': 'J', 'tar.bz2': 'j', 'tar.zst': '' };
 
 /** The extraction of archive file $a into directory $x. */
-export function extractSh(fmt: Format, a: Pick<Args, 'extra_opts' | 'exclude'>): string {
-  if (fmt === 'zip') return sh`unzip -q -o ${a.extra_opts} "$a" -d "$x" ${a.exclude.length ? ['-x', ...a.exclude] : []}`.replace(/ +$/, '').replace(/ {2,}/g, ' ');
+export function extractSh(fmt: Format, a: Pick<Args, 'extra_opts' | 'exclude'>): Sh {
+  // words that are empty lists are left out, not joined as double spaces
+  const cmd = (...w: Sh[]) => joinSh(w.filter((x) => x !== ''), ' ');
+  if (fmt === 'zip') return cmd(sh`unzip -q -o`, sh`${a.extra_opts}`, sh`"$a" -d "$x"`, sh`${a.exclude.length ? ['-x', ...a.exclude] : []}`);
   const zstd = fmt === 'tar.zst' ? ['--zstd'] : [];
-  return sh`tar -x${raw(TAR_FLAG[fmt])}f "$a" -C "$x" ${zstd} ${a.exclude.map((e) => `--exclude=${e}`)} ${a.extra_opts}`.replace(/ +$/, '').replace(/ {2,}/g, ' ');
+  return cmd(sh`tar -x${raw(TAR_FLAG[fmt])}f "$a" -C "$x"`, sh`${zstd}`, sh`${a.exclude.map((e) => `--exclude=${e}`)}`, sh`${a.extra_opts}`);
 }
 
 /**
@@ -53,31 +55,32 @@ export function extractSh(fmt: Format, a: Pick<Args, 'extra_opts' | 'exclude'>):
  * targets, directories), and copy over only when something differs. Works with busybox tar and
  * without GNU tar's --compare. A controller archive arrives on stdin (no upload step).
  */
-export function unarchiveScript(a: Args, check: boolean): string {
+export function unarchiveScript(a: Args, check: boolean): Sh {
   const fmt = archiveFormat(a.src);
   const local = !a.remote_src && a.copy !== false;
   const mode = a.mode === undefined ? undefined : parseMode(a.mode);
   const chmod = mode ? (mode.kind === 'octal' ? fmtMode(mode.value) : mode.text) : undefined;
   const attrs = [
-    a.owner && sh`chown ${a.owner} "$d/$p"`, a.group && sh`chgrp ${a.group} "$d/$p"`, chmod && sh`chmod ${chmod} "$d/$p"`,
-  ].filter(Boolean).join('; ');
-  return (
-    sh`d=${a.dest}; ` +
-    (a.creates ? sh`if [ -e ${a.creates} ]; then echo skipped; exit 0; fi; ` : '') +
-    `[ -d "$d" ] || { echo "harun: destination $d is not a directory" >&2; exit 3; }; ` +
-    `w=$(mktemp -d) || exit 1; trap 'rm -rf "$w"' EXIT; x="$w/x"; mkdir "$x"; ` +
-    (local ? 'a="$w/archive"; cat > "$a"; ' : sh`a=${a.src}; [ -f "$a" ] || { echo "harun: source $a does not exist on the host" >&2; exit 3; }; `) +
-    `${extractSh(fmt, a)} >&2 || { echo "harun: cannot extract ${a.src.replace(/["$`\\]/g, '')}" >&2; exit 4; }; ` +
-    `cd "$x"; find . -mindepth 1 | while IFS= read -r p; do ` +
-    `if [ -L "$p" ]; then [ "$(readlink -- "$p")" = "$(readlink -- "$d/$p" 2>/dev/null)" ] || echo "$p"; ` +
-    `elif [ -d "$p" ]; then [ -d "$d/$p" ] || echo "$p"; ` +
-    `else cmp -s -- "$p" "$d/$p" || echo "$p"; fi; done > "$w/changed"; ` +
-    (a.list_files ? `echo @@files; find . -mindepth 1 | sed 's|^\\./||'; echo @@end; ` : '') +
-    `if [ -s "$w/changed" ]; then echo changed; ` +
-    (check ? '' : `cp -a${a.keep_newer ? 'u' : ''} -- "$x/." "$d/" || exit 5; `) +
-    `else echo unchanged; fi` +
-    (attrs && !check ? `; find . -mindepth 1 | while IFS= read -r p; do ${attrs}; done` : '')
-  );
+    a.owner ? sh`chown ${a.owner} "$d/$p"` : undefined, a.group ? sh`chgrp ${a.group} "$d/$p"` : undefined, chmod ? sh`chmod ${chmod} "$d/$p"` : undefined,
+  ].filter((x): x is Sh => x !== undefined);
+  const none = sh``;
+  return joinSh([
+    sh`d=${a.dest}; `,
+    a.creates ? sh`if [ -e ${a.creates} ]; then echo skipped; exit 0; fi; ` : none,
+    sh`[ -d "$d" ] || { echo "harun: destination $d is not a directory" >&2; exit 3; }; `,
+    sh`w=$(mktemp -d) || exit 1; trap 'rm -rf "$w"' EXIT; x="$w/x"; mkdir "$x"; `,
+    local ? sh`a="$w/archive"; cat > "$a"; ` : sh`a=${a.src}; [ -f "$a" ] || { echo "harun: source $a does not exist on the host" >&2; exit 3; }; `,
+    sh`${raw(extractSh(fmt, a))} >&2 || { echo ${`harun: cannot extract ${a.src}`} >&2; exit 4; }; `,
+    sh`cd "$x"; find . -mindepth 1 | while IFS= read -r p; do `,
+    sh`if [ -L "$p" ]; then [ "$(readlink -- "$p")" = "$(readlink -- "$d/$p" 2>/dev/null)" ] || echo "$p"; `,
+    sh`elif [ -d "$p" ]; then [ -d "$d/$p" ] || echo "$p"; `,
+    sh`else cmp -s -- "$p" "$d/$p" || echo "$p"; fi; done > "$w/changed"; `,
+    a.list_files ? sh`echo @@files; find . -mindepth 1 | sed 's|^\\./||'; echo @@end; ` : none,
+    sh`if [ -s "$w/changed" ]; then echo changed; `,
+    check ? none : sh`cp -a${raw(a.keep_newer ? 'u' : '')} -- "$x/." "$d/" || exit 5; `,
+    sh`else echo unchanged; fi`,
+    attrs.length && !check ? sh`; find . -mindepth 1 | while IFS= read -r p; do ${raw(joinSh(attrs, '; '))}; done` : none,
+  ], '');
 }
 
 export const unarchive: ModuleDef<Args> = {
@@ -87,7 +90,7 @@ export const unarchive: ModuleDef<Args> = {
   },
   checkMode: true,
   async run(ctx, a): Promise<ModuleResult> {
-    let script: string;
+    let script: Sh;
     try {
       script = unarchiveScript(a, ctx.check);
     } catch (e) {

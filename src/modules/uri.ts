@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { raw, sh } from '../shell/sh.js';
+import { asShell, joinSh, raw, sh, type Sh } from '../shell/sh.js';
 import { bool, int, str, withAliases, lazySchema } from './lib/args.js';
 import type { ModuleContext, ModuleDef, ModuleResult } from './types.js';
 
@@ -21,7 +21,7 @@ export interface HttpRequest {
  * the body to the file in $bodyVar and the response headers to $hdrVar; prints `status=NNN` and
  * sets $rc. Exit 127 with a clear message when neither tool exists.
  */
-export function httpFetchSh(req: HttpRequest, bodyVar: string, hdrVar: string): string {
+export function httpFetchSh(req: HttpRequest, bodyVar: 'b' | 't', hdrVar: 'h'): Sh {
   const h = Object.entries(req.headers ?? {}).map(([k, v]) => `${k}: ${v}`);
   const method = (req.method ?? 'GET').toUpperCase();
   const curl = [
@@ -36,18 +36,19 @@ export function httpFetchSh(req: HttpRequest, bodyVar: string, hdrVar: string): 
     ...h.map((x) => `--header=${x}`),
     ...(req.user !== undefined ? [`--user=${req.user}`, `--password=${req.password ?? ''}`] : []),
   ];
-  return (
-    `if command -v curl >/dev/null 2>&1; then ` +
-    sh`code=$(${curl} -o "$${raw(bodyVar)}" -D "$${raw(hdrVar)}" -w '%{http_code}' -- ${req.url}); rc=$?; ` +
-    `elif command -v wget >/dev/null 2>&1; then ` +
+  const none = sh``;
+  return joinSh([
+    sh`if command -v curl >/dev/null 2>&1; then `,
+    sh`code=$(${curl} -o "$${raw(bodyVar)}" -D "$${raw(hdrVar)}" -w '%{http_code}' -- ${req.url}); rc=$?; `,
+    sh`elif command -v wget >/dev/null 2>&1; then `,
     // wget needs the body's length up front: a regular file, not a pipe
-    (req.hasBody ? 'bf=$(mktemp) || exit 1; cat > "$bf"; ' : '') +
-    sh`${wget} ${raw(req.hasBody ? '--body-file="$bf" ' : '')}-O "$${raw(bodyVar)}" -- ${req.url} 2>"$${raw(hdrVar)}"; rc=$?; ` +
-    (req.hasBody ? 'rm -f "$bf"; ' : '') +
-    `code=$(sed -n 's/^ *HTTP\\/[0-9.]* \\([0-9][0-9][0-9]\\).*/\\1/p' "$${hdrVar}" | tail -n 1); [ -n "$code" ] && [ $rc = 8 ] && rc=0; ` +
-    `else echo 'harun: neither curl nor wget is installed on this host' >&2; exit 127; fi; ` +
-    `echo "status=\${code:-0}"; `
-  );
+    req.hasBody ? sh`bf=$(mktemp) || exit 1; cat > "$bf"; ` : none,
+    sh`${wget} ${raw(req.hasBody ? '--body-file="$bf" ' : '')}-O "$${raw(bodyVar)}" -- ${req.url} 2>"$${raw(hdrVar)}"; rc=$?; `,
+    req.hasBody ? sh`rm -f "$bf"; ` : none,
+    sh`code=$(sed -n 's/^ *HTTP\\/[0-9.]* \\([0-9][0-9][0-9]\\).*/\\1/p' "$${raw(hdrVar)}" | tail -n 1); [ -n "$code" ] && [ $rc = 8 ] && rc=0; `,
+    sh`else echo 'harun: neither curl nor wget is installed on this host' >&2; exit 127; fi; `,
+    asShell('echo "status=${code:-0}"; '),
+  ], '');
 }
 
 /** The last header block (after redirects), as Ansible names them: lower case, '-' -> '_'. */
@@ -112,12 +113,13 @@ async function runUri(ctx: ModuleContext, a: Args): Promise<ModuleResult> {
     followRedirects: a.follow_redirects !== 'none' && a.follow_redirects !== false,
     user: a.url_username, password: a.url_password, hasBody: body !== undefined,
   };
-  const guard =
-    (a.creates ? sh`if [ -e ${a.creates} ]; then echo skipped; exit 0; fi; ` : '') +
-    (a.removes ? sh`if [ ! -e ${a.removes} ]; then echo skipped; exit 0; fi; ` : '');
-  const cmd =
-    guard + 'b=$(mktemp) && h=$(mktemp) || exit 1; trap \'rm -f "$b" "$h"\' EXIT; ' + httpFetchSh(req, 'b', 'h') +
-    'echo "rc=$rc"; echo @@headers; cat "$h"; echo @@body; cat "$b"';
+  const cmd = joinSh([
+    a.creates ? sh`if [ -e ${a.creates} ]; then echo skipped; exit 0; fi; ` : sh``,
+    a.removes ? sh`if [ ! -e ${a.removes} ]; then echo skipped; exit 0; fi; ` : sh``,
+    sh`b=$(mktemp) && h=$(mktemp) || exit 1; trap 'rm -f "$b" "$h"' EXIT; `,
+    httpFetchSh(req, 'b', 'h'),
+    sh`echo "rc=$rc"; echo @@headers; cat "$h"; echo @@body; cat "$b"`,
+  ], '');
   const r = await ctx.run(cmd, { stdin: body, timeoutMs: (a.timeout + 10) * 1000 });
   if (r.stdout.startsWith('skipped')) return { changed: false, skipped: true, msg: 'skipped, since a creates/removes condition holds' };
   if (r.code !== 0) return { changed: false, failed: true, rc: r.code, msg: r.stderr.trim() || `exit ${r.code}` };

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { sh } from '../shell/sh.js';
+import { joinSh, raw, sh, words, type Sh } from '../shell/sh.js';
 import { bool, int, str, strList, withAliases, lazySchema } from './lib/args.js';
-import { words } from './group.js';
 import type { ModuleDef, ModuleResult } from './types.js';
 
 const schema = lazySchema(() => withAliases(
@@ -70,15 +69,16 @@ export function parseUserProbe(out: string): UserState | undefined {
 }
 
 /** useradd / usermod / userdel for the difference; undefined means ok. */
-export function planUser(a: UserArgs, cur: UserState | undefined): string | undefined {
+export function planUser(a: UserArgs, cur: UserState | undefined): Sh | undefined {
   if (a.state === 'absent') return cur ? words('userdel', a.remove && '-r', a.force && '-f', a.name) : undefined;
   const uid = a.uid !== undefined ? ['-u', String(a.uid), ...(a.non_unique ? ['-o'] : [])] : [];
   if (!cur) {
-    return words(
+    const add = words(
       'useradd', uid, a.group !== undefined && ['-g', a.group], a.groups?.length ? ['-G', a.groups.join(',')] : [],
       a.shell !== undefined && ['-s', a.shell], a.home !== undefined && ['-d', a.home], a.system && '-r',
       a.create_home ? '-m' : '-M', a.comment !== undefined && ['-c', a.comment], a.password !== undefined && ['-p', a.password], a.name,
-    ) + (a.password_lock ? ` && ${words('usermod', '-L', a.name)}` : '') + ageCmd(a, undefined);
+    );
+    return joinSh([add, ...(a.password_lock ? [words('usermod', '-L', a.name)] : []), ...ageCmd(a, undefined)], ' && ');
   }
   const mod: string[] = [];
   if (a.uid !== undefined && a.uid !== cur.uid) mod.push(...uid);
@@ -100,22 +100,20 @@ export function planUser(a: UserArgs, cur: UserState | undefined): string | unde
   const locked = cur.password.startsWith('!');
   if (a.password_lock === true && !locked) mod.push('-L');
   if (a.password_lock === false && locked) mod.push('-U');
-  const age = ageCmd(a, cur);
-  if (!mod.length) return age ? age.slice(4) : undefined;
-  return words('usermod', mod, a.name) + age;
+  const steps = [...(mod.length ? [words('usermod', mod, a.name)] : []), ...ageCmd(a, cur)];
+  return steps.length ? joinSh(steps, ' && ') : undefined;
 }
 
-/** ` && chage -m MIN -M MAX name` for the password ages that differ ('' when none do). */
-function ageCmd(a: UserArgs, cur: UserState | undefined): string {
+/** `chage -m MIN -M MAX name` for the password ages that differ (none when none do). */
+function ageCmd(a: UserArgs, cur: UserState | undefined): Sh[] {
   const opts: string[] = [];
   if (a.password_expire_min !== undefined && String(a.password_expire_min) !== cur?.expireMin) opts.push('-m', String(a.password_expire_min));
   if (a.password_expire_max !== undefined && String(a.password_expire_max) !== cur?.expireMax) opts.push('-M', String(a.password_expire_max));
-  return opts.length ? ` && ${words('chage', opts, a.name)}` : '';
+  return opts.length ? [words('chage', opts, a.name)] : [];
 }
 
 const probeCmd = (a: UserArgs) =>
-  sh`getent passwd ${a.name}; echo @@groups; id -Gn ${a.name} 2>/dev/null; echo @@shadow; getent shadow ${a.name} 2>/dev/null | cut -d: -f2,4,5; echo @@group; ` +
-  (a.group !== undefined ? sh`getent group ${a.group}` : 'true');
+  sh`getent passwd ${a.name}; echo @@groups; id -Gn ${a.name} 2>/dev/null; echo @@shadow; getent shadow ${a.name} 2>/dev/null | cut -d: -f2,4,5; echo @@group; ${a.group !== undefined ? raw(sh`getent group ${a.group}`) : raw('true')}`;
 
 export const user: ModuleDef<UserArgs> = {
   name: 'user',
@@ -129,7 +127,7 @@ export const user: ModuleDef<UserArgs> = {
     const cmd = planUser(a, cur);
     const result: ModuleResult = { changed: !!cmd, name: a.name, state: a.state };
     if (!cmd || ctx.check) return { ...result, ...(cur ? { uid: cur.uid, group: cur.gid, shell: cur.shell, home: cur.home } : {}) };
-    const r = await ctx.run(`${cmd}; rc=$?; ${sh`getent passwd ${a.name}`}; exit $rc`);
+    const r = await ctx.run(sh`${raw(cmd)}; rc=$?; getent passwd ${a.name}; exit $rc`);
     if (r.code !== 0) {
       return { ...result, changed: false, failed: true, rc: r.code, cmd, stderr: r.stderr, msg: `${cmd.split(' ')[0]} failed: ${r.stderr.trim() || `exit ${r.code}`}` };
     }

@@ -79,15 +79,14 @@ export const waitFor: ModuleDef<WaitForArgs> = {
       test = 'false';
       what = '';
     }
-    const script =
-      sh`h=${a.host}; port=${a.port ?? ''}; p=${a.path ?? ''}; re=${a.search_regex ?? ''}; ` +
-      raw(
+    // after the quoted values, fixed text and the schema's integers
+    const script = sh`h=${a.host}; port=${a.port ?? ''}; p=${a.path ?? ''}; re=${a.search_regex ?? ''}; ${raw(
         (a.port !== undefined ? portOpenFn(a.connect_timeout) : '') +
           `s0=$(date +%s); sleep ${a.delay}; end=$(( $(date +%s) + ${a.timeout} )); ` +
           `while :; do if ${test}; then echo "ok $(( $(date +%s) - s0 ))"; exit 0; fi; ` +
           `now=$(date +%s); if [ "$now" -ge "$end" ]; then echo "timeout $(( now - s0 ))"; exit 0; fi; ` +
           `sleep ${Math.max(1, a.sleep)}; done`,
-      ).text;
+      )}`;
     const r = await ctx.run(script, { timeoutMs: (a.delay + a.timeout + a.connect_timeout + 30) * 1000 });
     if (r.code !== 0) return { changed: false, failed: true, msg: `wait_for could not run on the host: ${r.stderr.trim() || r.signal || `exit ${r.code}`}` };
     const [outcome, secs] = r.stdout.trim().split('\n').pop()!.split(' ');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { raw, sh } from '../shell/sh.js';
+import { joinSh, raw, sh, type Sh } from '../shell/sh.js';
 import { bool, str, strList, withAliases, lazySchema } from './lib/args.js';
 import type { ModuleContext, ModuleDef, ModuleResult } from './types.js';
 
@@ -37,14 +37,14 @@ export interface RpmState {
 }
 
 /** One probe: `rpm -q` per name, and check-update for latest (exit 100 means updates exist). */
-export function rpmProbeCmd(bin: 'yum' | 'dnf', a: RpmArgs): string {
+export function rpmProbeCmd(bin: 'yum' | 'dnf', a: RpmArgs): Sh {
   const names = a.name.filter((n) => !opaque(n));
-  let cmd = sh`for p in ${names}; do if rpm -q --quiet -- "$p"; then echo "i $p"; else echo "m $p"; fi; done; `;
+  const cmd = [sh`for p in ${names}; do if rpm -q --quiet -- "$p"; then echo "i $p"; else echo "m $p"; fi; done; `];
   if (a.state === 'latest' && names.length) {
     const refresh = raw(a.update_cache && bin === 'dnf' ? ' --refresh' : '');
-    cmd += sh`echo @@updates; ${bin} -q${refresh} check-update -- ${names}; rc=$?; [ $rc = 100 ] || [ $rc = 0 ] || exit $rc; `;
+    cmd.push(sh`echo @@updates; ${bin} -q${refresh} check-update -- ${names}; rc=$?; [ $rc = 100 ] || [ $rc = 0 ] || exit $rc; `);
   }
-  return cmd + 'true';
+  return joinSh([...cmd, sh`true`], '');
 }
 
 export function parseRpmProbe(out: string): RpmState {
@@ -79,7 +79,7 @@ export function planRpm(a: RpmArgs, s: RpmState): { install: string[]; upgrade: 
   return { install, upgrade, remove };
 }
 
-export function rpmCommand(bin: 'yum' | 'dnf', a: RpmArgs, p: ReturnType<typeof planRpm>): string {
+export function rpmCommand(bin: 'yum' | 'dnf', a: RpmArgs, p: ReturnType<typeof planRpm>): Sh {
   const opts = ['-y'];
   if (a.update_cache && bin === 'dnf') opts.push('--refresh');
   for (const r of a.enablerepo ?? []) opts.push(`--enablerepo=${r}`);
@@ -88,13 +88,13 @@ export function rpmCommand(bin: 'yum' | 'dnf', a: RpmArgs, p: ReturnType<typeof 
   if (a.disable_gpg_check) opts.push('--nogpgcheck');
   if (a.releasever) opts.push(`--releasever=${a.releasever}`);
   if (a.install_weak_deps !== undefined && bin === 'dnf') opts.push(`--setopt=install_weak_deps=${a.install_weak_deps}`);
-  const steps: string[] = [];
-  if (a.update_cache && bin === 'yum') steps.push('yum -q makecache');
+  const steps: Sh[] = [];
+  if (a.update_cache && bin === 'yum') steps.push(sh`yum -q makecache`);
   if (p.remove.length) steps.push(sh`${bin} ${opts} remove -- ${p.remove}`);
   if (p.install.length) steps.push(sh`${bin} ${opts} install -- ${p.install}`);
   if (p.upgrade.length) steps.push(sh`${bin} ${opts} ${bin === 'yum' ? 'update' : 'upgrade'} -- ${p.upgrade}`);
   if (a.autoremove && bin === 'dnf') steps.push(sh`dnf ${opts} autoremove`);
-  return steps.join(' && ');
+  return joinSh(steps, ' && ');
 }
 
 export async function runRpm(bin: 'yum' | 'dnf', ctx: ModuleContext, a: RpmArgs): Promise<ModuleResult> {

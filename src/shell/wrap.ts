@@ -1,4 +1,4 @@
-import { quote } from './sh.js';
+import { asShell, quote, type Sh } from './sh.js';
 
 export interface Become {
   become: boolean;
@@ -18,20 +18,20 @@ export interface Wrapping {
  * The one place where become, environment and cwd are applied to a remote command.
  * Returns the command to send and the bytes to put before the caller's stdin.
  */
-export function wrap(cmd: string, w: Wrapping): { cmd: string; stdinPrefix: string } {
-  let inner = cmd;
+export function wrap(cmd: Sh, w: Wrapping): { cmd: Sh; stdinPrefix: string } {
+  let inner: string = cmd;
   if (w.chdir) inner = `cd ${quote(w.chdir)} && ${inner}`;
   const env = Object.entries(w.environment ?? {});
   if (env.length) inner = env.map(([k, v]) => `${k}=${quote(v)}`).join(' ') + ` && export ${env.map(([k]) => k).join(' ')} && ${inner}`;
   const b = w.become;
-  if (!b?.become) return { cmd: inner, stdinPrefix: '' };
+  if (!b?.become) return { cmd: asShell(inner), stdinPrefix: '' };
   const sub = `/bin/sh -c ${quote(inner)}`;
   if (b.method === 'su') {
     // su reads the password from a terminal only; harun supports it without a password (root login)
-    return { cmd: `su ${quote(b.user)} -s /bin/sh -c ${quote(inner)}`, stdinPrefix: '' };
+    return { cmd: asShell(`su ${quote(b.user)} -s /bin/sh -c ${quote(inner)}`), stdinPrefix: '' };
   }
   if (b.password === undefined) {
-    return { cmd: `sudo -H -n -u ${quote(b.user)} -- ${sub}`, stdinPrefix: '' };
+    return { cmd: asShell(`sudo -H -n -u ${quote(b.user)} -- ${sub}`), stdinPrefix: '' };
   }
   // The first stdin line is the password: validate it once with -v, then run with -n so that
   // the rest of stdin reaches the command whether or not sudo would have asked. No `exec` before
@@ -41,5 +41,5 @@ export function wrap(cmd: string, w: Wrapping): { cmd: string; stdinPrefix: stri
     `IFS= read -r harun_pw; printf '%s\\n' "$harun_pw" | sudo -S -p '' -v 2>/dev/null` +
     ` || { echo 'harun: sudo: incorrect become password or no sudo rights' >&2; exit 1; };` +
     ` unset harun_pw; sudo -H -n -u ${quote(b.user)} -- ${sub}`;
-  return { cmd: cmdOut, stdinPrefix: b.password + '\n' };
+  return { cmd: asShell(cmdOut), stdinPrefix: b.password + '\n' };
 }

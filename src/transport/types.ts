@@ -1,3 +1,4 @@
+import type { Sh } from '../shell/sh.js';
 export interface ExecOptions {
   /** Bytes written to the command's standard input, then closed. */
   stdin?: string | Buffer;
@@ -24,7 +25,7 @@ export interface Transport {
   readonly host: string;
   /** Open the connection; throws UnreachableError. Called once per host per run. */
   connect(): Promise<void>;
-  exec(cmd: string, opts?: ExecOptions): Promise<ExecResult>;
+  exec(cmd: Sh, opts?: ExecOptions): Promise<ExecResult>;
   close(): Promise<void>;
   /** Number of exec channels opened so far (the benchmark reports it). */
   readonly channels: number;

@@ -3,7 +3,7 @@
  * real servers' VIP on lo, ARP settings and pages) and traffic through the VIP from the client.
  * One round trip per host for the state; one remote loop for the traffic.
  */
-import { sh } from '../shell/sh.js';
+import { asShell, joinSh, raw, sh } from '../shell/sh.js';
 import type { ClusterSpec, Runner } from './cluster.js';
 import { distribution, judgeSpread } from './figures.js';
 import {
@@ -63,17 +63,18 @@ export function ipvsOf(text: string): IpvsState {
 }
 
 /** The IPVS part: loads ip_vs when it can; says `no-ipvs` when the kernel has none. */
-export const IPVS_SCRIPT =
-  'if [ -e /proc/net/ip_vs ] || { modprobe -q ip_vs 2>/dev/null && [ -e /proc/net/ip_vs ]; }; then ipvsadm -Ln 2>&1 || echo "ipvsadm-rc=$?"; else echo no-ipvs; fi';
+export const IPVS_SCRIPT = asShell(
+  'if [ -e /proc/net/ip_vs ] || { modprobe -q ip_vs 2>/dev/null && [ -e /proc/net/ip_vs ]; }; then ipvsadm -Ln 2>&1 || echo "ipvsadm-rc=$?"; else echo no-ipvs; fi',
+);
 
 export async function directorState(ctx: Ctx, d: Runner, confPath: string): Promise<DirectorState> {
   const r = await d.run(
-    [
-      'echo "--- addr"; ip -o addr show',
-      `echo "--- ipvs"; ${IPVS_SCRIPT}`,
+    joinSh([
+      sh`echo "--- addr"; ip -o addr show`,
+      sh`echo "--- ipvs"; ${raw(IPVS_SCRIPT)}`,
       sh`echo "--- conf"; cat ${confPath} 2>/dev/null`,
-      'echo "--- keepalived"; pidof keepalived 2>/dev/null || pgrep -x keepalived || true',
-    ].join('\n'),
+      sh`echo "--- keepalived"; pidof keepalived 2>/dev/null || pgrep -x keepalived || true`,
+    ], '\n'),
   );
   const s = sections(r.stdout);
   const addrs = parseIpAddr(s.get('addr') ?? '');
@@ -157,11 +158,11 @@ export async function checkState(ctx: Ctx, confPath: string): Promise<State> {
 async function checkRealserver(ctx: Ctx, rs: Runner, pages: Map<string, string>): Promise<void> {
   const { vip, port } = ctx.spec;
   const r = await rs.run(
-    [
-      'echo "--- lo"; ip -o addr show dev lo',
-      'echo "--- sysctl"',
-      ...ARP_SYSCTLS.map(([k]) => `echo "${k}=$(cat /proc/sys/${k.replace(/\./g, '/')} 2>/dev/null)"`),
-    ].join('\n'),
+    joinSh([
+      sh`echo "--- lo"; ip -o addr show dev lo`,
+      sh`echo "--- sysctl"`,
+      ...ARP_SYSCTLS.map(([k]) => sh`echo ${k}="$(cat ${`/proc/sys/${k.replace(/\./g, '/')}`} 2>/dev/null)"`),
+    ], '\n'),
   );
   const s = sections(r.stdout);
   const onLo = holdersOf(parseIpAddr(s.get('lo') ?? ''), vip).filter((a) => a.dev === 'lo');

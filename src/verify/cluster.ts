@@ -5,6 +5,7 @@
  */
 import { ValidationError } from '../errors.js';
 import type { Inventory } from '../inventory/index.js';
+import type { Sh } from '../shell/sh.js';
 import { wrap, type Become } from '../shell/wrap.js';
 import { TransportPool } from '../transport/pool.js';
 import type { CliSsh } from '../transport/target.js';
@@ -99,7 +100,7 @@ export interface Runner {
   readonly name: string;
   readonly address: string;
   /** Runs one POSIX sh command as root (become applied); never throws for a non-zero exit. */
-  run(cmd: string, timeoutMs?: number): Promise<ExecResult>;
+  run(cmd: Sh, timeoutMs?: number): Promise<ExecResult>;
 }
 
 function becomeOf(vars: Record<string, unknown>): Become | undefined {

@@ -3,6 +3,7 @@
  * to the BACKUP within the VRRP bound, service back through the BACKUP; then keepalived back on
  * the old master and the VIP where preemption says it belongs.
  */
+import { sh } from '../shell/sh.js';
 import type { Runner } from './cluster.js';
 import { add, checkTraffic, directorState, judgeIpvs, noIpvs, type Ctx, type DirectorState, type State } from './checks.js';
 import { FaultUnavailable, inject, recover, type Fault } from './faults.js';
@@ -35,7 +36,7 @@ function vrrpOf(ctx: Ctx, d: DirectorState): { priority: number; advertInt: numb
 }
 
 async function ipvsConns(d: Runner, vip: string, port: number): Promise<number | undefined> {
-  const r = await d.run('ipvsadm -Ln --stats 2>/dev/null');
+  const r = await d.run(sh`ipvsadm -Ln --stats 2>/dev/null`);
   const svc = r.code === 0 ? findService(parseIpvsadm(r.stdout), vip, port) : undefined;
   return svc?.conns;
 }

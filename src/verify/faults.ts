@@ -5,6 +5,7 @@
  */
 import { OptionsError } from '../errors.js';
 import { labKill } from '../lab/index.js';
+import { asShell, type Sh } from '../shell/sh.js';
 import type { ClusterSpec, Runner } from './cluster.js';
 
 export const FAULTS = ['kill', 'stop', 'isolate', 'crash'] as const;
@@ -65,22 +66,23 @@ export async function inject(fault: Fault, master: Runner, offset: number, spec:
     await labKill(spec.labDir!, master.name);
     return { at, detail: `${master.name} hard-stopped by harun lab kill (lab ${spec.labDir})` };
   }
-  const scripts: Record<Exclude<Fault, 'crash'>, string> = {
+  // fixed text: no value from the inventory reaches these scripts
+  const scripts: Record<Exclude<Fault, 'crash'>, Sh> = {
     // Stopped first, then killed: SIGKILLed one by one, a keepalived parent that outlived its
     // children by a moment forked a fresh vrrp child, which went on as MASTER on its own.
-    kill: [
+    kill: asShell([
       'p=$(pidof keepalived 2>/dev/null || pgrep -x keepalived)',
       '[ -n "$p" ] || { echo "keepalived is not running" >&2; exit 3; }',
       `${NOW}; kill -STOP $p; kill -9 $p; echo "killed $p"`,
-    ].join('\n'),
-    stop: `${NOW}; systemctl stop keepalived 2>/dev/null || service keepalived stop`,
-    isolate: [
+    ].join('\n')),
+    stop: asShell(`${NOW}; systemctl stop keepalived 2>/dev/null || service keepalived stop`),
+    isolate: asShell([
       'if command -v iptables >/dev/null; then',
       `  ${NOW}; iptables -w -I OUTPUT -p 112 -m comment --comment ${COMMENT} -j DROP && echo "iptables: OUTPUT -p 112 -j DROP"`,
       'elif command -v nft >/dev/null; then',
       `  ${NOW}; nft add table inet harun_verify && nft add chain inet harun_verify out '{ type filter hook output priority 0; }' && nft add rule inet harun_verify out ip protocol vrrp drop && echo "nft: output ip protocol vrrp drop"`,
       'else echo "neither iptables nor nft is installed: install iptables to isolate a director" >&2; exit 3; fi',
-    ].join('\n'),
+    ].join('\n')),
   };
   const r = await master.run(scripts[fault]);
   const t = stamp(r.stdout);
@@ -105,7 +107,8 @@ export async function recover(fault: Exclude<Fault, 'crash'>, master: Runner, of
           'true',
         ].join('; ')
       : 'true';
-  const r = await master.run(`${undo}; ${GONE}; ${NOW}; ${RESTART}`, 120_000);
+  // fixed text throughout: no value from the inventory reaches these scripts
+  const r = await master.run(asShell(`${undo}; ${GONE}; ${NOW}; ${RESTART}`), 120_000);
   const t = stamp(r.stdout);
   if (r.code !== 0 || t === undefined) throw new Error(`${master.name}: restarting keepalived failed: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`);
   return t - offset;

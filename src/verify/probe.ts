@@ -5,7 +5,7 @@
  * client's clock, so SSH latency never enters the figures. The log is read while it runs
  * (to see when service is back) and collected after.
  */
-import { quote, sh } from '../shell/sh.js';
+import { joinSh, raw, sh } from '../shell/sh.js';
 import type { Runner } from './cluster.js';
 import { parseProbeLog, parseTraffic, type ProbeSample } from './parse.js';
 
@@ -62,15 +62,15 @@ export async function stopProbe(h: ProbeHandle): Promise<{ samples: ProbeSample[
 
 /** N requests to `url`, each a new connection (a new curl), in one remote loop. */
 export async function traffic(client: Runner, url: string, n: number): Promise<{ bodies: string[]; failures: string[] }> {
-  const script = [
-    'set -f',
-    'i=0',
+  const script = joinSh([
+    sh`set -f`,
+    sh`i=0`,
     sh`while [ "$i" -lt ${n} ]; do`,
     sh`  r=$(curl -fsS -m 3 ${url} 2>&1); rc=$?`,
-    '  if [ "$rc" -eq 0 ]; then echo ok $r; else echo fail "rc=$rc" $r; fi',
-    '  i=$((i+1))',
-    'done',
-  ].join('\n');
+    sh`  if [ "$rc" -eq 0 ]; then echo ok $r; else echo fail "rc=$rc" $r; fi`,
+    sh`  i=$((i+1))`,
+    sh`done`,
+  ], '\n');
   const r = await client.run(script, 60_000 + n * 3_500);
   return parseTraffic(r.stdout);
 }
@@ -84,7 +84,7 @@ export async function clockOffset(h: Runner): Promise<number> {
   let best: { rtt: number; off: number } | undefined;
   for (let i = 0; i < 3; i++) {
     const t0 = Date.now();
-    const r = await h.run('date +%s%3N');
+    const r = await h.run(sh`date +%s%3N`);
     const t1 = Date.now();
     const t = Number(r.stdout.trim());
     if (!Number.isFinite(t) || t < 1e12) throw new Error(`${h.name}: cannot read the clock in ms (date +%s%3N said "${r.stdout.trim()}")`);
@@ -102,15 +102,15 @@ export async function clockOffset(h: Runner): Promise<number> {
  */
 export async function waitVip(h: Runner, vip: string, present: boolean, timeoutMs: number): Promise<number | undefined> {
   const steps = Math.ceil(timeoutMs / 50);
-  const test = present ? '' : '!';
-  const script = [
-    'i=0',
+  const test = raw(present ? '' : '!');
+  const script = joinSh([
+    sh`i=0`,
     sh`while [ "$i" -lt ${steps} ]; do`,
-    `  if ${test} ip -o addr show | grep -qF ${quote(` inet ${vip}/`)}; then date +%s%3N; exit 0; fi`,
-    '  sleep 0.05; i=$((i+1))',
-    'done',
-    'exit 1',
-  ].join('\n');
+    sh`  if ${test} ip -o addr show | grep -qF ${` inet ${vip}/`}; then date +%s%3N; exit 0; fi`,
+    sh`  sleep 0.05; i=$((i+1))`,
+    sh`done`,
+    sh`exit 1`,
+  ], '\n');
   const r = await h.run(script, timeoutMs + 30_000);
   const t = Number(r.stdout.trim());
   return r.code === 0 && Number.isFinite(t) ? t : undefined;

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { TransportPool } from '../../src/transport/pool.js';
 import { startFleet } from '../fixtures/sshd.js';
+import { sh } from '../../src/shell/sh.js';
 
 function accepts(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -19,7 +20,7 @@ test('a fleet of 17 hosts (two sshd processes) answers on each address, and stop
   try {
     assert.equal(fleet.hosts.length, 17);
     assert.match(fleet.inventory, /^node17 ansible_host=127\.0\.0\.18 ansible_port=\d+$/m);
-    const rs = await Promise.all(fleet.hosts.map((h, i) => pool.get(h.name, fleet.vars(i)).exec('echo $SSH_CONNECTION')));
+    const rs = await Promise.all(fleet.hosts.map((h, i) => pool.get(h.name, fleet.vars(i)).exec(sh`echo $SSH_CONNECTION`)));
     // SSH_CONNECTION = client-ip client-port server-ip server-port
     assert.deepEqual(
       rs.map((r) => r.stdout.trim().split(' ').slice(2).join(':')),

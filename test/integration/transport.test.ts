@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { UnreachableError } from '../../src/errors.js';
+import { sh } from '../../src/shell/sh.js';
 import { wrap } from '../../src/shell/wrap.js';
 import { SshTransport } from '../../src/transport/ssh.js';
 import { resolveTarget, type CliSsh } from '../../src/transport/target.js';
@@ -169,18 +170,18 @@ describe('authentication and become', () => {
 
   test('sudo become without a password', async () => {
     const t = transport(0);
-    const w = wrap('id -u; cat', { become: { become: true, user: 'root', method: 'sudo' } });
+    const w = wrap(sh`id -u; cat`, { become: { become: true, user: 'root', method: 'sudo' } });
     const r = await t.exec(w.cmd, { stdin: w.stdinPrefix + 'data\n' });
     assert.equal(r.stdout, '0\ndata\n', r.stderr);
   });
 
   test('sudo become with a password: the rest of stdin reaches the command', async () => {
     const t = transport(0, pwVars());
-    const w = wrap('id -u; cat', { become: { become: true, user: 'root', method: 'sudo', password: fleet.password } });
+    const w = wrap(sh`id -u; cat`, { become: { become: true, user: 'root', method: 'sudo', password: fleet.password } });
     const r = await t.exec(w.cmd, { stdin: w.stdinPrefix + 'data\n' });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '0\ndata\n');
-    const bad = wrap('id -u', { become: { become: true, user: 'root', method: 'sudo', password: 'wrong' } });
+    const bad = wrap(sh`id -u`, { become: { become: true, user: 'root', method: 'sudo', password: 'wrong' } });
     const rb = await t.exec(bad.cmd, { stdin: bad.stdinPrefix });
     assert.equal(rb.code, 1);
     assert.match(rb.stderr, /incorrect become password/);

@@ -6,7 +6,7 @@
  * and verbosity travel in the arguments as Ansible passes them (_ansible_check_mode, ...).
  */
 import { z } from 'zod';
-import { sh } from '../../shell/sh.js';
+import { sh, type Sh } from '../../shell/sh.js';
 import type { ModuleContext, ModuleDef, ModuleResult } from '../types.js';
 import { PARAMS_MARK, payloadOf, type Built } from './build.js';
 import { mapResult } from './result.js';
@@ -43,11 +43,11 @@ export function moduleArgs(ctx: ModuleContext, fqcn: string, args: Record<string
 }
 
 /** The remote command: the host's ansible_python_interpreter, else the first python3 found. */
-function interpreterCmd(ctx: ModuleContext): string {
+function interpreterCmd(ctx: ModuleContext): Sh {
   const set = ctx.vars.ansible_python_interpreter;
   const interp = set === undefined ? undefined : String(ctx.render(String(set)));
-  if (interp && !interp.startsWith('auto')) return String(sh`${interp} -`);
-  return `for p in /usr/bin/python3 python3 /usr/libexec/platform-python; do command -v "$p" >/dev/null 2>&1 && exec "$p" -; done; echo '${NO_PYTHON}' >&2; exit 127`;
+  if (interp && !interp.startsWith('auto')) return sh`${interp} -`;
+  return sh`for p in /usr/bin/python3 python3 /usr/libexec/platform-python; do command -v "$p" >/dev/null 2>&1 && exec "$p" -; done; echo ${NO_PYTHON} >&2; exit 127`;
 }
 
 /** Native modules, for the message to a host without python3. Set by the registry. */

@@ -3,7 +3,7 @@
  * trip as the command, and Ansible's result keys (rc, stdout_lines, start/end/delta, ...).
  */
 import { randomBytes } from 'node:crypto';
-import { quote, raw, sh, type ShellText } from '../../shell/sh.js';
+import { asShell, joinSh, quote, raw, sh, type Sh } from '../../shell/sh.js';
 import type { ModuleContext, ModuleResult } from '../types.js';
 
 export interface Guards {
@@ -18,12 +18,12 @@ function pathWord(p: string): string {
 }
 
 /** sh that exits 0 with the skip marker when a guard says the command must not run. */
-function guardScript(g: Guards, marker: string): string {
-  const any = (p: string) => `harun_any=; for harun_f in ${pathWord(p)}; do [ -e "$harun_f" ] && harun_any=1; done; `;
-  let s = '';
-  if (g.creates) s += any(g.creates) + `[ -n "$harun_any" ] && { echo ${marker}creates; exit 0; }; `;
-  if (g.removes) s += any(g.removes) + `[ -z "$harun_any" ] && { echo ${marker}removes; exit 0; }; `;
-  return s;
+function guardScript(g: Guards, marker: string): Sh | undefined {
+  const any = (p: string) => sh`harun_any=; for harun_f in ${raw(pathWord(p))}; do [ -e "$harun_f" ] && harun_any=1; done; `;
+  const s: Sh[] = [];
+  if (g.creates) s.push(any(g.creates), sh`[ -n "$harun_any" ] && { echo ${marker + 'creates'}; exit 0; }; `);
+  if (g.removes) s.push(any(g.removes), sh`[ -z "$harun_any" ] && { echo ${marker + 'removes'}; exit 0; }; `);
+  return s.length ? joinSh(s, '') : undefined;
 }
 
 function stamp(d: Date): string {
@@ -41,7 +41,7 @@ const lines = (s: string) => (s === '' ? [] : s.replace(/\n$/, '').split('\n'));
 
 export interface ExecSpec extends Guards {
   /** The command as built for sh (argv quoted, or the shell text wrapped). */
-  script: string | ShellText;
+  script: Sh;
   /** What result.cmd reports (argv list for command, the text for shell). */
   reportCmd: unknown;
   stdin?: string | Buffer;
@@ -53,7 +53,7 @@ export interface ExecSpec extends Guards {
 export async function runCommand(ctx: ModuleContext, spec: ExecSpec): Promise<ModuleResult> {
   const marker = `harun-skip-${randomBytes(6).toString('hex')}-`;
   const guards = guardScript(spec, marker);
-  const cd = spec.chdir ? sh`cd ${spec.chdir} || exit 1; ` : '';
+  const cd = spec.chdir ? sh`cd ${spec.chdir} || exit 1; ` : sh``;
   const skipped = (which: string): ModuleResult => {
     const p = which === 'creates' ? spec.creates : spec.removes;
     const why = which === 'creates' ? 'exists' : 'does not exist';
@@ -71,13 +71,13 @@ export async function runCommand(ctx: ModuleContext, spec: ExecSpec): Promise<Mo
   if (ctx.check) {
     // Ansible cannot know what a command would do: it runs only the guards in check mode
     if (!guards) return { changed: false, skipped: true, msg: 'Command would have run if not in check mode', cmd: spec.reportCmd };
-    const r = await ctx.run(cd + guards + 'exit 0');
+    const r = await ctx.run(joinSh([cd, guards, sh`exit 0`], ''));
     const m = r.stdout.trim();
     if (m.startsWith(marker)) return skipped(m.slice(marker.length));
     return { changed: true, msg: 'Command would have run if not in check mode', cmd: spec.reportCmd, rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [] };
   }
   const start = new Date();
-  const r = await ctx.run(cd + guards + String(spec.script), { stdin: spec.stdin, timeoutMs: spec.timeoutMs });
+  const r = await ctx.run(joinSh([cd, guards ?? sh``, spec.script], ''), { stdin: spec.stdin, timeoutMs: spec.timeoutMs });
   const end = new Date();
   const m = r.stdout.trim();
   if (guards && m.startsWith(marker) && !m.includes('\n')) return skipped(m.slice(marker.length));
@@ -107,8 +107,8 @@ export async function runCommand(ctx: ModuleContext, spec: ExecSpec): Promise<Mo
  * argv words for sh, expanding $VAR, ${VAR} and a leading ~ on the host as Ansible's command
  * does by default (expand_argument_vars), with nothing else of the shell (no globs, no pipes).
  */
-export function argvWords(argv: string[], expand: boolean): ShellText {
-  return raw(
+export function argvWords(argv: string[], expand: boolean): Sh {
+  return asShell(
     argv
       .map((a) => {
         if (!expand || !/\$(\w|\{\w+\})|^~/.test(a)) return quote(a);

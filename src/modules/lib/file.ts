@@ -9,7 +9,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import { raw, sh } from '../../shell/sh.js';
+import { asShell, joinSh, raw, sh, type Sh } from '../../shell/sh.js';
 import type { ExecResult } from '../../transport/types.js';
 import type { ModuleContext, ModuleResult } from '../types.js';
 import { unifiedDiff } from './diff.js';
@@ -65,20 +65,19 @@ export interface WantFile {
 export const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('hex');
 
 /** The probe: `present` + stat + sha1 (+ content up to maxContent bytes) or `absent` + parent. */
-function probeCmd(path: string, maxContent: number, intoDir?: string): string {
+function probeCmd(path: string, maxContent: number, intoDir?: string): Sh {
   const limit = Number.isFinite(maxContent) ? String(maxContent) : '';
-  const into = intoDir ? sh`if [ -d "$p" ]; then dir=$p; p=$p/${intoDir}; echo into; fi; ` : '';
-  return (
-    sh`p=${path}; dir=${posix.dirname(path)}; lim=${limit}; ` +
-    into +
-    raw(
-      'if [ -e "$p" ]; then s=$(' + statCmd('p', true).text + ') || exit 3; echo present; echo "$s"; ' +
-        'if [ -f "$p" ]; then sum=$(sha1sum < "$p") || exit 3; sum=${sum%% *}; echo "$sum"; set -- $s; ' +
+  return joinSh([
+    sh`p=${path}; dir=${posix.dirname(path)}; lim=${limit}; `,
+    intoDir ? sh`if [ -d "$p" ]; then dir=$p; p=$p/${intoDir}; echo into; fi; ` : sh``,
+    sh`if [ -e "$p" ]; then s=$(${statCmd('p', true)}) || exit 3; echo present; echo "$s"; `,
+    asShell(
+      'if [ -f "$p" ]; then sum=$(sha1sum < "$p") || exit 3; sum=${sum%% *}; echo "$sum"; set -- $s; ' +
         'if [ -z "$lim" ] || [ "$4" -le "$lim" ]; then echo read; cat -- "$p" || exit 3; else echo skip; fi; ' +
         'else sum=-; echo -; echo skip; fi; ' +
         'else echo absent; if [ -d "$dir" ]; then echo dir; else echo nodir; fi; fi',
-    ).text
-  );
+    ),
+  ], '');
 }
 
 function parseProbe(buf: Buffer): RemoteFile {
@@ -220,87 +219,90 @@ const ADD_LINE_AWK =
 type Plan = ReturnType<typeof plan>;
 
 /** The write of the two-trip path: what to change was decided from the probe. */
-function writeCmd(dest: string, cur: RemoteFile, want: WantFile, p: Plan): string {
-  const attrs = (v: string) =>
-    [
-      p.chmod ? sh`chmod ${p.chmod} "$${raw(v)}"` : '',
-      p.chown ? sh`chown ${p.chown} "$${raw(v)}"` : '',
-      p.chgrp ? sh`chgrp ${p.chgrp} "$${raw(v)}"` : '',
-    ].filter(Boolean).map((c) => c + '; ').join('');
-  if (!p.contentChanged) return sh`set -e; d=${dest}; ` + attrs('d') + statCmd('d', true).text;
+function writeCmd(dest: string, cur: RemoteFile, want: WantFile, p: Plan): Sh {
+  const attrs = (v: 'd' | 't') =>
+    joinSh([
+      p.chmod ? sh`chmod ${p.chmod} "$${raw(v)}"; ` : sh``,
+      p.chown ? sh`chown ${p.chown} "$${raw(v)}"; ` : sh``,
+      p.chgrp ? sh`chgrp ${p.chgrp} "$${raw(v)}"; ` : sh``,
+    ], '');
+  if (!p.contentChanged) return sh`set -e; d=${dest}; ${raw(attrs('d'))}${statCmd('d', true)}`;
   // keep an existing file's mode and ownership; a new file gets the umask's default mode
   const keep = cur.exists
     ? sh`chmod ${fmtMode(cur.stat!.perm)} "$t"; chown ${`${cur.stat!.uid}:${cur.stat!.gid}`} "$t" 2>/dev/null || true; `
     : NEW_MODE;
-  return sh`set -e; d=${dest}; t=$(mktemp ${posix.dirname(dest)}/.harun-tmp.XXXXXX); ` + replaceTail(want, keep + attrs('t'));
+  return joinSh([sh`set -e; d=${dest}; t=$(mktemp ${posix.dirname(dest)}/.harun-tmp.XXXXXX); `, replaceTail(want, joinSh([keep, attrs('t')], ''))], '');
 }
 
-const NEW_MODE = `chmod "$(printf '%o' $(( 0666 & ~$(umask) )))" "$t"; `;
+const NEW_MODE = sh`chmod "$(printf '%o' $(( 0666 & ~$(umask) )))" "$t"; `;
 
 /** From the content on stdin to the renamed file and its stat: $d is dest, $t the temp file. */
-function replaceTail(want: WantFile, attrs: string, fill = 'cat > "$t"; '): string {
-  const validate = want.validate ? `{ ${want.validate.replace(/%s/g, '"$t"')} ; } 1>&2 || { echo harun-validate-failed; exit 65; }; ` : '';
-  const backup = want.backup ? `if [ -e "$d" ]; then b="$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$d" "$b"; echo "backup=$b"; fi; ` : '';
-  return (
-    `trap 'rm -f -- "$t"' EXIT; ` + fill + validate + attrs + backup +
-    `if [ -L "$d" ]; then d=$(readlink -f -- "$d" 2>/dev/null || echo "$d"); fi; mv -f -- "$t" "$d"; trap - EXIT; ` +
-    statCmd('d', true).text
-  );
+function replaceTail(want: WantFile, attrs: Sh, fill = sh`cat > "$t"; `): Sh {
+  // validate is the task's own command (shell by definition), %s being the temp file
+  const validate = want.validate ? sh`{ ${raw(want.validate.replace(/%s/g, '"$t"'))} ; } 1>&2 || { echo harun-validate-failed; exit 65; }; ` : sh``;
+  const backup = want.backup ? sh`if [ -e "$d" ]; then b="$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$d" "$b"; echo "backup=$b"; fi; ` : sh``;
+  return joinSh([
+    sh`trap 'rm -f -- "$t"' EXIT; `, fill, validate, attrs, backup,
+    sh`if [ -L "$d" ]; then d=$(readlink -f -- "$d" 2>/dev/null || echo "$d"); fi; mv -f -- "$t" "$d"; trap - EXIT; `,
+    sh`${statCmd('d', true)}`,
+  ], '');
 }
 
 /**
  * The one-trip script: the probe's output, a marker line, then (unless check mode or nothing
  * differs) the write's output. It decides as plan() does; stdin is read only when it writes.
  */
-function oneTripCmd(ctx: ModuleContext, want: WantFile, mode: ParsedMode | undefined, newSum: string, marker: string): string {
+function oneTripCmd(ctx: ModuleContext, want: WantFile, mode: ParsedMode | undefined, newSum: string, marker: string): Sh {
   const idTest = (v: string | undefined, idField: number, nameField: number, flag: string) =>
-    v === undefined ? '' : sh`[ "$${raw(String(/^\d+$/.test(v) ? idField : nameField))}" = ${v} ] || a="\${a}${raw(flag)}"; `;
+    v === undefined ? sh`` : sh`[ "$${raw(String(/^\d+$/.test(v) ? idField : nameField))}" = ${v} ] || a="$${raw(`{a}${flag}`)}"; `;
   const wm = mode?.kind === 'octal' ? mode.value : undefined;
-  const attrsOn = (v: string, all: boolean) =>
-    [
-      wm !== undefined ? ['m', sh`chmod ${fmtMode(wm)} "$${raw(v)}"`] : undefined,
-      want.owner !== undefined ? ['o', sh`chown ${want.owner} "$${raw(v)}"`] : undefined,
-      want.group !== undefined ? ['g', sh`chgrp ${want.group} "$${raw(v)}"`] : undefined,
-    ]
-      .filter((x) => x !== undefined)
-      .map(([flag, cmd]) => (all ? `${cmd}; ` : `case $a in *${flag}*) ${cmd};; esac; `))
-      .join('');
+  const attrsOn = (v: 'd' | 't', all: boolean) =>
+    joinSh(
+      ([
+        wm !== undefined ? ['m', sh`chmod ${fmtMode(wm)} "$${raw(v)}"`] : undefined,
+        want.owner !== undefined ? ['o', sh`chown ${want.owner} "$${raw(v)}"`] : undefined,
+        want.group !== undefined ? ['g', sh`chgrp ${want.group} "$${raw(v)}"`] : undefined,
+      ] as const)
+        .filter((x) => x !== undefined)
+        .map(([flag, cmd]) => (all ? sh`${raw(cmd)}; ` : sh`case $a in *${raw(flag)}*) ${raw(cmd)};; esac; `)),
+      '',
+    );
   const add = want.addLine !== undefined;
-  return (
-    probeCmd(want.dest, add ? Infinity : ctx.diff ? MAX_DIFF : 0, want.intoDir) +
-    sh`; echo; echo ${marker}; ` +
-    (add ? sh`L=${want.addLine!}; export L; ` : '') +
+  const none = sh``;
+  return joinSh([
+    probeCmd(want.dest, add ? Infinity : ctx.diff ? MAX_DIFF : 0, want.intoDir),
+    sh`; echo; echo ${marker}; `,
+    add ? sh`L=${want.addLine!}; export L; ` : none,
     // what differs: c = content, a = attributes (m, o, g)
-    `[ -d "$p" ] && exit 0; c=n; a=; ` +
-    `if [ -e "$p" ]; then ` +
-    (add
-      ? sh`w=$(LC_ALL=C awk ${ADD_LINE_AWK} < "$p") || exit 3; ` +
-        `if [ "$w" = last ]; then if [ -z "$(tail -c 1 -- "$p")" ]; then w=same; else w=defer; fi; fi; `
-      : want.force === false ? '' : sh`[ "$sum" = ${newSum} ] || c=y; `) +
-    `set -- $s; ` +
-    (wm !== undefined ? `[ $(( 0x$1 & 4095 )) -eq ${wm} ] || a="$a"m; ` : '') +
-    idTest(want.owner, 2, 6, 'o') +
-    idTest(want.group, 3, 7, 'g') +
-    `else ` +
-    (want.create === false ? 'exit 0; ' : '') +
-    (add ? 'w=add; fi; echo $w; case $w in add) c=y;; defer) exit 0;; esac; ' : `[ -d "$dir" ] || exit 0; c=y; fi; `) +
-    `if [ $c = n ] && [ -z "$a" ]; then exit 0; fi; ` +
-    (ctx.check ? 'exit 0; ' : '') +
-    `set -e; d=$p; ` +
-    `if [ $c = n ]; then ${attrsOn('d', false)}${statCmd('d', true).text}; exit 0; fi; ` +
-    (add ? '[ -d "$dir" ] || mkdir -p -- "$dir"; ' : '') +
-    `t=$(mktemp "$dir/.harun-tmp.XXXXXX"); ` +
-    `if [ -e "$d" ]; then chmod "$(printf '%o' $(( 0x$1 & 4095 )))" "$t"; chown "$2:$3" "$t" 2>/dev/null || true; ${attrsOn('t', false)}` +
+    sh`[ -d "$p" ] && exit 0; c=n; a=; `,
+    sh`if [ -e "$p" ]; then `,
+    add
+      ? sh`w=$(LC_ALL=C awk ${ADD_LINE_AWK} < "$p") || exit 3; if [ "$w" = last ]; then if [ -z "$(tail -c 1 -- "$p")" ]; then w=same; else w=defer; fi; fi; `
+      : want.force === false ? none : sh`[ "$sum" = ${newSum} ] || c=y; `,
+    sh`set -- $s; `,
+    wm !== undefined ? sh`[ $(( 0x$1 & 4095 )) -eq ${wm} ] || a="$a"m; ` : none,
+    idTest(want.owner, 2, 6, 'o'),
+    idTest(want.group, 3, 7, 'g'),
+    sh`else `,
+    want.create === false ? sh`exit 0; ` : none,
+    add ? sh`w=add; fi; echo $w; case $w in add) c=y;; defer) exit 0;; esac; ` : sh`[ -d "$dir" ] || exit 0; c=y; fi; `,
+    sh`if [ $c = n ] && [ -z "$a" ]; then exit 0; fi; `,
+    ctx.check ? sh`exit 0; ` : none,
+    sh`set -e; d=$p; `,
+    sh`if [ $c = n ]; then ${raw(attrsOn('d', false))}${statCmd('d', true)}; exit 0; fi; `,
+    add ? sh`[ -d "$dir" ] || mkdir -p -- "$dir"; ` : none,
+    sh`t=$(mktemp "$dir/.harun-tmp.XXXXXX"); `,
+    sh`if [ -e "$d" ]; then chmod "$(printf '%o' $(( 0x$1 & 4095 )))" "$t"; chown "$2:$3" "$t" 2>/dev/null || true; ${raw(attrsOn('t', false))}`,
     // a new file gets the umask's default mode, unless a mode is given
-    `else ${wm === undefined ? NEW_MODE : ''}${attrsOn('t', true)}fi; ` +
+    sh`else ${raw(wm === undefined ? NEW_MODE : '')}${raw(attrsOn('t', true))}fi; `,
     replaceTail(
       want,
-      '',
+      none,
       add
-        ? `if [ -e "$d" ]; then cat -- "$d" > "$t"; if [ -n "$(tail -c 1 -- "$t")" ]; then echo >> "$t"; fi; fi; printf '%s\\n' "$L" >> "$t"; `
+        ? sh`if [ -e "$d" ]; then cat -- "$d" > "$t"; if [ -n "$(tail -c 1 -- "$t")" ]; then echo >> "$t"; fi; fi; printf '%s\\n' "$L" >> "$t"; `
         : undefined,
-    )
-  );
+    ),
+  ], '');
 }
 
 function withStat(r: ModuleResult, st: StatInfo | undefined): ModuleResult {

@@ -6,6 +6,7 @@ import { file } from '../../../src/modules/file.js';
 import { stat } from '../../../src/modules/stat.js';
 import { fetch } from '../../../src/modules/fetch.js';
 import { argError, runModule, tempDir } from './helpers.js';
+import type { Sh } from '../../../src/shell/sh.js';
 
 test('file state=directory: created, unchanged, mode change, check mode untouched', async (t) => {
   const dir = tempDir(t);
@@ -142,7 +143,7 @@ test('file: directory, touch, file and absent converge in one round trip; links 
     const ctx = testContext(o);
     const run = ctx.run;
     calls = 0;
-    return file.run({ ...ctx, run: (c: string, x?: any) => (calls++, run(c, x)) }, parseArgs('file', file.schema, args));
+    return file.run({ ...ctx, run: (c: Sh, x?: any) => (calls++, run(c, x)) }, parseArgs('file', file.schema, args));
   };
   const d = join(dir, 'x/y');
   const d1 = await go({ path: d, state: 'directory', mode: '0700' });

@@ -15,6 +15,7 @@ import { unarchive } from '../../../src/modules/unarchive.js';
 import { unifiedDiff } from '../../../src/modules/lib/diff.js';
 import { testContext } from '../../helpers/ctx.js';
 import { tempDir } from './helpers.js';
+import type { Sh } from '../../../src/shell/sh.js';
 
 test('parseMode: YAML number, octal strings, symbolic, and bad input', () => {
   assert.deepEqual(parseMode(420), { kind: 'octal', value: 0o644 });
@@ -78,7 +79,7 @@ test('convergeFile: create, unchanged, content change with diff and backup, attr
   const ctx = testContext();
   let calls = 0;
   const run = ctx.run;
-  const counted = { ...ctx, run: (c: string, o?: any) => (calls++, run(c, o)) };
+  const counted = { ...ctx, run: (c: Sh, o?: any) => (calls++, run(c, o)) };
   const r2 = await convergeFile(counted, { dest, content: 'one\n', mode: 0o640 });
   assert.equal(r2.changed, false);
   assert.equal(calls, 1, 'an unchanged file costs one round trip');
@@ -86,7 +87,7 @@ test('convergeFile: create, unchanged, content change with diff and backup, attr
   calls = 0;
   const dctx = testContext({ diff: true });
   const drun = dctx.run;
-  const r3 = await convergeFile({ ...dctx, run: (c: string, o?: any) => (calls++, drun(c, o)) }, { dest, content: 'two\n', backup: true });
+  const r3 = await convergeFile({ ...dctx, run: (c: Sh, o?: any) => (calls++, drun(c, o)) }, { dest, content: 'two\n', backup: true });
   assert.equal(calls, 1, 'a change of a small file costs one round trip too');
   assert.equal(r3.changed, true);
   assert.deepEqual(r3.diff, [{ path: dest, before: 'one\n', after: 'two\n' }]);
@@ -121,7 +122,7 @@ test('convergeFile: a file above ONE_TRIP_MAX is probed first, so unchanged cont
   const big = 'x'.repeat(ONE_TRIP_MAX + 1);
   const ctx = testContext();
   const sent: (string | Buffer | undefined)[] = [];
-  const counted = { ...ctx, run: (c: string, o?: any) => (sent.push(o?.stdin), ctx.run(c, o)) };
+  const counted = { ...ctx, run: (c: Sh, o?: any) => (sent.push(o?.stdin), ctx.run(c, o)) };
   const r1 = await convergeFile(counted, { dest, content: big, mode: '0600' });
   assert.deepEqual([r1.changed, sent.length, readFileSync(dest, 'utf8') === big], [true, 2, true]);
   const r2 = await convergeFile(counted, { dest, content: big, mode: '0600' });

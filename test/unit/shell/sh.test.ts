@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import test from 'node:test';
+import { joinSh, quote, raw, sh, words, type Sh } from '../../../src/shell/sh.js';
+import { wrap } from '../../../src/shell/wrap.js';
+
+/** What /bin/sh prints for a command: the commands are run, not compared as text. */
+const run = (cmd: Sh) => execFileSync('/bin/sh', ['-c', cmd], { encoding: 'utf8' });
+
+test('sh`` quotes every value: a hostile value stays one argument', () => {
+  const v = `a b'c"$(echo no);*`;
+  assert.equal(run(sh`printf '%s|' ${v} ${['x y', '']}`), `${v}|x y||`);
+  assert.equal(run(sh`printf '%s|' ${raw('one two')}`), 'one|two|', 'raw() text passes unquoted');
+  assert.equal(quote('plain/path-1.conf'), 'plain/path-1.conf');
+});
+
+test('words() quotes each word and leaves out false and undefined; joinSh keeps shell text', () => {
+  const cmd = words('printf', '%s|', 'a b', false, undefined, ['c;d', "e'f"]);
+  assert.equal(cmd, `printf '%s|' 'a b' 'c;d' 'e'\\''f'`);
+  assert.equal(run(joinSh([cmd, sh`echo ${'$HOME'}`], '; ')), 'a b|c;d|e\'f|$HOME\n');
+});
+
+test('wrap() takes and returns shell text: environment and chdir are quoted', () => {
+  const w = wrap(sh`pwd; printf '%s' "$X"`, { chdir: '/', environment: { X: `it's $(no)` } });
+  assert.equal(run(w.cmd), `/\nit's $(no)`);
+});
+
+test('a plain string is not shell text: the compiler refuses it where a command is run', () => {
+  const dir = '/tmp/x y';
+  // @ts-expect-error a string joined from raw parts is not a command (the build fails if this compiles)
+  const bad: Sh = 'ls ' + dir;
+  // @ts-expect-error nor is sh`` text with a raw string appended
+  const worse: Sh = sh`ls ${dir}` + '; ls ' + dir;
+  assert.equal(typeof bad, 'string');
+  assert.equal(typeof worse, 'string');
+  assert.equal(run(sh`ls -d ${'/'}`), '/\n');
+});
