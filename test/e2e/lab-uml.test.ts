@@ -16,8 +16,12 @@ import { UmlProvider } from '../../src/lab/uml.js';
 import { harun, labRules, labTraces, parseReport, recap, sshLab, summary, taskLines, type JsonReport } from './helpers.js';
 
 const MIN = 60_000;
-/** The whole test; CI gives all tests 90 min including set-up. */
-const BUDGET = 33 * MIN;
+/**
+ * The whole test; CI gives all tests 90 min including set-up. site.yml on fresh hosts took 832 s
+ * on a quiet 2-core machine and over 1200 s beside other work (apt inside UML is the cost): the
+ * limits leave room for a loaded machine, not for a hang.
+ */
+const BUDGET = 50 * MIN;
 
 test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean lab down', { timeout: BUDGET }, async (t) => {
   const avail = await new UmlProvider().available();
@@ -40,7 +44,7 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
     assert.equal(up.code, 0, `lab up failed:\n${up.stdout}\n${up.stderr}`);
     note(`lab up (uml, 5 hosts): ${(up.ms / 1000).toFixed(1)} s (${/in ([\d.]+ s)/.exec(up.stdout)?.[1] ?? '?'} by its own count)`);
 
-    const site = await harun(['play', 'playbooks/site.yml', '-i', inv, '--output', 'plain', '--profile'], 20 * MIN);
+    const site = await harun(['play', 'playbooks/site.yml', '-i', inv, '--output', 'plain', '--profile'], 30 * MIN);
     assert.equal(site.code, 0, `site.yml failed:\n${site.stdout.slice(-6000)}\n${site.stderr.slice(-2000)}`);
     // Compiled (delegated to the build host, reported under lb1) only when the cache had no artifact.
     const built = taskLines(site.stdout, 'Compile (one job per CPU)').includes('changed: [lb1]');
