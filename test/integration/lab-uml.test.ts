@@ -65,9 +65,10 @@ test('uml lab: up, ssh, lab network, IPVS, NAT to the mirror, kill, down leaves 
     const build = (state.resources as { buildHost?: { container: string; sshPort: number } }).buildHost;
     assert.equal(kh.trim().split('\n').length, build ? 6 : 5);
 
-    // Lab network: the client reaches every other host directly.
+    // Lab network: the client reaches every other host directly. Three pings, one answer enough
+    // (ping's exit 0): on a loaded machine a UML host can miss the first ARP request's 2 s.
     const others = state.hosts.filter((h) => h.name !== 'client').map((h) => h.address).join(' ');
-    const ping = await ssh(state, 'client', `for a in ${others}; do ping -c1 -W2 $a >/dev/null || { echo unreachable $a; exit 1; }; done`);
+    const ping = await ssh(state, 'client', `for a in ${others}; do ping -c3 -W3 $a >/dev/null || { echo unreachable $a; exit 1; }; done`);
     assert.equal(ping.code, 0, ping.stdout + ping.stderr);
 
     // IPVS in the UML kernel, and NAT to the Debian mirror (ipvsadm comes from apt, hosts start bare).
