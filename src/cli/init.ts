@@ -18,6 +18,9 @@ const CFG = `# Read by harun and by ansible-playbook alike. -i on the command li
 # point it at inventory/seed.ini (edit the addresses first) or your own inventory.
 inventory = .harun-lab/inventory.yml
 roles_path = roles
+# The lab keeps keepalived's auth_pass in an Ansible Vault file under a password it generates;
+# this script prints that password (a placeholder when no lab is up). Name your own here instead.
+vault_password_file = scripts/lab-vault-pass
 
 # harun's own settings (ansible-playbook ignores this section).
 [harun]
@@ -58,6 +61,7 @@ const TEMPLATES: Record<string, Template> = {
       [['inventory', 'seed.ini'], 'inventory/seed.ini'],
       [['inventory', 'lab.example.yml'], 'inventory/lab.example.yml'],
       [['examples', 'ci', 'github-docker.yml'], '.github/workflows/failover.yml'],
+      [['scripts', 'lab-vault-pass'], 'scripts/lab-vault-pass'],
     ],
     writes: (dir) => [
       ['ansible.cfg', CFG],

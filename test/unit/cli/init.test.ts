@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,11 @@ test('init lvs-dr: a project whose config finds the lab inventory, the roles and
       assert.equal(readFileSync(join(proj, 'roles', r, 'tasks', 'main.yml'), 'utf8'), readFileSync(packagePath('roles', r, 'tasks', 'main.yml'), 'utf8'));
     assert.equal(readFileSync(join(proj, '.github/workflows/failover.yml'), 'utf8'), readFileSync(packagePath('examples', 'ci', 'github-docker.yml'), 'utf8'));
     assert.ok(existsSync(join(proj, 'inventory', 'seed.ini')));
+    // the lab's vaulted auth_pass opens: the cfg names the script that prints the lab's password
+    assert.equal(cfg.vaultPasswordFile, join(proj, 'scripts', 'lab-vault-pass'));
+    mkdirSync(join(proj, '.harun-lab'));
+    writeFileSync(join(proj, '.harun-lab', 'vault-pass'), 'pw-of-this-lab\n');
+    assert.equal(execFileSync(cfg.vaultPasswordFile!, { encoding: 'utf8', env: { PATH: process.env.PATH } }), 'pw-of-this-lab\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
