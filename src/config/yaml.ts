@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { ValidationError, type SourcePos } from '../errors.js';
+import { indentFlowLines } from './yaml-flow.js';
 import { fileText, inlineVault, registerSecretsIn } from '../vault/value.js';
 
 interface Origin {
@@ -68,18 +69,20 @@ export function parseYaml(text: string, file: string): unknown {
 // `!vault |` scalars keep their text here; convert() turns them into vault values
 const VAULT_TAG = { tag: '!vault', resolve: (s: string) => s };
 
-function parseText(text: string, file: string): unknown {
-  const lc = new LineCounter();
-  sources.set(file, text.split('\n'));
-  const doc = parseDocument(text, {
-    version: '1.1',
-    lineCounter: lc,
-    uniqueKeys: true,
-    prettyErrors: false,
-    strict: true,
-    merge: true,
-    customTags: [VAULT_TAG],
-  });
+function parseText(source: string, file: string): unknown {
+  let text = source;
+  let lc = new LineCounter();
+  const parse = () => parseDocument(text, { version: '1.1', lineCounter: lc, uniqueKeys: true, prettyErrors: false, strict: true, merge: true, customTags: [VAULT_TAG] });
+  let doc = parse();
+  if (doc.errors[0]?.code === 'BAD_INDENT' && /^Flow /.test(doc.errors[0].message)) {
+    // what PyYAML reads and the spec does not: flow lines left of their parent (yaml-flow.ts)
+    const refused = { doc, lc };
+    [text, lc] = [indentFlowLines(source), new LineCounter()];
+    doc = parse();
+    // still wrong: report the first reading's error, at its place
+    if (doc.errors.length) [text, lc, doc] = [source, refused.lc, refused.doc];
+  }
+  sources.set(file, source.split('\n'));
   const at = (offset: number): SourcePos => {
     const { line, col } = lc.linePos(offset);
     return { file, line, col };

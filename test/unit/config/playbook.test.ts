@@ -113,3 +113,20 @@ test('a missing role names where it looked and the nearest role', () => {
   const e = loadError('- hosts: all\n  roles:\n    - webservr\n');
   assert.match(e.message, /role 'webservr' not found \(did you mean 'webserver'\?\)/);
 });
+
+test('a flow collection whose lines sit left of its key is read as PyYAML reads it; other bad YAML still fails', () => {
+  const text = [
+    'headers: [',
+    '# a comment inside',
+    '"X-One a",',
+    "'it''s [b]', {k: [1,",
+    '2]} ]',
+    'after: "x [y"',
+    'block: |',
+    '  [not flow',
+    'last: a[0]',
+    '',
+  ].join('\n');
+  assert.deepEqual(parseYaml(text, 'flow.yml'), { headers: ['X-One a', "it's [b]", { k: [1, 2] }], after: 'x [y', block: '[not flow\n', last: 'a[0]' });
+  assert.throws(() => parseYaml('a: [1,\n2\nb: 3\n', 'bad.yml'), (e: ValidationError) => e.source?.file === 'bad.yml' && /YAML error/.test(e.message));
+});
