@@ -6,7 +6,7 @@ import { loadConfig } from '../config/cfg.js';
 import { parseKv } from '../config/kv.js';
 import type { Item, Play, Task } from '../config/model.js';
 import { loadPlaybook } from '../config/playbook.js';
-import { parseYaml } from '../config/yaml.js';
+import { parseYaml, yamlWarnings } from '../config/yaml.js';
 import { EXIT, OptionsError, ValidationError } from '../errors.js';
 import { checkRoles } from '../engine/rolechecks.js';
 import { Runner } from '../engine/play.js';
@@ -153,7 +153,7 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
   const inventory: Inventory = loadInventory(sources, { extraVarDirs: [...new Set(files.map(dirname))] });
   const ev = extraVars(o.extraVars);
   const plays = files.flatMap((f) => loadPlaybook(f, { rolesPath: cfg.rolesPath, collectionsPath: cfg.collectionsPath }));
-  for (const w of new Set(plays.flatMap((p) => p.warnings))) process.stderr.write(`[WARNING]: ${w}\n`);
+  for (const w of new Set([...yamlWarnings.splice(0), ...plays.flatMap((p) => p.warnings)])) process.stderr.write(`[WARNING]: ${w}\n`);
   for (const p of plays.flatMap((x) => x.prompts)) {
     if (p.default === undefined && !(p.name in ev)) throw new ValidationError('vars_prompt', `vars_prompt '${p.name}' has no default: harun runs unattended, pass it with -e ${p.name}=...`, p.src);
   }

@@ -90,7 +90,12 @@ export function loadInclude(m: Record<string, unknown>, key: string, ctx: TaskLo
   // every file the include can name is validated now; a file already being loaded (an include
   // of itself) is loaded when a host reaches it
   const possible = templated ? (isAbsolute(file) ? [] : matchingFiles(file, ...dirs)) : candidates(file).filter((p) => existsSync(p)).slice(0, 1);
-  if (!templated && !possible.length) throw errorAt(m, key, `${kind}: no such file: ${file} (looked in ${candidates(file).join(', ')})`);
+  if (!templated && !possible.length) {
+    // Ansible opens an include_tasks file when a host reaches it, so a branch for another OS may
+    // name a file that is not there: warned now, and a failure only on a host that includes it
+    const pos = posOf(m);
+    ctx.warnings.push(`${pos ? `${pos.file}:${pos.line}` : ctx.dir}: ${kind}: no such file: ${file} (looked in ${candidates(file).join(', ')}); it fails only on a host that reaches it`);
+  }
   for (const p of possible) if (!ctx.stack.includes(p)) load(p);
   return {
     kind: 'include', action: 'include_tasks', name, src: posOf(m), raw: m, inherited: inherit(inh, keywords), file, ...loopOf(m),

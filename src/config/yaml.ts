@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { ValidationError, type SourcePos } from '../errors.js';
+import { formatPos, ValidationError, type SourcePos } from '../errors.js';
+import { indentFlowLines } from './yaml-flow.js';
 import { fileText, inlineVault, registerSecretsIn } from '../vault/value.js';
 
 interface Origin {
@@ -15,6 +16,8 @@ interface Origin {
 }
 
 const origins = new WeakMap<object, Origin>();
+/** What Ansible reads with a warning (a key given twice): the CLI prints and empties it. */
+export const yamlWarnings: string[] = [];
 const sources = new Map<string, string[]>();
 
 /** Where a mapping/sequence (or one of its keys, or one of its items) was written. */
@@ -68,18 +71,20 @@ export function parseYaml(text: string, file: string): unknown {
 // `!vault |` scalars keep their text here; convert() turns them into vault values
 const VAULT_TAG = { tag: '!vault', resolve: (s: string) => s };
 
-function parseText(text: string, file: string): unknown {
-  const lc = new LineCounter();
-  sources.set(file, text.split('\n'));
-  const doc = parseDocument(text, {
-    version: '1.1',
-    lineCounter: lc,
-    uniqueKeys: true,
-    prettyErrors: false,
-    strict: true,
-    merge: true,
-    customTags: [VAULT_TAG],
-  });
+function parseText(source: string, file: string): unknown {
+  let text = source;
+  let lc = new LineCounter();
+  const parse = () => parseDocument(text, { version: '1.1', lineCounter: lc, uniqueKeys: false, prettyErrors: false, strict: true, merge: true, customTags: [VAULT_TAG] });
+  let doc = parse();
+  if (doc.errors[0]?.code === 'BAD_INDENT' && /^Flow /.test(doc.errors[0].message)) {
+    // what PyYAML reads and the spec does not: flow lines left of their parent (yaml-flow.ts)
+    const refused = { doc, lc };
+    [text, lc] = [indentFlowLines(source), new LineCounter()];
+    doc = parse();
+    // still wrong: report the first reading's error, at its place
+    if (doc.errors.length) [text, lc, doc] = [source, refused.lc, refused.doc];
+  }
+  sources.set(file, source.split('\n'));
   const at = (offset: number): SourcePos => {
     const { line, col } = lc.linePos(offset);
     return { file, line, col };
@@ -120,7 +125,8 @@ function convert(node: Node | null, ctx: Ctx): unknown {
     const origin: Origin = { pos: at(node.range?.[0] ?? 0), keys: new Map(), items: [] };
     for (const pair of node.items) {
       const k = pair.key as Node | null;
-      const key = String(convert(k, ctx));
+      const kv = convert(k, ctx);
+      const key = typeof kv === 'symbol' ? kv.description ?? '' : String(kv);
       if (key === '<<' && pair.value) {
         // merge keys are resolved by the yaml package only when asked; fold them here
         const merged = convert(pair.value as Node, ctx);
@@ -129,8 +135,11 @@ function convert(node: Node | null, ctx: Ctx): unknown {
         }
         continue;
       }
+      const kpos = at(k?.range?.[0] ?? node.range?.[0] ?? 0);
+      // as Ansible (duplicate_dict_key=warn): the last value wins
+      if (origin.keys.has(key)) yamlWarnings.push(`${formatPos(kpos)}: found a duplicate key (${key}); using the last value only, as Ansible does`);
       out[key] = convert(pair.value as Node | null, ctx);
-      origin.keys.set(key, at(k?.range?.[0] ?? node.range?.[0] ?? 0));
+      origin.keys.set(key, kpos);
     }
     origins.set(out, origin);
     return out;

@@ -19,9 +19,13 @@ const schema = lazySchema(() => withAliases(
       // systemd's own, which Ansible's service action hands to the systemd module
       daemon_reload: bool().default(false),
       daemon_reexec: bool().default(false),
+      masked: bool().optional(),
+      scope: z.enum(['system', 'user', 'global']).default('system'),
+      no_block: bool().default(false),
+      force: bool().optional(),
     })
     .strict()
-    .refine((a) => a.name !== undefined || ((a.daemon_reload || a.daemon_reexec) && a.state === undefined && a.enabled === undefined), {
+    .refine((a) => a.name !== undefined || ((a.daemon_reload || a.daemon_reexec) && a.state === undefined && a.enabled === undefined && a.masked === undefined), {
       path: ['name'],
       message: 'name is required (only daemon_reload or daemon_reexec go without it)',
     }),
@@ -128,9 +132,13 @@ export const service: ModuleDef<Args> = {
   checkMode: true,
   async run(ctx, a) {
     const mgr = a.use === 'auto' ? String((await ctx.facts()).service_mgr ?? '') : a.use;
-    if (mgr === 'systemd') return runSystemd(ctx, { name: a.name, state: a.state, enabled: a.enabled, daemon_reload: a.daemon_reload, daemon_reexec: a.daemon_reexec, scope: 'system', no_block: false });
+    const { name, state, enabled, masked, daemon_reload, daemon_reexec, scope, no_block, force } = a;
+    if (mgr === 'systemd') return runSystemd(ctx, { name, state, enabled, masked, daemon_reload, daemon_reexec, scope, no_block, force });
     // as under Ansible, where the SysV service module has no such arguments
-    if (a.daemon_reload || a.daemon_reexec) return { changed: false, failed: true, msg: `service: daemon_reload/daemon_reexec need systemd, and this host's service manager is ${mgr || 'unknown'}` };
+    const only = Object.entries({ daemon_reload, daemon_reexec, no_block, force }).filter(([, v]) => v === true).map(([k]) => k);
+    if (masked !== undefined) only.push('masked');
+    if (scope !== 'system') only.push('scope');
+    if (only.length) return { changed: false, failed: true, msg: `service: ${only.join(', ')} work only under systemd, and this host's service manager is ${mgr || 'unknown'}` };
     return runSysv(ctx, { ...a, name: a.name! });
   },
 };

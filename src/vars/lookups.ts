@@ -48,6 +48,18 @@ function sequence(term: string): string[] {
   return out;
 }
 
+/** community.general.flattened: lists inside lists, to any depth; a 'None' or 'null' term ends it. */
+function flattened(terms: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (let t of terms) {
+    while (Array.isArray(t) && t.length === 1) t = t[0];
+    if (t === 'None' || t === 'null') break;
+    if (Array.isArray(t)) out.push(...flattened(t));
+    else out.push(t);
+  }
+  return out;
+}
+
 const LOOKUPS: Record<string, Lookup> = {
   ...FILE_LOOKUPS,
   env: (terms, kw) => terms.map((t) => process.env[pyStr(t)] ?? (kw.default as string | undefined) ?? ''),
@@ -59,6 +71,7 @@ const LOOKUPS: Record<string, Lookup> = {
   }),
   varnames: (terms, _kw, ctx) => terms.flatMap((t) => ctx.names().filter((n) => new RegExp(pyStr(t)).test(n))),
   items: (terms) => flat1(terms),
+  flattened,
   list: (terms) => terms,
   dict: (terms) => terms.flatMap((t) => {
     if (!isMapping(t)) throw new TemplateError(`with_dict expects a dict, got ${JSON.stringify(t)}`);

@@ -85,3 +85,13 @@ test('import_tasks refuses a loop and a templated name; include_tasks takes both
   assert.deepEqual(t.inherited.tags, []);
   assert.equal(t.inherited.become, true);
 });
+
+test('include_tasks naming a missing file is a warning at load and a failure only when resolved (import_tasks stays an error)', () => {
+  write('m/roles/r/tasks/main.yml', "- include_tasks: setup-Plan9.yml\n  when: ansible_os_family == 'Plan9'\n- name: after\n  debug: msg=x\n");
+  const [play] = loadPlaybook(write('m/site.yml', '- hosts: all\n  roles: [r]\n'));
+  assert.match(play.warnings.join('\n'), /main\.yml:1: include_tasks: no such file: setup-Plan9\.yml .*fails only on a host that reaches it/);
+  const inc = play.sections[1][0] as Include;
+  assert.throws(() => inc.resolve('setup-Plan9.yml'), /could not find or access 'setup-Plan9\.yml'/);
+  write('m/imp.yml', '- hosts: all\n  tasks:\n    - import_tasks: nope.yml\n');
+  assert.match(loadError(join(dir, 'm/imp.yml')).message, /import_tasks: no such file: nope\.yml/);
+});

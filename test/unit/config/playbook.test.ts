@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { parseKv } from '../../../src/config/kv.js';
 import type { Block, Task } from '../../../src/config/model.js';
 import { loadPlaybook } from '../../../src/config/playbook.js';
-import { parseYaml } from '../../../src/config/yaml.js';
+import { parseYaml, yamlWarnings } from '../../../src/config/yaml.js';
 import { ValidationError } from '../../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'harun-pb-'));
@@ -35,8 +35,10 @@ test('YAML 1.1 scalars as Ansible reads them; y/n stay strings', () => {
   assert.deepEqual(v, { a: true, b: false, c: 420, d: 'y', e: '0644' });
 });
 
-test('duplicate keys and tabs are errors with file:line:col', () => {
-  assert.throws(() => parseYaml('a: 1\nb: 2\na: 3\n', 'dup.yml'), (e: ValidationError) => e.source?.line === 3 && /unique/.test(e.message));
+test('a duplicate key: the last value and a warning with file:line:col, as Ansible; tabs are errors', () => {
+  yamlWarnings.splice(0);
+  assert.deepEqual(parseYaml('a: 1\nb: 2\na: 3\n<<: {b: 9, c: 4}\n', 'dup.yml'), { a: 3, b: 2, c: 4 });
+  assert.deepEqual(yamlWarnings.splice(0), ['dup.yml:3:1: found a duplicate key (a); using the last value only, as Ansible does']);
   assert.throws(() => parseYaml('a:\n\tb: 1\n', 'tab.yml'), (e: ValidationError) => e.source?.line === 2 && /[Tt]ab/.test(e.message));
 });
 
@@ -112,4 +114,21 @@ test('a missing role names where it looked and the nearest role', () => {
   write('roles/webserver/tasks/main.yml', '- debug: msg=x\n');
   const e = loadError('- hosts: all\n  roles:\n    - webservr\n');
   assert.match(e.message, /role 'webservr' not found \(did you mean 'webserver'\?\)/);
+});
+
+test('a flow collection whose lines sit left of its key is read as PyYAML reads it; other bad YAML still fails', () => {
+  const text = [
+    'headers: [',
+    '# a comment inside',
+    '"X-One a",',
+    "'it''s [b]', {k: [1,",
+    '2]} ]',
+    'after: "x [y"',
+    'block: |',
+    '  [not flow',
+    'last: a[0]',
+    '',
+  ].join('\n');
+  assert.deepEqual(parseYaml(text, 'flow.yml'), { headers: ['X-One a', "it's [b]", { k: [1, 2] }], after: 'x [y', block: '[not flow\n', last: 'a[0]' });
+  assert.throws(() => parseYaml('a: [1,\n2\nb: 3\n', 'bad.yml'), (e: ValidationError) => e.source?.file === 'bad.yml' && /YAML error/.test(e.message));
 });

@@ -76,3 +76,8 @@ test('an unknown lookup names the ones harun has', () => {
   assert.throws(() => renderString("{{ lookup('nope', 'x') }}", vars), /lookup plugin 'nope' not found/);
   assert.equal(ev("lookup('nope', 'x', errors='ignore')"), null);
 });
+
+test('community.general.flattened flattens to any depth and stops at a None term (ansible-playbook 2.14)', () => {
+  assert.deepEqual(ev("q('community.general.flattened', [1, [2, [3, [4]]], [['a']], 'x', 'None', 6])"), [1, 2, 3, 4, 'a', 'x']);
+  assert.equal(ev("lookup('community.general.flattened', [['a', ['b']], 'c'])"), 'a,b,c');
+});

@@ -104,5 +104,18 @@ test('service: daemon_reload without a name goes to systemd; elsewhere it fails 
   assert.equal(r.failed, undefined);
   assert.match(t.cmds[0], /systemctl daemon-reload/);
   const sysv = await runModule(service, { daemon_reload: 'yes' }, { transport: new FakeTransport([]), facts: { service_mgr: 'sysvinit' } });
-  assert.match(String(sysv.msg), /daemon_reload\/daemon_reexec need systemd, and this host's service manager is sysvinit/);
+  assert.match(String(sysv.msg), /service: daemon_reload work only under systemd, and this host's service manager is sysvinit/);
+});
+
+test('service passes systemd-only masked to systemd (as the service action of Ansible does); SysV refuses it', async () => {
+  const t = new FakeTransport([
+    [/systemctl show/, { stdout: 'LoadState=masked\nActiveState=inactive\nUnitFileState=masked\nis_enabled=masked\n' }],
+    [/^systemctl unmask demo && systemctl enable demo$/, {}],
+  ]);
+  const r = await runModule(service, { name: 'demo', enabled: 'yes', masked: 'no' }, { transport: t, facts: { service_mgr: 'systemd' } });
+  assert.equal(r.changed, true);
+  assert.match(t.cmds[1], /^systemctl unmask demo && systemctl enable demo$/);
+  const sysv = await runModule(service, { name: 'demo', enabled: true, masked: false }, { transport: new FakeTransport([]), facts: { service_mgr: 'sysvinit' } });
+  assert.equal(sysv.failed, true);
+  assert.match(String(sysv.msg), /service: masked work only under systemd/);
 });
