@@ -56,6 +56,10 @@ export interface Task {
   until?: unknown;
   retries?: number | string;
   delay?: number | string;
+  /** `async`: run the module as a background job on the host, at most this many seconds. */
+  async?: number | string;
+  /** `poll`: seconds between checks of an async job; 0 leaves it running (default 15). */
+  poll?: number | string;
   /** Handlers only: the topics they listen to besides their name. */
   listen: string[];
 }

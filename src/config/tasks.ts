@@ -15,7 +15,7 @@ const TASK_KEYS = new Set([
   'ignore_unreachable', 'changed_when', 'failed_when', 'until', 'retries', 'delay', 'delegate_to',
   'delegate_facts', 'run_once', 'environment', 'no_log', 'check_mode', 'diff', 'vars', 'args', 'action',
   'local_action', 'listen', 'any_errors_fatal', 'throttle', 'timeout', 'collections', 'debugger',
-  'connection', 'module_defaults',
+  'connection', 'module_defaults', 'async', 'poll',
 ]);
 export const BLOCK_KEYS = new Set([
   'name', 'block', 'rescue', 'always', 'when', 'tags', 'become', 'become_user', 'become_method', 'vars',
@@ -220,6 +220,8 @@ export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {
     until: m.until,
     retries: m.retries as number | undefined,
     delay: m.delay as number | undefined,
+    async: m.async as number | string | undefined,
+    poll: m.poll as number | string | undefined,
     listen: toList(m.listen),
   };
   return task;

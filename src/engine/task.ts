@@ -9,6 +9,7 @@ import type { Become } from '../shell/wrap.js';
 import type { Transport } from '../transport/types.js';
 import { LazyScope } from '../vars/lazy.js';
 import { evalCondition, evaluate, renderString, renderValue, runLookup, scopeCtx, searchCandidates } from '../vars/template.js';
+import { runAsync } from './async.js';
 import { createContext } from './context.js';
 import { dropOmitted, type VarsTask } from './vars.js';
 
@@ -246,7 +247,9 @@ async function invoke(task: Task, mod: NonNullable<ReturnType<typeof findModule>
     // sends them on stdin and shows only the censored notice)
     log: (level, msg) => (noLog ? undefined : env.log(level, execHost, msg)),
   });
-  const r = await mod.run(ctx, args);
+  const limit = task.async === undefined ? 0 : Number(renderValue(task.async, vars));
+  const poll = task.poll === undefined ? 15 : Number(renderValue(task.poll, vars));
+  const r = limit > 0 ? await runAsync(ctx, mod, args, limit, poll) : await mod.run(ctx, args);
   if (noLog) r._no_log = true;
   return r;
 }
