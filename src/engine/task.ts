@@ -218,7 +218,12 @@ async function runOnce(task: Task, host: string, env: TaskEnv, item: Record<stri
 }
 
 async function invoke(task: Task, mod: NonNullable<ReturnType<typeof findModule>>, host: string, env: TaskEnv, vars: Record<string, unknown>): Promise<ModuleResult> {
-  const args = checkArgs(mod, dropOmitted(renderValue(task.args, vars)) as Record<string, unknown>, { task: task.raw, atLoad: false });
+  // module_defaults first, outermost first; the task's own arguments win
+  const defaults = task.defaults.map((d) => renderValue(d, vars));
+  const bad = defaults.findIndex((d) => !d || typeof d !== 'object' || Array.isArray(d));
+  if (bad >= 0) throw new HarunError('module_defaults', `module_defaults for '${mod.name}' must give a mapping of arguments, got ${JSON.stringify(defaults[bad])}`, task.src);
+  const given = dropOmitted(Object.assign({}, ...defaults, renderValue(task.args, vars))) as Record<string, unknown>;
+  const args = checkArgs(mod, given, { task: task.raw, atLoad: false });
   const check = task.inherited.checkMode ?? env.check;
   if (check && !mod.checkMode) return { changed: false, skipped: true, msg: `${mod.name} does not support check mode` };
   const delegate = task.inherited.delegateTo ? String(renderValue(task.inherited.delegateTo, vars)) : undefined;

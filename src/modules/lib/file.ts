@@ -290,12 +290,12 @@ function oneTripCmd(ctx: ModuleContext, want: WantFile, mode: ParsedMode | undef
     `if [ $c = n ]; then ${attrsOn('d', false)}${statCmd('d', true).text}; exit 0; fi; ` +
     (add ? '[ -d "$dir" ] || mkdir -p -- "$dir"; ' : '') +
     `t=$(mktemp "$dir/.harun-tmp.XXXXXX"); ` +
-    `if [ -e "$d" ]; then chmod "$(printf '%o' $(( 0x$1 & 4095 )))" "$t"; chown "$2:$3" "$t" 2>/dev/null || true; ${attrsOn('t', false)}` +
-    // a new file gets the umask's default mode, unless a mode is given
-    `else ${wm === undefined ? NEW_MODE : ''}${attrsOn('t', true)}fi; ` +
     replaceTail(
       want,
-      '',
+      // after the content is in: a read-only mode (0444) would refuse the write to a login user
+      `if [ -e "$d" ]; then chmod "$(printf '%o' $(( 0x$1 & 4095 )))" "$t"; chown "$2:$3" "$t" 2>/dev/null || true; ${attrsOn('t', false)}` +
+        // a new file gets the umask's default mode, unless a mode is given
+        `else ${wm === undefined ? NEW_MODE : ''}${attrsOn('t', true)}fi; `,
       add
         ? `if [ -e "$d" ]; then cat -- "$d" > "$t"; if [ -n "$(tail -c 1 -- "$t")" ]; then echo >> "$t"; fi; fi; printf '%s\\n' "$L" >> "$t"; `
         : undefined,
