@@ -254,6 +254,7 @@ async function invoke(task: Task, mod: NonNullable<ReturnType<typeof findModule>
   });
   const limit = task.async === undefined ? 0 : Number(renderValue(task.async, vars));
   const poll = task.poll === undefined ? 15 : Number(renderValue(task.poll, vars));
+  if (Number.isNaN(limit) || Number.isNaN(poll)) throw new HarunError('async', `async and poll need numbers of seconds, got ${JSON.stringify([task.async, task.poll])}`, task.src);
   const r = limit > 0 ? await runAsync(ctx, mod, args, limit, poll) : await mod.run(ctx, args);
   if (noLog) r._no_log = true;
   return r;
