@@ -40,10 +40,22 @@ export function splitArgs(text: string): string[] {
   return words;
 }
 
+const SIMPLE: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/**
+ * Ansible's parse_kv decodes escapes in each k=v word before it splits it (splitter.py
+ * _decode_escapes: \\ \' \" \a \b \f \n \r \t \v \xHH \uHHHH \UHHHHHHHH), so
+ * `content="x\n"` ends in a newline. \N{name} is left as written.
+ */
+export function decodeEscapes(s: string): string {
+  return s.replace(/\\(U[0-9a-fA-F]{8}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\\'"abfnrtv])/g, (m, e: string) =>
+    e.length === 1 ? SIMPLE[e] : String.fromCodePoint(parseInt(e.slice(1), 16)),
+  );
+}
+
+/** Ansible's unquote: only matching outer quotes go (the escapes inside were decoded before). */
 function unquote(v: string): string {
-  if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0]) {
-    return v.slice(1, -1).replace(/\\(["'\\])/g, '$1');
-  }
+  if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0] && v[v.length - 2] !== '\\') return v.slice(1, -1);
   return v;
 }
 
@@ -56,7 +68,7 @@ export function parseKv(text: string, freeKeys?: Set<string>): { args: Record<st
   const free: string[] = [];
   for (const w of splitArgs(text)) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(w);
-    if (m && (!freeKeys || freeKeys.has(m[1]))) args[m[1]] = unquote(m[2]);
+    if (m && (!freeKeys || freeKeys.has(m[1]))) args[m[1]] = unquote(decodeEscapes(m[2]));
     else free.push(w);
   }
   return { args, free: free.join(' ') };

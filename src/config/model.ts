@@ -1,5 +1,6 @@
 import type { ArgOption, RoleCheck } from './argspec.js';
 import type { SourcePos } from '../errors.js';
+import type { ModuleDefaults } from './module-defaults.js';
 
 /** A loaded role: where it lives and what it contributes besides its tasks. */
 export interface Role {
@@ -34,6 +35,8 @@ export interface Inherited {
   anyErrorsFatal?: boolean;
   /** A block's notify, for the tasks inside that name none. */
   notify?: string[];
+  /** module_defaults of the play, roles, blocks and includes around, outermost first. */
+  moduleDefaults: ModuleDefaults[];
 }
 
 export interface Task {
@@ -56,6 +59,12 @@ export interface Task {
   until?: unknown;
   retries?: number | string;
   delay?: number | string;
+  /** module_defaults that apply to this task's module, outermost first (mappings or templates). */
+  defaults: unknown[];
+  /** `async`: run the module as a background job on the host, at most this many seconds. */
+  async?: number | string;
+  /** `poll`: seconds between checks of an async job; 0 leaves it running (default 15). */
+  poll?: number | string;
   /** Handlers only: the topics they listen to besides their name. */
   listen: string[];
 }

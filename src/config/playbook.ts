@@ -27,7 +27,7 @@ export interface LoadOptions {
 /** Ansible's default collections paths, and where Debian's `ansible` package puts collections. */
 const DEFAULT_COLLECTIONS = [join(homedir(), '.ansible/collections'), '/usr/share/ansible/collections', '/usr/lib/python3/dist-packages'];
 
-export const emptyInherited = (): Inherited => ({ when: [], tags: [], environment: [], vars: [] });
+export const emptyInherited = (): Inherited => ({ when: [], tags: [], environment: [], vars: [], moduleDefaults: [] });
 
 /** Load a playbook (and the playbooks it imports) into plays, validating everything. */
 export function loadPlaybook(file: string, opts: LoadOptions = {}, stack: string[] = []): Play[] {

@@ -9,7 +9,7 @@ import { errorAt, lineAt, loadVarsFile as loadVars, loadYamlFile } from './yaml.
 import { readdirSync } from 'node:fs';
 
 /** Keys of a role entry that are keywords (applied to its tasks), not role params. */
-const ROLE_KEYWORDS = new Set(['role', 'name', 'when', 'tags', 'become', 'become_user', 'become_method', 'vars', 'environment', 'ignore_errors', 'no_log', 'check_mode', 'delegate_to', 'run_once', 'any_errors_fatal', 'tasks_from', 'handlers_from', 'vars_from', 'defaults_from', 'allow_duplicates', 'public', 'apply', 'collections']);
+const ROLE_KEYWORDS = new Set(['role', 'name', 'when', 'tags', 'become', 'become_user', 'become_method', 'vars', 'environment', 'ignore_errors', 'no_log', 'check_mode', 'delegate_to', 'run_once', 'any_errors_fatal', 'tasks_from', 'handlers_from', 'vars_from', 'defaults_from', 'allow_duplicates', 'public', 'apply', 'collections', 'module_defaults']);
 
 function mainFile(dir: string, base = 'main'): string | undefined {
   return [`${base}.yml`, `${base}.yaml`, base].map((f) => join(dir, f)).find((p) => existsSync(p));

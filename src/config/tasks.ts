@@ -7,6 +7,7 @@ import type { Block, Inherited, Item, Role, Task } from './model.js';
 import { didYouMean } from './suggest.js';
 import { errorAt, loadYamlFile, posOf } from './yaml.js';
 import { loadInclude } from './includes.js';
+import { defaultsFor, loadModuleDefaults } from './module-defaults.js';
 import { isLookup, lookupNames } from '../vars/template.js';
 
 const TASK_KEYS = new Set([
@@ -15,7 +16,7 @@ const TASK_KEYS = new Set([
   'ignore_unreachable', 'changed_when', 'failed_when', 'until', 'retries', 'delay', 'delegate_to',
   'delegate_facts', 'run_once', 'environment', 'no_log', 'check_mode', 'diff', 'vars', 'args', 'action',
   'local_action', 'listen', 'any_errors_fatal', 'throttle', 'timeout', 'collections', 'debugger',
-  'connection', 'module_defaults',
+  'connection', 'module_defaults', 'async', 'poll',
 ]);
 export const BLOCK_KEYS = new Set([
   'name', 'block', 'rescue', 'always', 'when', 'tags', 'become', 'become_user', 'become_method', 'vars',
@@ -51,7 +52,7 @@ const toList = (v: unknown): string[] => (v === undefined || v === null ? [] : A
 
 /** What a block or task hands down to what it contains. */
 export function inherit(parent: Inherited, m: Record<string, unknown>, role?: Role): Inherited {
-  const out: Inherited = { ...parent, when: [...parent.when], tags: [...parent.tags], environment: [...parent.environment], vars: [...parent.vars] };
+  const out: Inherited = { ...parent, when: [...parent.when], tags: [...parent.tags], environment: [...parent.environment], vars: [...parent.vars], moduleDefaults: [...parent.moduleDefaults, ...loadModuleDefaults(m)] };
   if (m.when !== undefined) out.when.push(...(Array.isArray(m.when) ? m.when : [m.when]) as (string | boolean)[]);
   out.tags.push(...toList(m.tags));
   if (m.become !== undefined) out.become = m.become as boolean;
@@ -179,6 +180,7 @@ export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {
   }
   let args: Record<string, unknown>;
   let module: string;
+  let defaults: unknown[] = [];
   if (short === 'meta') {
     module = 'meta';
     const action = typeof value === 'string' ? value.trim() : String((value as any)?.free_form ?? '');
@@ -193,7 +195,11 @@ export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {
     } catch (e) {
       throw errorAt(m, moduleKey, (e as Error).message);
     }
-    checkArgs(mod, args, { task: m, argsNode, atLoad: true });
+    // the task's arguments are checked with the module_defaults that apply; a default given as a
+    // template is known only at run time, and so are the arguments then
+    const levels = defaultsFor(mod.name, [...inh.moduleDefaults, ...loadModuleDefaults(m)]);
+    if (levels.every((d) => typeof d === 'object')) checkArgs(mod, Object.assign({}, ...levels, args), { task: m, argsNode, atLoad: true });
+    defaults = levels;
   }
   const loops = Object.keys(m).filter((k) => k === 'loop' || k.startsWith('with_'));
   if (loops.length > 1) throw errorAt(m, loops[1], `only one loop per task: ${loops.join(', ')}`);
@@ -220,6 +226,9 @@ export function loadTask(m: Record<string, unknown>, inh: Inherited): Task {
     until: m.until,
     retries: m.retries as number | undefined,
     delay: m.delay as number | undefined,
+    defaults,
+    async: m.async as number | string | undefined,
+    poll: m.poll as number | string | undefined,
     listen: toList(m.listen),
   };
   return task;

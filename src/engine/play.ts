@@ -265,8 +265,12 @@ export class Runner {
       r.unreachable = true;
       r.stats.unreachable++;
     } else if (status === 'failed') {
-      if (ignored) r.stats.ignored++;
-      else {
+      // Ansible counts an ignored failure as ok too (and changed when it changed)
+      if (ignored) {
+        r.stats.ignored++;
+        r.stats.ok++;
+        if (out.result.changed) r.stats.changed++;
+      } else {
         r.failed = true;
         r.stats.failed++;
         r.lastFailure = { task: name, result: out.result };

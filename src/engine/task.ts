@@ -9,6 +9,7 @@ import type { Become } from '../shell/wrap.js';
 import type { Transport } from '../transport/types.js';
 import { LazyScope } from '../vars/lazy.js';
 import { evalCondition, evaluate, renderString, renderValue, runLookup, scopeCtx, searchCandidates } from '../vars/template.js';
+import { runAsync } from './async.js';
 import { createContext } from './context.js';
 import { dropOmitted, type VarsTask } from './vars.js';
 
@@ -217,7 +218,12 @@ async function runOnce(task: Task, host: string, env: TaskEnv, item: Record<stri
 }
 
 async function invoke(task: Task, mod: NonNullable<ReturnType<typeof findModule>>, host: string, env: TaskEnv, vars: Record<string, unknown>): Promise<ModuleResult> {
-  const args = checkArgs(mod, dropOmitted(renderValue(task.args, vars)) as Record<string, unknown>, { task: task.raw, atLoad: false });
+  // module_defaults first, outermost first; the task's own arguments win
+  const defaults = task.defaults.map((d) => renderValue(d, vars));
+  const bad = defaults.findIndex((d) => !d || typeof d !== 'object' || Array.isArray(d));
+  if (bad >= 0) throw new HarunError('module_defaults', `module_defaults for '${mod.name}' must give a mapping of arguments, got ${JSON.stringify(defaults[bad])}`, task.src);
+  const given = dropOmitted(Object.assign({}, ...defaults, renderValue(task.args, vars))) as Record<string, unknown>;
+  const args = checkArgs(mod, given, { task: task.raw, atLoad: false });
   const check = task.inherited.checkMode ?? env.check;
   if (check && !mod.checkMode) return { changed: false, skipped: true, msg: `${mod.name} does not support check mode` };
   const delegate = task.inherited.delegateTo ? String(renderValue(task.inherited.delegateTo, vars)) : undefined;
@@ -246,7 +252,10 @@ async function invoke(task: Task, mod: NonNullable<ReturnType<typeof findModule>
     // sends them on stdin and shows only the censored notice)
     log: (level, msg) => (noLog ? undefined : env.log(level, execHost, msg)),
   });
-  const r = await mod.run(ctx, args);
+  const limit = task.async === undefined ? 0 : Number(renderValue(task.async, vars));
+  const poll = task.poll === undefined ? 15 : Number(renderValue(task.poll, vars));
+  if (Number.isNaN(limit) || Number.isNaN(poll)) throw new HarunError('async', `async and poll need numbers of seconds, got ${JSON.stringify([task.async, task.poll])}`, task.src);
+  const r = limit > 0 ? await runAsync(ctx, mod, args, limit, poll) : await mod.run(ctx, args);
   if (noLog) r._no_log = true;
   return r;
 }

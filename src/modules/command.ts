@@ -1,7 +1,7 @@
 /** command: run a program with arguments, without a shell (no pipes, globs or redirections). */
 import { z } from 'zod';
 import { bool, str, withAliases, lazySchema } from './lib/args.js';
-import { argvWords, runCommand } from './lib/exec.js';
+import { argvWords, commandJob, runCommand, type ExecSpec } from './lib/exec.js';
 import { extractKv, shlexSplit } from './lib/shlex.js';
 import type { ModuleDef, ModuleResult } from './types.js';
 
@@ -59,6 +59,19 @@ export function stdinOf(a: { stdin?: string; stdin_add_newline: boolean }): stri
   return a.stdin_add_newline ? a.stdin + '\n' : a.stdin;
 }
 
+function execSpec(a: CommandArgs): ExecSpec {
+  const argv = a.argv ?? shlexSplit(a.cmd!);
+  return {
+    script: argvWords(argv, a.expand_argument_vars),
+    reportCmd: argv,
+    creates: a.creates,
+    removes: a.removes,
+    chdir: a.chdir,
+    stdin: stdinOf(a),
+    stripEmptyEnds: a.strip_empty_ends,
+  };
+}
+
 export const command: ModuleDef<CommandArgs> = {
   name: 'command',
   get schema() {
@@ -67,20 +80,15 @@ export const command: ModuleDef<CommandArgs> = {
   freeForm: 'cmd',
   checkMode: true,
   async run(ctx, a) {
-    let argv: string[];
+    let spec: ExecSpec;
     try {
-      argv = a.argv ?? shlexSplit(a.cmd!);
+      spec = execSpec(a);
     } catch (e) {
       return { changed: false, failed: true, msg: `cmd: ${(e as Error).message}` };
     }
-    return warnRemoved(a, await runCommand(ctx, {
-      script: argvWords(argv, a.expand_argument_vars),
-      reportCmd: argv,
-      creates: a.creates,
-      removes: a.removes,
-      chdir: a.chdir,
-      stdin: stdinOf(a),
-      stripEmptyEnds: a.strip_empty_ends,
-    }));
+    return warnRemoved(a, await runCommand(ctx, spec));
+  },
+  async job(_ctx, a) {
+    return commandJob(execSpec(a));
   },
 };

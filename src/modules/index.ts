@@ -5,6 +5,7 @@ import { candidateNames, resolveAnsibleModule } from './fallback/resolve.js';
 // core modules:
 import { addHost } from './add_host.js';
 import { assertModule } from './assert.js';
+import { asyncStatus } from './async_status.js';
 import { command } from './command.js';
 import { copy } from './copy.js';
 import { debug } from './debug.js';
@@ -46,6 +47,7 @@ const all: ModuleDef[] = [
   // core modules:
   addHost,
   assertModule,
+  asyncStatus,
   command,
   copy,
   debug,
@@ -112,6 +114,20 @@ export function findModule(name: string): ModuleDef | undefined {
   fallbacks.set(r.fqcn, def);
   fallbacks.set(name, def);
   return def;
+}
+
+/** Ansible's own module of this name, through the fallback, even where harun has a native one. */
+export function ansibleModule(name: string): { def: ModuleDef; actionPlugin: boolean } | undefined {
+  let r: ReturnType<typeof resolveAnsibleModule>;
+  try {
+    r = resolveAnsibleModule(name);
+  } catch {
+    return undefined;
+  }
+  if (r === undefined || 'error' in r) return undefined;
+  const def = fallbacks.get(r.fqcn) ?? fallbackModule(r);
+  fallbacks.set(r.fqcn, def);
+  return { def, actionPlugin: r.actionPlugin };
 }
 
 /** Whether `name` names a module, native or Ansible's (a removed module counts: it is named). */

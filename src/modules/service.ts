@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { asShell, joinSh, raw, sh, type Sh } from '../shell/sh.js';
+import { joinSh, raw, sh, type Sh } from '../shell/sh.js';
 import { bool, str, withAliases, lazySchema } from './lib/args.js';
 import { runSystemd, STATES } from './systemd.js';
 import type { ModuleContext, ModuleDef, ModuleResult } from './types.js';

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { sh } from '../shell/sh.js';
 import { str, withAliases, lazySchema } from './lib/args.js';
-import { runCommand } from './lib/exec.js';
+import { commandJob, runCommand, type ExecSpec } from './lib/exec.js';
 import { commonArgs, FREE_FORM_KEYS, splitFreeForm, stdinOf, warnRemoved } from './command.js';
 import type { ModuleDef } from './types.js';
 
@@ -21,6 +21,18 @@ const schema = lazySchema(() => z.preprocess(
 
 export type ShellArgs = z.infer<ReturnType<typeof schema>>;
 
+function execSpec(a: ShellArgs): ExecSpec {
+  return {
+    script: sh`${a.executable ?? '/bin/sh'} -c ${a.cmd!}`,
+    reportCmd: a.cmd,
+    creates: a.creates,
+    removes: a.removes,
+    chdir: a.chdir,
+    stdin: stdinOf(a),
+    stripEmptyEnds: a.strip_empty_ends,
+  };
+}
+
 export const shell: ModuleDef<ShellArgs> = {
   name: 'shell',
   get schema() {
@@ -29,14 +41,9 @@ export const shell: ModuleDef<ShellArgs> = {
   freeForm: 'cmd',
   checkMode: true,
   async run(ctx, a) {
-    return warnRemoved(a, await runCommand(ctx, {
-      script: sh`${a.executable ?? '/bin/sh'} -c ${a.cmd!}`,
-      reportCmd: a.cmd,
-      creates: a.creates,
-      removes: a.removes,
-      chdir: a.chdir,
-      stdin: stdinOf(a),
-      stripEmptyEnds: a.strip_empty_ends,
-    }));
+    return warnRemoved(a, await runCommand(ctx, execSpec(a)));
+  },
+  async job(_ctx, a) {
+    return commandJob(execSpec(a));
   },
 };

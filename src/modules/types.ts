@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ExecOptions, ExecResult } from '../transport/types.js';
 import type { Sh } from '../shell/sh.js';
+import type { Job } from './lib/job.js';
 
 /** A file change as shown by --diff: before/after text with their labels. */
 export interface FileDiff {
@@ -82,4 +83,9 @@ export interface ModuleDef<A = any> {
   /** Set when Ansible's own module code runs it (the fallback): the module's source on the controller. */
   fallback?: string;
   run(ctx: ModuleContext, args: A): Promise<ModuleResult>;
+  /**
+   * The module's work as one command that can run detached on the host (a task's `async`).
+   * Modules without it run under async through Ansible's own module code, where Ansible allows.
+   */
+  job?(ctx: ModuleContext, args: A): Promise<Job>;
 }

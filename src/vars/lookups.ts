@@ -1,4 +1,5 @@
 import { LazyScope, noTemplate, registerGlobal } from './lazy.js';
+import { configLookup } from './lookup-config.js';
 import { FILE_LOOKUPS } from './lookups-files.js';
 import { splitArgs } from './methods.js';
 import { isMapping, isUndef, percentFormat, pyStr, TemplateError, Undefined } from './py.js';
@@ -62,6 +63,7 @@ function flattened(terms: unknown[]): unknown[] {
 
 const LOOKUPS: Record<string, Lookup> = {
   ...FILE_LOOKUPS,
+  config: configLookup,
   env: (terms, kw) => terms.map((t) => process.env[pyStr(t)] ?? (kw.default as string | undefined) ?? ''),
   vars: (terms, kw, ctx) => terms.map((t) => {
     const v = ctx.get(pyStr(t));

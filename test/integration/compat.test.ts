@@ -1,10 +1,7 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFleet, type Fleet } from '../fixtures/sshd.js';
+import { files, hasAnsible, recap, runIn, sideBySideFleet } from '../helpers/side-by-side.js';
 
 /**
  * test/fixtures/compat: roles in the styles public roles use, run by harun and by Debian's
@@ -14,55 +11,19 @@ import { startFleet, type Fleet } from '../fixtures/sshd.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const FIX = join(ROOT, 'test/fixtures/compat');
-let fleet: Fleet;
-let work: string;
+let fleet: Awaited<ReturnType<typeof sideBySideFleet>>;
 let inv: string;
-
-function run(cmd: string, args: string[], base: string): Promise<{ code: number; out: string }> {
-  const env = { ...process.env, HARUN_IT_BASE: base, ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1', ANSIBLE_PIPELINING: '1' };
-  return new Promise((res) => {
-    execFile(cmd, args, { cwd: FIX, env, maxBuffer: 1 << 26 }, (err, stdout, stderr) => res({ code: err ? Number((err as any).code) : 0, out: stdout + stderr }));
-  });
-}
-
-const recap = (out: string) => out.split('\n').filter((l) => /^\S+\s+: ok=/.test(l));
-
-function files(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (e.isFile()) out[join(e.parentPath, e.name).slice(dir.length)] = readFileSync(join(e.parentPath, e.name), 'utf8');
-  }
-  return out;
-}
-
-function hasAnsible(): boolean {
-  try {
-    execFileSync('ansible-playbook', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const scratch = (name: string) => fleet.scratch(name);
+const run = (cmd: string, args: string[], base: string) => runIn(FIX, cmd, args, base);
 
 before(async () => {
-  fleet = await startFleet({ count: 2, prefix: 'compat' });
-  work = mkdtempSync(join(tmpdir(), 'harun-compat-'));
-  chmodSync(work, 0o755); // the fleet's login user writes below it
-  inv = join(work, 'hosts.ini');
-  writeFileSync(inv, fleet.inventory);
+  fleet = await sideBySideFleet('compat');
+  inv = fleet.inv;
 });
 
 after(async () => {
   await fleet?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
 });
-
-function scratch(name: string): string {
-  const d = join(work, name);
-  execFileSync('mkdir', ['-p', d]);
-  chmodSync(d, 0o777);
-  return d;
-}
 
 test('harun runs the public-role styles: first run changes, second is ok, with the expected files', async () => {
   const base = scratch('harun');

@@ -10,6 +10,7 @@ import { sh, type Sh } from '../../shell/sh.js';
 import type { ModuleContext, ModuleDef, ModuleResult } from '../types.js';
 import { PARAMS_MARK, payloadOf, type Built } from './build.js';
 import { mapResult } from './result.js';
+import { registerFinisher, type Job } from '../lib/job.js';
 import type { Resolved } from './resolve.js';
 
 const NO_PYTHON = 'harun-fallback: no python3';
@@ -56,6 +57,17 @@ export function setNativeNames(f: () => string[]): void {
   nativeNames = f;
 }
 
+async function payloadFor(ctx: ModuleContext, m: Resolved, args: Record<string, unknown>): Promise<string> {
+  const built = await payloadOf(m.fqcn, m.path);
+  const params = { ANSIBLE_MODULE_ARGS: moduleArgs(ctx, m.fqcn, args, built.consts) };
+  const payload = built.payload.replace(PARAMS_MARK, () => pyLiteral(params));
+  ctx.log(3, `fallback: ${m.fqcn} runs Ansible's module code (${m.path}) on the target's python3, ${payload.length} bytes`);
+  return payload;
+}
+
+// an async job's output is the module's JSON, read as a foreground run's would be
+registerFinisher('fallback', (spec, out) => mapResult(String(spec.fqcn), { code: out.rc, stdout: out.stdout, stderr: out.stderr }));
+
 export function fallbackModule(m: Resolved): ModuleDef<Record<string, unknown>> {
   return {
     name: m.fqcn,
@@ -66,10 +78,7 @@ export function fallbackModule(m: Resolved): ModuleDef<Record<string, unknown>> 
     hostFacts: true,
     fallback: m.path,
     async run(ctx, args): Promise<ModuleResult> {
-      const built = await payloadOf(m.fqcn, m.path);
-      const params = { ANSIBLE_MODULE_ARGS: moduleArgs(ctx, m.fqcn, args, built.consts) };
-      const payload = built.payload.replace(PARAMS_MARK, () => pyLiteral(params));
-      ctx.log(3, `fallback: ${m.fqcn} runs Ansible's module code (${m.path}) on the target's python3, ${payload.length} bytes`);
+      const payload = await payloadFor(ctx, m, args);
       const r = await ctx.run(interpreterCmd(ctx), { stdin: payload });
       if (r.code === 127 && (r.stderr.includes(NO_PYTHON) || /python.*not found|No such file/i.test(r.stderr)) && !r.stdout.trim()) {
         return {
@@ -81,6 +90,9 @@ export function fallbackModule(m: Resolved): ModuleDef<Record<string, unknown>> 
       const out = mapResult(m.fqcn, r);
       if (m.actionPlugin) out.warnings = [...((out.warnings as string[]) ?? []), `${m.fqcn}: Ansible runs an action plugin on the controller before this module; harun ran the module alone`];
       return out;
+    },
+    async job(ctx, args): Promise<Job> {
+      return { script: interpreterCmd(ctx), stdin: await payloadFor(ctx, m, args), spec: { kind: 'fallback', fqcn: m.fqcn } };
     },
   };
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { asShell, joinSh, quote, raw, sh, type Sh } from '../../shell/sh.js';
 import type { ModuleContext, ModuleResult } from '../types.js';
+import { registerFinisher, type Job, type JobOutput } from './job.js';
 
 export interface Guards {
   creates?: string;
@@ -49,58 +50,91 @@ export interface ExecSpec extends Guards {
   timeoutMs?: number;
 }
 
-/** Run a command under creates/removes/chdir with Ansible's result keys and check-mode rules. */
-export async function runCommand(ctx: ModuleContext, spec: ExecSpec): Promise<ModuleResult> {
+/** What a command's result needs besides its output (kept on the host for an async job). */
+interface ResultSpec {
+  reportCmd: unknown;
+  creates?: string;
+  removes?: string;
+  stripEmptyEnds?: boolean;
+  /** The line the guards print when they skip the command. */
+  marker: string;
+}
+
+/** The command with its guards and chdir, as one sh script; spec is what commandResult needs. */
+function commandScript(spec: ExecSpec): { script: Sh; rs: ResultSpec; guards: Sh | undefined; cd: Sh } {
   const marker = `harun-skip-${randomBytes(6).toString('hex')}-`;
   const guards = guardScript(spec, marker);
   const cd = spec.chdir ? sh`cd ${spec.chdir} || exit 1; ` : sh``;
-  const skipped = (which: string): ModuleResult => {
-    const p = which === 'creates' ? spec.creates : spec.removes;
-    const why = which === 'creates' ? 'exists' : 'does not exist';
-    return {
-      changed: false,
-      rc: 0,
-      cmd: spec.reportCmd,
-      msg: `Did not run command since '${p}' ${why}`,
-      stdout: `skipped, since ${p} ${why}`,
-      stdout_lines: [`skipped, since ${p} ${why}`],
-      stderr: '',
-      stderr_lines: [],
-    };
+  const rs = { reportCmd: spec.reportCmd, creates: spec.creates, removes: spec.removes, stripEmptyEnds: spec.stripEmptyEnds, marker };
+  return { script: joinSh([cd, guards ?? sh``, spec.script], ''), rs, guards, cd };
+}
+
+function skippedResult(rs: ResultSpec, which: string): ModuleResult {
+  const p = which === 'creates' ? rs.creates : rs.removes;
+  const why = which === 'creates' ? 'exists' : 'does not exist';
+  return {
+    changed: false,
+    rc: 0,
+    cmd: rs.reportCmd,
+    msg: `Did not run command since '${p}' ${why}`,
+    stdout: `skipped, since ${p} ${why}`,
+    stdout_lines: [`skipped, since ${p} ${why}`],
+    stderr: '',
+    stderr_lines: [],
   };
+}
+
+/** Ansible's result keys from a command's output (rc, stdout_lines, start/end/delta, ...). */
+function commandResult(rs: ResultSpec, out: JobOutput, signal?: string): ModuleResult {
+  const m = out.stdout.trim();
+  if ((rs.creates || rs.removes) && m.startsWith(rs.marker) && !m.includes('\n')) {
+    return skippedResult(rs, m.slice(rs.marker.length));
+  }
+  const strip = rs.stripEmptyEnds ?? true;
+  const stdout = strip ? out.stdout.replace(/[\r\n]+$/, '') : out.stdout;
+  const stderr = strip ? out.stderr.replace(/[\r\n]+$/, '') : out.stderr;
+  const rc = out.rc ?? -1;
+  const res: ModuleResult = {
+    changed: true,
+    rc,
+    cmd: rs.reportCmd,
+    stdout,
+    stderr,
+    stdout_lines: lines(stdout),
+    stderr_lines: lines(stderr),
+    start: stamp(out.start),
+    end: stamp(out.end),
+    delta: delta(out.end.getTime() - out.start.getTime()),
+    msg: '',
+  };
+  if (signal) return { ...res, failed: true, msg: signal === 'timeout' ? 'command timed out' : `command ended by ${signal}` };
+  if (rc !== 0) return { ...res, failed: true, msg: 'non-zero return code' };
+  return res;
+}
+
+registerFinisher('command', (spec, out) => commandResult(spec as unknown as ResultSpec, out));
+
+/** The command as a background job (a task's async): the same script, guards and result. */
+export function commandJob(spec: ExecSpec): Job {
+  const { script, rs } = commandScript(spec);
+  return { script, stdin: spec.stdin, spec: { kind: 'command', ...rs } };
+}
+
+/** Run a command under creates/removes/chdir with Ansible's result keys and check-mode rules. */
+export async function runCommand(ctx: ModuleContext, spec: ExecSpec): Promise<ModuleResult> {
+  const { script, rs, guards, cd } = commandScript(spec);
   if (ctx.check) {
     // Ansible cannot know what a command would do: it runs only the guards in check mode
     if (!guards) return { changed: false, skipped: true, msg: 'Command would have run if not in check mode', cmd: spec.reportCmd };
     const r = await ctx.run(joinSh([cd, guards, sh`exit 0`], ''));
     const m = r.stdout.trim();
-    if (m.startsWith(marker)) return skipped(m.slice(marker.length));
+    if (m.startsWith(rs.marker)) return skippedResult(rs, m.slice(rs.marker.length));
     return { changed: true, msg: 'Command would have run if not in check mode', cmd: spec.reportCmd, rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [] };
   }
   const start = new Date();
-  const r = await ctx.run(joinSh([cd, guards ?? sh``, spec.script], ''), { stdin: spec.stdin, timeoutMs: spec.timeoutMs });
+  const r = await ctx.run(script, { stdin: spec.stdin, timeoutMs: spec.timeoutMs });
   const end = new Date();
-  const m = r.stdout.trim();
-  if (guards && m.startsWith(marker) && !m.includes('\n')) return skipped(m.slice(marker.length));
-  const strip = spec.stripEmptyEnds ?? true;
-  const stdout = strip ? r.stdout.replace(/[\r\n]+$/, '') : r.stdout;
-  const stderr = strip ? r.stderr.replace(/[\r\n]+$/, '') : r.stderr;
-  const rc = r.code ?? -1;
-  const res: ModuleResult = {
-    changed: true,
-    rc,
-    cmd: spec.reportCmd,
-    stdout,
-    stderr,
-    stdout_lines: lines(stdout),
-    stderr_lines: lines(stderr),
-    start: stamp(start),
-    end: stamp(end),
-    delta: delta(end.getTime() - start.getTime()),
-    msg: '',
-  };
-  if (r.signal) return { ...res, failed: true, msg: r.signal === 'timeout' ? 'command timed out' : `command ended by ${r.signal}` };
-  if (rc !== 0) return { ...res, failed: true, msg: 'non-zero return code' };
-  return res;
+  return commandResult(rs, { rc: r.code, stdout: r.stdout, stderr: r.stderr, start, end }, r.signal);
 }
 
 /**

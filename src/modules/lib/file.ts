@@ -292,12 +292,14 @@ function oneTripCmd(ctx: ModuleContext, want: WantFile, mode: ParsedMode | undef
     sh`if [ $c = n ]; then ${raw(attrsOn('d', false))}${statCmd('d', true)}; exit 0; fi; `,
     add ? sh`[ -d "$dir" ] || mkdir -p -- "$dir"; ` : none,
     sh`t=$(mktemp "$dir/.harun-tmp.XXXXXX"); `,
-    sh`if [ -e "$d" ]; then chmod "$(printf '%o' $(( 0x$1 & 4095 )))" "$t"; chown "$2:$3" "$t" 2>/dev/null || true; ${raw(attrsOn('t', false))}`,
-    // a new file gets the umask's default mode, unless a mode is given
-    sh`else ${raw(wm === undefined ? NEW_MODE : '')}${raw(attrsOn('t', true))}fi; `,
     replaceTail(
       want,
-      none,
+      // after the content is in: a read-only mode (0444) would refuse the write to a login user
+      joinSh([
+        sh`if [ -e "$d" ]; then chmod "$(printf '%o' $(( 0x$1 & 4095 )))" "$t"; chown "$2:$3" "$t" 2>/dev/null || true; ${raw(attrsOn('t', false))}`,
+        // a new file gets the umask's default mode, unless a mode is given
+        sh`else ${raw(wm === undefined ? NEW_MODE : '')}${raw(attrsOn('t', true))}fi; `,
+      ], ''),
       add
         ? sh`if [ -e "$d" ]; then cat -- "$d" > "$t"; if [ -n "$(tail -c 1 -- "$t")" ]; then echo >> "$t"; fi; fi; printf '%s\\n' "$L" >> "$t"; `
         : undefined,
