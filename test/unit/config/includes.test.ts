@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Include, Task } from '../../../src/config/model.js';
 import { loadPlaybook } from '../../../src/config/playbook.js';
-import { ValidationError } from '../../../src/errors.js';
+import { playbookError } from '../../helpers/load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'harun-inc-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,16 +15,6 @@ function write(rel: string, text: string): string {
   mkdirSync(dirname(p), { recursive: true });
   writeFileSync(p, text);
   return p;
-}
-
-function loadError(p: string): ValidationError {
-  try {
-    loadPlaybook(p);
-  } catch (e) {
-    assert.ok(e instanceof ValidationError, String(e));
-    return e;
-  }
-  assert.fail('expected a validation error');
 }
 
 test('a templated include_tasks loads every file its fixed parts match; the host picks one later', () => {
@@ -48,7 +38,7 @@ test('a YAML error in any file an include could name stops the load with file:li
   write('b/roles/os/tasks/main.yml', '- include_tasks: "setup-{{ ansible_os_family }}.yml"\n');
   write('b/roles/os/tasks/setup-Debian.yml', '- debug: msg=ok\n');
   const bad = write('b/roles/os/tasks/setup-FreeBSD.yml', '- debug:\n    msg: [unclosed\n');
-  const e = loadError(write('b/site.yml', '- hosts: all\n  roles: [os]\n'));
+  const e = playbookError(write('b/site.yml', '- hosts: all\n  roles: [os]\n'));
   assert.equal(e.source?.file, bad);
   assert.ok(e.source?.line && e.source.col);
 });
@@ -56,7 +46,7 @@ test('a YAML error in any file an include could name stops the load with file:li
 test('a YAML error in a role vars file only include_vars reads is caught when loading', () => {
   write('c/roles/os/tasks/main.yml', '- include_vars: "{{ ansible_os_family }}.yml"\n');
   const bad = write('c/roles/os/vars/Debian.yml', 'a: 1\n b: 2\n');
-  const e = loadError(write('c/site.yml', '- hosts: all\n  roles: [os]\n'));
+  const e = playbookError(write('c/site.yml', '- hosts: all\n  roles: [os]\n'));
   assert.equal(e.source?.file, bad);
 });
 
@@ -71,13 +61,13 @@ test('an unknown module in a file only a dynamic include reaches is a warning an
   assert.match(String(t.args.msg), /cannot run module 'harun_no_such_module'/);
   // the same task in a file loaded statically is an error
   write('d/static.yml', '- hosts: all\n  tasks:\n    - harun_no_such_module: name=x\n');
-  assert.match(loadError(join(dir, 'd/static.yml')).message, /harun_no_such_module/);
+  assert.match(playbookError(join(dir, 'd/static.yml')).message, /harun_no_such_module/);
 });
 
 test('import_tasks refuses a loop and a templated name; include_tasks takes both', () => {
   write('e/t.yml', '- debug: msg=x\n');
-  assert.match(loadError(write('e/a.yml', '- hosts: all\n  tasks:\n    - import_tasks: t.yml\n      loop: [1]\n')).message, /include_tasks to loop/);
-  assert.match(loadError(write('e/b.yml', '- hosts: all\n  tasks:\n    - import_tasks: "{{ x }}.yml"\n')).message, /needs include_tasks/);
+  assert.match(playbookError(write('e/a.yml', '- hosts: all\n  tasks:\n    - import_tasks: t.yml\n      loop: [1]\n')).message, /include_tasks to loop/);
+  assert.match(playbookError(write('e/b.yml', '- hosts: all\n  tasks:\n    - import_tasks: "{{ x }}.yml"\n')).message, /needs include_tasks/);
   const [play] = loadPlaybook(write('e/c.yml', '- hosts: all\n  tasks:\n    - include_tasks: t.yml\n      loop: [1, 2]\n      loop_control: { loop_var: n }\n      tags: [t]\n      become: true\n'));
   const inc = play.sections[2][0] as Include;
   assert.deepEqual(inc.loopControl.loopVar, 'n');
@@ -93,5 +83,5 @@ test('include_tasks naming a missing file is a warning at load and a failure onl
   const inc = play.sections[1][0] as Include;
   assert.throws(() => inc.resolve('setup-Plan9.yml'), /could not find or access 'setup-Plan9\.yml'/);
   write('m/imp.yml', '- hosts: all\n  tasks:\n    - import_tasks: nope.yml\n');
-  assert.match(loadError(join(dir, 'm/imp.yml')).message, /import_tasks: no such file: nope\.yml/);
+  assert.match(playbookError(join(dir, 'm/imp.yml')).message, /import_tasks: no such file: nope\.yml/);
 });

@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Block, Task } from '../../../src/config/model.js';
 import { loadPlaybook } from '../../../src/config/playbook.js';
-import { ValidationError } from '../../../src/errors.js';
+import { playbookError } from '../../helpers/load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'harun-mdef-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,24 +43,14 @@ test('module_defaults of play, role, block and task reach the task, short and FQ
   assert.deepEqual((play.sections[2][1] as Task).defaults, ['{{ cmd_defaults }}']);
 });
 
-function loadError(p: string): ValidationError {
-  try {
-    loadPlaybook(p);
-  } catch (e) {
-    assert.ok(e instanceof ValidationError, String(e));
-    return e;
-  }
-  assert.fail('expected a validation error');
-}
-
 test('an action group, an unknown module or a bad default is refused at load, naming file:line:col', () => {
-  const group = loadError(write('g.yml', '- hosts: all\n  module_defaults:\n    group/aws: {region: x}\n  tasks: [{ping: }]\n'));
+  const group = playbookError(write('g.yml', '- hosts: all\n  module_defaults:\n    group/aws: {region: x}\n  tasks: [{ping: }]\n'));
   assert.match(group.describe(), /g\.yml:3:5.*action group 'group\/aws' is not supported by harun/s);
-  const unknown = loadError(write('u.yml', '- hosts: all\n  tasks:\n    - ping:\n      module_defaults: {no_such_mod: {a: 1}}\n'));
+  const unknown = playbookError(write('u.yml', '- hosts: all\n  tasks:\n    - ping:\n      module_defaults: {no_such_mod: {a: 1}}\n'));
   assert.match(unknown.describe(), /u\.yml:4:25.*Could not resolve action no_such_mod in module_defaults/s);
-  const bad = loadError(write('b.yml', '- hosts: all\n  module_defaults:\n    copy: [1]\n  tasks: [{ping: }]\n'));
+  const bad = playbookError(write('b.yml', '- hosts: all\n  module_defaults:\n    copy: [1]\n  tasks: [{ping: }]\n'));
   assert.match(bad.describe(), /b\.yml:3:5.*must be a mapping of arguments/s);
   // a default the module does not take is an argument error of the task that gets it
-  const arg = loadError(write('a.yml', '- hosts: all\n  module_defaults:\n    copy: {nosuch: 1}\n  tasks:\n    - copy: dest=/x content=y\n'));
+  const arg = playbookError(write('a.yml', '- hosts: all\n  module_defaults:\n    copy: {nosuch: 1}\n  tasks:\n    - copy: dest=/x content=y\n'));
   assert.match(arg.describe(), /unsupported argument 'nosuch' for module 'copy'/);
 });

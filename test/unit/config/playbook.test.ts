@@ -2,6 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
+import { playbookError } from '../../helpers/load.js';
 import assert from 'node:assert/strict';
 import { parseKv } from '../../../src/config/kv.js';
 import type { Block, Task } from '../../../src/config/model.js';
@@ -19,16 +20,8 @@ function write(rel: string, text: string): string {
   return p;
 }
 
-function loadError(text: string): ValidationError {
-  const p = write(`pb-${Math.random().toString(36).slice(2)}.yml`, text);
-  try {
-    loadPlaybook(p);
-  } catch (e) {
-    assert.ok(e instanceof ValidationError, String(e));
-    return e;
-  }
-  assert.fail('expected a validation error');
-}
+/** The error of loading `text` as a playbook file of its own. */
+const loadError = (text: string) => playbookError(write(`pb-${Math.random().toString(36).slice(2)}.yml`, text));
 
 test('YAML 1.1 scalars as Ansible reads them; y/n stay strings', () => {
   const v = parseYaml('a: yes\nb: off\nc: 0644\nd: y\ne: "0644"\n', 'x.yml') as Record<string, unknown>;
