@@ -6,13 +6,17 @@
 import { sh } from '../shell/sh.js';
 import type { Runner } from './cluster.js';
 import { add, checkTraffic, directorState, judgeIpvs, noIpvs, type Ctx, type DirectorState, type State } from './checks.js';
-import { FaultUnavailable, inject, recover, type Fault } from './faults.js';
+import { FaultUnavailable, inject, recover, type Fault, type Injected } from './faults.js';
 import { computeOutage, describeBound, vrrpBound, type VrrpBound } from './figures.js';
 import { findService, parseIpvsadm } from './parse.js';
-import { clockOffset, PROBE_INTERVAL_MS, readProbe, startProbe, stopProbe, waitVip, type ProbeHandle } from './probe.js';
+import { clockOffset, PROBE_INTERVAL_MS, readProbe, startProbe, stopProbe, waitVip, type ProbeHandle, type Seen } from './probe.js';
 import { timelineRequests } from './timeline.js';
 
-/** The takeover is polled every 50 ms and timed across two clocks: that much slack over the bound. */
+/**
+ * The takeover is timed across two clocks, and keepalived's timers run late on a busy host:
+ * that much slack over the bound. How long the backup's checks and the fault itself took is
+ * not in it: the takeover is judged by its earliest time the evidence allows (see takeoverSpan).
+ */
 export const TAKEOVER_SLACK_MS = 500;
 /** The client also waits for the next probe request (100 ms), a timed-out one (500 ms) and ARP. */
 export const OUTAGE_SLACK_MS = 1000;
@@ -33,6 +37,17 @@ function vrrpOf(ctx: Ctx, d: DirectorState): { priority: number; advertInt: numb
     advertInt: d.conf.advertInt ?? varNumber(vars.vrrp_advert_int) ?? 1,
     nopreempt: d.conf.nopreempt || ['true', 'yes', '1', 'on'].includes(String(vars.vrrp_nopreempt ?? '').toLowerCase()),
   };
+}
+
+/**
+ * The takeover as the evidence bounds it, in ms on the controller's clock: at the latest from
+ * the fault's start to the backup's first check that saw the VIP, at the earliest from the
+ * fault's end to the backup's last check that did not.
+ */
+export function takeoverSpan(seen: Seen, offBackup: number, injected: Injected): { earliest: number; latest: number } {
+  const latest = seen.at - offBackup - injected.at;
+  const earliest = seen.before === undefined ? latest : Math.max(0, Math.min(latest, seen.before - offBackup - injected.until));
+  return { earliest, latest };
 }
 
 async function ipvsConns(d: Runner, vip: string, port: number): Promise<number | undefined> {
@@ -87,17 +102,23 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
     }
     add(ctx, 3, `fault ${fault} injected on ${master.name}`, 'pass', injected.detail);
     const seen = await watching;
-    const takeover = seen === undefined ? undefined : seen - offBackup - injected.at;
+    const span = seen === undefined ? undefined : takeoverSpan(seen, offBackup, injected);
+    const takeover = span?.latest;
     ctx.timeline = {
       faultEpochMs: injected.at, fault, master: master.name, backup: backup.name, probeIntervalMs: PROBE_INTERVAL_MS, requests: [],
       boundMs: bound.boundMs, boundSlackMs: bound.boundMs + TAKEOVER_SLACK_MS, takeoverAt: takeover,
     };
     if (takeover === undefined) add(ctx, 3, `the VIP moves to ${backup.name}`, 'fail', `${backup.name} did not take ${vip} within ${ctx.timeoutMs / 1000} s`);
     else {
+      const { earliest } = span!;
       ctx.figures.takeoverMs = takeover;
-      add(ctx, 3, `the VIP moves to ${backup.name}`, 'pass', `${backup.name} holds ${vip} ${Math.round(takeover)} ms after the fault`);
-      add(ctx, 3, 'the takeover is within the VRRP bound', takeover <= bound.boundMs + TAKEOVER_SLACK_MS ? 'pass' : 'fail',
-        `${Math.round(takeover)} ms vs ${describeBound(bound)} (+${TAKEOVER_SLACK_MS} ms measurement slack)`);
+      ctx.figures.takeoverEarliestMs = earliest;
+      const when = earliest < takeover - 100
+        ? `between ${Math.round(earliest)} and ${Math.round(takeover)} ms after the fault (from the end of the fault to the backup's last check without the VIP, and from its start to the first check with it)`
+        : `${Math.round(takeover)} ms after the fault`;
+      add(ctx, 3, `the VIP moves to ${backup.name}`, 'pass', `${backup.name} holds ${vip} ${when}`);
+      add(ctx, 3, 'the takeover is within the VRRP bound', earliest <= bound.boundMs + TAKEOVER_SLACK_MS ? 'pass' : 'fail',
+        `${when} vs ${describeBound(bound)} (+${TAKEOVER_SLACK_MS} ms slack)`);
     }
     await checkOldMasterLetGo(ctx, fault, master, vip);
     const bs = await directorState(ctx, backup, confPath);
@@ -235,7 +256,7 @@ async function checkRecovery(
     const [back, gone] = await Promise.all([waitVip(master, vip, true, ctx.timeoutMs), waitVip(backup, vip, false, ctx.timeoutMs)]);
     const ok = back !== undefined && gone !== undefined;
     // a SIGKILLed keepalived left the VIP on the old master: it is back once the backup let go
-    const at = ok ? Math.max(back - offMaster, gone - offBackup) - started : undefined;
+    const at = ok ? Math.max(back.at - offMaster, gone.at - offBackup) - started : undefined;
     if (at !== undefined) ctx.figures.returnMs = at;
     if (at !== undefined && ctx.timeline?.restartAt !== undefined) ctx.timeline.vipBackAt = ctx.timeline.restartAt + at;
     add(ctx, 4, `the VIP returns to ${master.name} (preemption on)`, ok ? 'pass' : 'fail',

@@ -1,7 +1,7 @@
 /**
  * The faults verify injects on the MASTER, and how each is undone for the recovery step.
- * Every remote fault prints the master's clock (ms) right before it strikes, so that the
- * takeover is timed from the fault itself and not from when SSH carried the command.
+ * Every remote fault prints the master's clock (ms) right before it strikes and right after,
+ * so that the takeover is timed from the fault itself and not from when SSH carried the command.
  */
 import { OptionsError } from '../errors.js';
 import { labKill } from '../lab/index.js';
@@ -41,17 +41,26 @@ const RESTART =
   'if [ -d /run/systemd/system ]; then systemctl reset-failed keepalived 2>/dev/null; systemctl restart keepalived ||' +
   ' { systemctl status keepalived --no-pager 2>&1 | tail -15 >&2; exit 1; }; else service keepalived restart; fi';
 
-function stamp(stdout: string): number | undefined {
-  const t = Number(stdout.trim().split('\n')[0]);
-  return Number.isFinite(t) && t > 1e12 ? t : undefined;
+const isStamp = (line: string) => /^\d{13,}$/.test(line.trim());
+
+/** The clock stamps (ms) a script printed on its first lines, in order. */
+function stamps(stdout: string): number[] {
+  const out: number[] = [];
+  for (const line of stdout.trim().split('\n')) {
+    if (!isStamp(line)) break;
+    out.push(Number(line));
+  }
+  return out;
 }
 
 /** The fault cannot be applied on this host (no firewall tool, keepalived not running): not run. */
 export class FaultUnavailable extends Error {}
 
 export interface Injected {
-  /** When the fault struck, on the controller's clock (ms). */
+  /** Right before the fault struck, on the controller's clock (ms). */
   at: number;
+  /** Right after it struck (on a loaded host the two can be hundreds of ms apart). */
+  until: number;
   detail: string;
 }
 
@@ -64,7 +73,7 @@ export async function inject(fault: Fault, master: Runner, offset: number, spec:
   if (fault === 'crash') {
     const at = Date.now();
     await labKill(spec.labDir!, master.name);
-    return { at, detail: `${master.name} hard-stopped by harun lab kill (lab ${spec.labDir})` };
+    return { at, until: Date.now(), detail: `${master.name} hard-stopped by harun lab kill (lab ${spec.labDir})` };
   }
   // fixed text: no value from the inventory reaches these scripts
   const scripts: Record<Exclude<Fault, 'crash'>, Sh> = {
@@ -73,24 +82,24 @@ export async function inject(fault: Fault, master: Runner, offset: number, spec:
     kill: asShell([
       'p=$(pidof keepalived 2>/dev/null || pgrep -x keepalived)',
       '[ -n "$p" ] || { echo "keepalived is not running" >&2; exit 3; }',
-      `${NOW}; kill -STOP $p; kill -9 $p; echo "killed $p"`,
+      `${NOW}; kill -STOP $p; kill -9 $p; ${NOW}; echo "killed $p"`,
     ].join('\n')),
-    stop: asShell(`${NOW}; systemctl stop keepalived 2>/dev/null || service keepalived stop`),
+    stop: asShell(`${NOW}; { systemctl stop keepalived 2>/dev/null || service keepalived stop; } && ${NOW}`),
     isolate: asShell([
       'if command -v iptables >/dev/null; then',
-      `  ${NOW}; iptables -w -I OUTPUT -p 112 -m comment --comment ${COMMENT} -j DROP && echo "iptables: OUTPUT -p 112 -j DROP"`,
+      `  ${NOW}; iptables -w -I OUTPUT -p 112 -m comment --comment ${COMMENT} -j DROP && ${NOW} && echo "iptables: OUTPUT -p 112 -j DROP"`,
       'elif command -v nft >/dev/null; then',
-      `  ${NOW}; nft add table inet harun_verify && nft add chain inet harun_verify out '{ type filter hook output priority 0; }' && nft add rule inet harun_verify out ip protocol vrrp drop && echo "nft: output ip protocol vrrp drop"`,
+      `  ${NOW}; nft add table inet harun_verify && nft add chain inet harun_verify out '{ type filter hook output priority 0; }' && nft add rule inet harun_verify out ip protocol vrrp drop && ${NOW} && echo "nft: output ip protocol vrrp drop"`,
       'else echo "neither iptables nor nft is installed: install iptables to isolate a director" >&2; exit 3; fi',
     ].join('\n')),
   };
   const r = await master.run(scripts[fault]);
-  const t = stamp(r.stdout);
+  const [t, u] = stamps(r.stdout);
   const why = `${master.name}: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`;
   if (r.code === 3) throw new FaultUnavailable(why);
-  if (r.code !== 0 || t === undefined) throw new Error(why);
-  const said = r.stdout.trim().split('\n').slice(1).join('; ');
-  return { at: t - offset, detail: `${master.name}: ${FAULT_TEXT[fault]}${said ? ` (${said})` : ''}` };
+  if (r.code !== 0 || u === undefined) throw new Error(why);
+  const said = r.stdout.trim().split('\n').filter((l) => !isStamp(l)).join('; ');
+  return { at: t - offset, until: u - offset, detail: `${master.name}: ${FAULT_TEXT[fault]}${said ? ` (${said})` : ''}` };
 }
 
 /**
@@ -109,7 +118,7 @@ export async function recover(fault: Exclude<Fault, 'crash'>, master: Runner, of
       : 'true';
   // fixed text throughout: no value from the inventory reaches these scripts
   const r = await master.run(asShell(`${undo}; ${GONE}; ${NOW}; ${RESTART}`), 120_000);
-  const t = stamp(r.stdout);
+  const [t] = stamps(r.stdout);
   if (r.code !== 0 || t === undefined) throw new Error(`${master.name}: restarting keepalived failed: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`);
   return t - offset;
 }

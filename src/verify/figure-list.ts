@@ -18,6 +18,7 @@ export interface FigureItem {
 const LABELS: Record<string, string> = {
   outageMs: 'client-observed outage',
   takeoverMs: 'VIP takeover',
+  takeoverEarliestMs: 'VIP takeover at the earliest',
   bound: 'VRRP bound',
   returnMs: 'VIP back on the old master after its restart',
 };

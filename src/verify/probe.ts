@@ -96,22 +96,36 @@ export async function clockOffset(h: Runner): Promise<number> {
   return Math.abs(best!.off) <= best!.rtt / 2 ? 0 : Math.round(best!.off);
 }
 
+/** When a wait saw the VIP change, on the host's clock (ms). */
+export interface Seen {
+  /** Right after the check that saw the change. */
+  at: number;
+  /**
+   * Right before the last check that did not see it: the change came after this. Undefined when
+   * the first check already saw it. On a loaded host one check (two forks) can take hundreds of
+   * ms, so the change is only known to lie between `before` and `at`.
+   */
+  before?: number;
+}
+
 /**
  * Waits on `h` until the VIP is (or is no longer) on one of its interfaces; returns when that
  * was seen, on the host's clock, or undefined after `timeoutMs`. One remote loop, 50 ms steps.
  */
-export async function waitVip(h: Runner, vip: string, present: boolean, timeoutMs: number): Promise<number | undefined> {
+export async function waitVip(h: Runner, vip: string, present: boolean, timeoutMs: number): Promise<Seen | undefined> {
   const steps = Math.ceil(timeoutMs / 50);
   const test = raw(present ? '' : '!');
   const script = joinSh([
-    sh`i=0`,
+    sh`i=0; p=-`,
     sh`while [ "$i" -lt ${steps} ]; do`,
-    sh`  if ${test} ip -o addr show | grep -qF ${` inet ${vip}/`}; then date +%s%3N; exit 0; fi`,
-    sh`  sleep 0.05; i=$((i+1))`,
+    sh`  t=$(date +%s%3N)`,
+    sh`  if ${test} ip -o addr show | grep -qF ${` inet ${vip}/`}; then echo "$p $(date +%s%3N)"; exit 0; fi`,
+    sh`  p=$t; sleep 0.05; i=$((i+1))`,
     sh`done`,
     sh`exit 1`,
   ], '\n');
   const r = await h.run(script, timeoutMs + 30_000);
-  const t = Number(r.stdout.trim());
-  return r.code === 0 && Number.isFinite(t) ? t : undefined;
+  const [before, at] = r.stdout.trim().split(' ').map(Number);
+  if (r.code !== 0 || !Number.isFinite(at)) return undefined;
+  return { at, before: Number.isFinite(before) ? before : undefined };
 }

@@ -21,8 +21,10 @@ export interface Check {
 export interface Figures {
   /** Client-observed outage, last good answer before the fault to first good after. */
   outageMs?: number;
-  /** Fault injected to VIP present on the backup. */
+  /** Fault injected to VIP present on the backup: at the latest (the start of the fault to the first check that saw it). */
   takeoverMs?: number;
+  /** The same at the earliest (the end of the fault to the last check that did not see it). */
+  takeoverEarliestMs?: number;
   bound?: VrrpBound;
   requestsLost?: number;
   probeRequests?: number;
@@ -90,7 +92,7 @@ export function renderPlain(r: Report): string {
   const f = r.figures;
   out.push('', 'Figures');
   out.push(`  client-observed outage   ${ms(f.outageMs)}${f.probeRequests !== undefined ? ` (probe: ${f.probeRequests} requests, every 100 ms)` : ''}`);
-  out.push(`  VIP takeover             ${ms(f.takeoverMs)}`);
+  out.push(`  VIP takeover             ${ms(f.takeoverMs)}${f.takeoverEarliestMs !== undefined && f.takeoverMs !== undefined && f.takeoverEarliestMs < f.takeoverMs - 100 ? ` (at the earliest ${ms(f.takeoverEarliestMs)})` : ''}`);
   out.push(`  VRRP bound               ${f.bound ? describeBound(f.bound) : '-'}`);
   out.push(`  requests lost            ${f.requestsLost ?? '-'}`);
   out.push(`  distribution before      ${formatCounts(f.distributionBefore)}`);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeOutage, distribution, judgeSpread, vrrpBound } from '../../../src/verify/figures.js';
 import type { ProbeSample } from '../../../src/verify/parse.js';
+import { takeoverSpan } from '../../../src/verify/failover.js';
 
 test('VRRP bound: 3 x advert_int + (256 - priority) / 256 s', () => {
   // the seed's backup: advert_int 1, priority 90 -> 3 s + 166/256 s
@@ -79,4 +80,15 @@ test('spread: rr counts differ by at most one; every real server must answer', (
   assert.equal(judgeSpread({ web1: 15, web2: 5 }, 'wlc').ok, true);
   assert.equal(judgeSpread({ web1: 20, web2: 0 }, 'wlc').ok, false);
   assert.equal(judgeSpread({}, 'rr').ok, false);
+});
+
+test('takeover span: latest from the fault start to the first check with the VIP, earliest from the fault end to the last check without it', () => {
+  // controller clock: fault struck between 1000 and 1400 (a slow host); the backup (clock +50 ms)
+  // last missed the VIP at 4650 and saw it at 5650
+  const span = takeoverSpan({ before: 4650, at: 5650 }, 50, { at: 1000, until: 1400, detail: '' });
+  assert.deepEqual(span, { earliest: 3200, latest: 4600 });
+  // seen at the first check: only the latest is known
+  assert.deepEqual(takeoverSpan({ at: 5650 }, 50, { at: 1000, until: 1400, detail: '' }), { earliest: 4600, latest: 4600 });
+  // a last miss before the fault ended says nothing more than 0
+  assert.deepEqual(takeoverSpan({ before: 1200, at: 1500 }, 0, { at: 1000, until: 1400, detail: '' }), { earliest: 0, latest: 500 });
 });

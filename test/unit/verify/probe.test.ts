@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { LocalTransport } from '../../../src/transport/local.js';
 import type { Runner } from '../../../src/verify/cluster.js';
 import { computeOutage, distribution } from '../../../src/verify/figures.js';
-import { clockOffset, readProbe, startProbe, stopProbe, traffic } from '../../../src/verify/probe.js';
+import { clockOffset, readProbe, startProbe, stopProbe, traffic, waitVip } from '../../../src/verify/probe.js';
 
 /** The probe and traffic loops run as they would on the client: here, on the controller against loopback. */
 const local: Runner = (() => {
@@ -110,4 +110,13 @@ test('harun verify with an inventory without directors exits 4 before connecting
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('waitVip: the first check sees loopback at once (no check without it, so no earliest time); an address that never comes is undefined', async () => {
+  const t0 = Date.now();
+  const seen = await waitVip(local, '127.0.0.1', true, 2000);
+  assert.ok(seen, 'loopback holds 127.0.0.1');
+  assert.equal(seen.before, undefined);
+  assert.ok(seen.at >= t0 - 1000 && seen.at <= Date.now() + 1000, `${seen.at} is this machine's clock in ms`);
+  assert.equal(await waitVip(local, '127.0.0.1', false, 300), undefined);
 });
