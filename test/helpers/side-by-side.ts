@@ -10,7 +10,7 @@ import { startFleet } from '../fixtures/sshd.js';
  * lines, and the files a run left.
  */
 export function runIn(cwd: string, cmd: string, args: string[], base: string): Promise<{ code: number; out: string }> {
-  const env = { ...process.env, HARUN_IT_BASE: base, ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1', ANSIBLE_PIPELINING: '1' };
+  const env = { ...process.env, HARUN_IT_BASE: base, ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1', ANSIBLE_PIPELINING: '1', ANSIBLE_TIMEOUT: '60' };
   return new Promise((res) => {
     execFile(cmd, args, { cwd, env, maxBuffer: 1 << 26 }, (err, stdout, stderr) => res({ code: err ? Number((err as any).code) : 0, out: stdout + stderr }));
   });

@@ -45,7 +45,7 @@ test('harun runs the public-role styles: first run changes, second is ok, with t
   assert.match(got['/compat1/compat.conf'], /^# Ansible managed\nsize=medium\ndefined=yes\njoined=a\+b\ncurl=2\nnginx=1\nhash=\$6\$fixedsalt\$/);
 });
 
-test('ansible-playbook on the same hosts: the same recap, byte for byte, and the same files', { skip: !hasAnsible() && 'ansible-playbook is not installed' }, async () => {
+test('public-role styles under ansible-playbook on the same hosts: the same recap, byte for byte, and the same files', { skip: !hasAnsible() && 'ansible-playbook is not installed' }, async () => {
   const ours = scratch('ours');
   const theirs = scratch('theirs');
   for (let i = 0; i < 2; i++) {

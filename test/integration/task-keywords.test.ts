@@ -53,7 +53,7 @@ test('harun: polled jobs, a fired job waited for with async_status, a job past i
   for (const line of recap(again.out)) assert.match(line, /ok=19 +changed=5 .*ignored=1 /, line);
 });
 
-test('ansible-playbook on the same hosts: the same recap, byte for byte, and the same files', { skip: !hasAnsible() && 'ansible-playbook is not installed' }, async () => {
+test('async and module_defaults under ansible-playbook on the same hosts: the same recap, byte for byte, and the same files', { skip: !hasAnsible() && 'ansible-playbook is not installed' }, async () => {
   const ours = scratch('ours');
   const theirs = scratch('theirs');
   for (let i = 0; i < 2; i++) {
