@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { joinSh, raw, sh, type Sh } from '../shell/sh.js';
 import { bool, int, modeArg, str, withAliases, lazySchema } from './lib/args.js';
 import { fmtMode, parseMode } from './lib/mode.js';
-import { httpFetchSh } from './uri.js';
+import { httpFetchSh, httpStdin, type HttpRequest } from './uri.js';
 import type { ModuleDef, ModuleResult } from './types.js';
 
 const ALGOS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
@@ -34,6 +34,10 @@ const schema = lazySchema(() => withAliases(
 ));
 type Args = z.infer<ReturnType<typeof schema>>;
 
+const request = (a: Args): HttpRequest => ({
+  url: a.url, headers: a.headers, timeout: a.timeout, validateCerts: a.validate_certs, followRedirects: true, user: a.url_username, password: a.url_password,
+});
+
 /**
  * One exec does it all: resolve dest (a directory takes the URL's file name), skip when the file
  * is there and its checksum matches (or no checksum and no force), else download to a temp file
@@ -62,7 +66,7 @@ export function getUrlScript(a: Args, check: boolean): Sh {
       ? [sh`echo state=download; `]
       : [
           sh`t=$(mktemp "$(dirname -- "$d")/.harun-get.XXXXXX") && h=$(mktemp) || exit 1; trap 'rm -f "$t" "$h"' EXIT; `,
-          httpFetchSh({ url: a.url, headers: a.headers, timeout: a.timeout, validateCerts: a.validate_certs, followRedirects: true, user: a.url_username, password: a.url_password }, 't', 'h'),
+          httpFetchSh(request(a), 't', 'h'),
           sh`if [ "$rc" != 0 ] || [ "$code" -ge 400 ] 2>/dev/null; then echo "harun: download failed: HTTP $code, exit $rc" >&2; cat "$h" >&2; exit 4; fi; `,
           digest ? sh`got=$(${sum('$t')}); if [ "$got" != "$want" ]; then echo "harun: checksum mismatch: ${raw(algo)} of the download is $got, expected $want" >&2; exit 5; fi; ` : none,
           sh`if [ -f "$d" ] && cmp -s "$t" "$d"; then echo state=same; else `,
@@ -83,7 +87,7 @@ export const get_url: ModuleDef<Args> = {
   },
   checkMode: true,
   async run(ctx, a): Promise<ModuleResult> {
-    const r = await ctx.run(getUrlScript(a, ctx.check), { timeoutMs: (a.timeout + 30) * 1000 });
+    const r = await ctx.run(getUrlScript(a, ctx.check), { stdin: httpStdin(request(a)), timeoutMs: (a.timeout + 30) * 1000 });
     const v = (k: string) => new RegExp(`^${k}=(.*)$`, 'm').exec(r.stdout)?.[1];
     if (r.code !== 0) return { changed: false, failed: true, rc: r.code, url: a.url, dest: v('dest') ?? a.dest, msg: r.stderr.trim().split('\n')[0] || `exit ${r.code}` };
     const state = v('state');

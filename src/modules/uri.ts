@@ -12,14 +12,27 @@ export interface HttpRequest {
   followRedirects: boolean;
   user?: string;
   password?: string;
-  /** a request body is read from the command's stdin */
+  /** a request body is read from the command's stdin (after the credentials: httpStdin) */
   hasBody?: boolean;
+}
+
+/**
+ * What the fetch reads on stdin: the credentials first (a line for curl's config, two for
+ * wget's), then the body. A password never goes on a command line, where the host's process
+ * list and harun's -vv would show it.
+ */
+export function httpStdin(req: HttpRequest, body?: string): string | undefined {
+  if (req.user === undefined) return body;
+  const pass = req.password ?? '';
+  if (/[\r\n]/.test(req.user + pass)) throw new Error('url_username and url_password cannot hold a line break');
+  const curl = `user = "${`${req.user}:${pass}`.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  return `${curl}\nuser = ${req.user}\npassword = ${pass}\n${body ?? ''}`;
 }
 
 /**
  * Shell text that fetches req.url on the target with curl, or wget when curl is missing, writing
  * the body to the file in $bodyVar and the response headers to $hdrVar; prints `status=NNN` and
- * sets $rc. Exit 127 with a clear message when neither tool exists.
+ * sets $rc. Exit 127 with a clear message when neither tool exists. Its stdin is httpStdin's.
  */
 export function httpFetchSh(req: HttpRequest, bodyVar: 'b' | 't', hdrVar: 'h'): Sh {
   const h = Object.entries(req.headers ?? {}).map(([k, v]) => `${k}: ${v}`);
@@ -27,26 +40,31 @@ export function httpFetchSh(req: HttpRequest, bodyVar: 'b' | 't', hdrVar: 'h'): 
   const curl = [
     'curl', '-sS', '-X', method, '--max-time', String(req.timeout),
     ...(req.validateCerts ? [] : ['-k']), ...(req.followRedirects ? ['-L'] : []),
-    ...h.flatMap((x) => ['-H', x]), ...(req.user !== undefined ? ['-u', `${req.user}:${req.password ?? ''}`] : []),
+    ...h.flatMap((x) => ['-H', x]),
     ...(req.hasBody ? ['--data-binary', '@-'] : []),
   ];
   const wget = [
     'wget', '-q', '-S', '--content-on-error', `--method=${method}`, `--timeout=${req.timeout}`, '--tries=1',
     ...(req.validateCerts ? [] : ['--no-check-certificate']), ...(req.followRedirects ? [] : ['--max-redirect=0']),
     ...h.map((x) => `--header=${x}`),
-    ...(req.user !== undefined ? [`--user=${req.user}`, `--password=${req.password ?? ''}`] : []),
   ];
   const none = sh``;
+  const auth = req.user !== undefined;
   return joinSh([
+    // the credentials (httpStdin) go to a file only this user can read, by shell builtins
+    auth ? sh`hc=$(umask 077; mktemp) || exit 1; IFS= read -r hc1; IFS= read -r hw1; IFS= read -r hw2; ` : none,
     sh`if command -v curl >/dev/null 2>&1; then `,
-    sh`code=$(${curl} -o "$${raw(bodyVar)}" -D "$${raw(hdrVar)}" -w '%{http_code}' -- ${req.url}); rc=$?; `,
+    auth ? sh`printf '%s\\n' "$hc1" > "$hc"; ` : none,
+    sh`code=$(${curl} ${raw(auth ? '-K "$hc" ' : '')}-o "$${raw(bodyVar)}" -D "$${raw(hdrVar)}" -w '%{http_code}' -- ${req.url}); rc=$?; `,
     sh`elif command -v wget >/dev/null 2>&1; then `,
     // wget needs the body's length up front: a regular file, not a pipe
     req.hasBody ? sh`bf=$(mktemp) || exit 1; cat > "$bf"; ` : none,
-    sh`${wget} ${raw(req.hasBody ? '--body-file="$bf" ' : '')}-O "$${raw(bodyVar)}" -- ${req.url} 2>"$${raw(hdrVar)}"; rc=$?; `,
+    auth ? sh`printf '%s\\n%s\\n' "$hw1" "$hw2" > "$hc"; ` : none,
+    sh`${raw(auth ? 'WGETRC="$hc" ' : '')}${wget} ${raw(req.hasBody ? '--body-file="$bf" ' : '')}-O "$${raw(bodyVar)}" -- ${req.url} 2>"$${raw(hdrVar)}"; rc=$?; `,
     req.hasBody ? sh`rm -f "$bf"; ` : none,
     sh`code=$(sed -n 's/^ *HTTP\\/[0-9.]* \\([0-9][0-9][0-9]\\).*/\\1/p' "$${raw(hdrVar)}" | tail -n 1); [ -n "$code" ] && [ $rc = 8 ] && rc=0; `,
     sh`else echo 'harun: neither curl nor wget is installed on this host' >&2; exit 127; fi; `,
+    auth ? sh`rm -f "$hc"; ` : none,
     asShell('echo "status=${code:-0}"; '),
   ], '');
 }
@@ -120,7 +138,7 @@ async function runUri(ctx: ModuleContext, a: Args): Promise<ModuleResult> {
     httpFetchSh(req, 'b', 'h'),
     sh`echo "rc=$rc"; echo @@headers; cat "$h"; echo @@body; cat "$b"`,
   ], '');
-  const r = await ctx.run(cmd, { stdin: body, timeoutMs: (a.timeout + 10) * 1000 });
+  const r = await ctx.run(cmd, { stdin: httpStdin(req, body), timeoutMs: (a.timeout + 10) * 1000 });
   if (r.stdout.startsWith('skipped')) return { changed: false, skipped: true, msg: 'skipped, since a creates/removes condition holds' };
   if (r.code !== 0) return { changed: false, failed: true, rc: r.code, msg: r.stderr.trim() || `exit ${r.code}` };
   const at = r.stdout.indexOf('\n@@body\n');

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { get_url } from '../../../../src/modules/get_url.js';
 import { parseHeaders, uri, encodeBody } from '../../../../src/modules/uri.js';
 import { parseArgs } from '../../../../src/modules/lib/args.js';
@@ -30,6 +31,13 @@ before(async () => {
         return res.end(JSON.stringify({ method: req.method, body, type: req.headers['content-type'] ?? '', token: req.headers['x-token'] ?? '' }));
       }
       if (req.url === '/redirect') return res.writeHead(302, { Location: '/file.txt' }).end();
+      if (req.url === '/auth') {
+        // basic auth, as curl and wget send it once challenged
+        const given = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
+        if (!given) return res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="t"' }).end('who?');
+        res.setHeader('Content-Type', 'application/json');
+        return res.end(JSON.stringify({ given, body }));
+      }
       res.writeHead(404).end('nope');
     });
   });
@@ -121,6 +129,42 @@ test('without curl, uri and get_url fall back to wget', { skip: !existsSync('/us
     const g = await runModule(get_url, { url: `${base}/file.txt`, dest, checksum: `sha256:${sha256}` }, { transport });
     assert.equal(g.changed, true, String(g.msg));
     assert.equal(readFileSync(dest, 'utf8'), payload);
+  } finally {
+    cleanup();
+  }
+});
+
+test('url_username/url_password travel on stdin: never on a command line, with curl and with wget, a body after them', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const secret = 'pa ss"w\\rd-7731';
+    const sent: string[] = [];
+    const inner = new LocalTransport('localhost');
+    const recording = (path?: string): Transport => ({
+      host: 'localhost', channels: 0, connect: async () => {}, close: async () => {},
+      exec: (cmd, o) => {
+        sent.push(cmd);
+        return inner.exec(path ? `PATH=${path}:/usr/sbin:/sbin; export PATH; ${cmd}` : cmd, o);
+      },
+    });
+    const nocurl = `${dir}/bin`;
+    execSync(`mkdir ${nocurl} && find /usr/bin/ /usr/local/bin/ -mindepth 1 -maxdepth 1 ! -name curl -exec ln -sf -t ${nocurl} {} +`, { shell: '/bin/sh' });
+    const tools = existsSync('/usr/bin/wget') ? [undefined, nocurl] : [undefined];
+    for (const path of tools) {
+      const transport = recording(path);
+      const args = { url: `${base}/auth`, method: 'POST', body: 'the body', url_username: 'ann', url_password: secret, force_basic_auth: true, return_content: true };
+      const r: any = await runModule(uri, args, { transport });
+      assert.equal(r.failed, undefined, String(r.msg));
+      assert.deepEqual(r.json, { given: `ann:${secret}`, body: 'the body' }, path ? 'wget' : 'curl');
+      const dest = `${dir}/got-${path ? 'wget' : 'curl'}`;
+      const g = await runModule(get_url, { url: `${base}/auth`, dest, url_username: 'ann', url_password: secret }, { transport });
+      assert.equal(g.changed, true, String(g.msg));
+      assert.equal(JSON.parse(readFileSync(dest, 'utf8')).given, `ann:${secret}`);
+    }
+    assert.ok(sent.length >= 2 * tools.length);
+    for (const cmd of sent) assert.ok(!cmd.includes('7731'), `the password is on a command line: ${cmd}`);
+    // and the file that held them for curl or wget is gone
+    assert.deepEqual(execSync(`grep -l 7731 ${tmpdir()}/tmp.* 2>/dev/null || true`, { shell: '/bin/sh' }).toString(), '');
   } finally {
     cleanup();
   }
