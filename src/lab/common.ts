@@ -62,11 +62,21 @@ export async function readState(dir: string): Promise<LabState | undefined> {
   }
 }
 
-/** Written after every resource is made, atomically, so a crashed `lab up` can still be torn down. */
-export async function writeState(state: LabState): Promise<void> {
+const stateWrites = new Map<string, Promise<void>>();
+
+/**
+ * Written after every resource is made, atomically, so a crashed `lab up` can still be torn
+ * down. Hosts come up in parallel and each records itself: the writes of
+ * one lab are queued, so two never share the temp file, and each writes the state as it is then.
+ */
+export function writeState(state: LabState): Promise<void> {
   const f = stateFile(state.dir);
-  await writeFile(f + '.tmp', JSON.stringify(state, null, 2) + '\n');
-  await rename(f + '.tmp', f);
+  const next = (stateWrites.get(f) ?? Promise.resolve()).catch(() => undefined).then(async () => {
+    await writeFile(f + '.tmp', JSON.stringify(state, null, 2) + '\n');
+    await rename(f + '.tmp', f);
+  });
+  stateWrites.set(f, next);
+  return next;
 }
 
 /** The lab's client key plus one ed25519 host key per host; known_hosts pins them all. */
