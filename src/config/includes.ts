@@ -65,10 +65,16 @@ export function loadInclude(m: Record<string, unknown>, key: string, ctx: TaskLo
   const wrap = (items: Item[]): Block => ({ kind: 'block', name: m.name as string | undefined, src: posOf(m), block: items, rescue: [], always: [] });
   if (kind.endsWith('role')) {
     if (!args.name) throw errorAt(m, key, `${kind} needs 'name'`);
-    const { items, handlers } = ctx.roles.load(args, m, key, ctx.dir, child);
+    // include_role keeps the role's defaults and vars to its own tasks; `public: true` shares them
+    // with the play's later tasks on the hosts that ran it
+    const { role, items, handlers } = ctx.roles.load(args, m, key, ctx.dir, child, false, !dynamic);
     ctx.handlers.push(...handlers);
     if (!dynamic) return wrap(items);
-    return { kind: 'include', action: 'include_role', name, src: posOf(m), raw: m, inherited: inherit(inh, keywords), ...loopOf(m), resolve: () => items };
+    const isPublic = ['true', 'yes', 'on', '1'].includes(String(_public).toLowerCase());
+    return {
+      kind: 'include', action: 'include_role', name, src: posOf(m), raw: m, inherited: inherit(inh, keywords), ...loopOf(m),
+      resolve: () => items, publicRole: isPublic ? role : undefined,
+    };
   }
   const file = String(args.file ?? args._raw_params ?? '');
   if (!file) throw errorAt(m, key, `${kind} needs a file name`);

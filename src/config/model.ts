@@ -14,6 +14,12 @@ export interface Role {
   argSpec: Record<string, ArgOption>;
   /** meta/checks.yml: rules across the role's hosts. */
   checks: RoleCheck[];
+  /**
+   * Its defaults and vars are the play's (a role under `roles:`, import_role, and their
+   * dependencies); otherwise (include_role) only its own tasks and handlers see them, and with
+   * `public: true` the play's tasks on a host after the include ran there (HostRuntime.publicRoles).
+   */
+  exposed: boolean;
 }
 
 /** Keywords that blocks, roles and plays hand down to the tasks inside them. */
@@ -96,6 +102,8 @@ export interface Include {
   loopControl: Task['loopControl'];
   /** What the rendered file name brings: loaded at load time when it could be, else now. */
   resolve(file: string): Item[];
+  /** include_role with `public: true`: this role's defaults and vars join the play's for a host once it ran there. */
+  publicRole?: Role;
 }
 
 export type Item = Task | Block | Include;

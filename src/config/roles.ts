@@ -45,7 +45,7 @@ export class Roles implements RoleLoader {
   /** Every role loaded, in load order: their defaults and vars feed variable precedence. */
   readonly loaded: Role[] = [];
   private ran = new Set<string>();
-  private cache = new Map<string, Omit<Role, 'params' | 'argSpec'> & { argSpecs: ArgSpecs }>();
+  private cache = new Map<string, Omit<Role, 'params' | 'argSpec' | 'exposed'> & { argSpecs: ArgSpecs }>();
 
   constructor(
     private searchPaths: string[],
@@ -73,7 +73,7 @@ export class Roles implements RoleLoader {
     throw errorAt(node, key, `role '${name}' not found${didYouMean(name, known)} (searched ${[...new Set(candidates)].join(', ')})`);
   }
 
-  load(ref: unknown, node: unknown, key: string | undefined, from: string, inh: Inherited, dedupe = false) {
+  load(ref: unknown, node: unknown, key: string | undefined, from: string, inh: Inherited, dedupe = false, exposed = true) {
     const spec: Record<string, unknown> = typeof ref === 'string' ? { role: ref } : { ...(ref as Record<string, unknown>) };
     const name = String(spec.role ?? spec.name ?? '');
     if (!name) throw errorAt(node, key, `a role entry needs 'role' (or 'name')`);
@@ -93,7 +93,7 @@ export class Roles implements RoleLoader {
       this.cache.set(path, base);
     }
     const { argSpecs, ...rest } = base;
-    const role: Role = { ...rest, params, argSpec: argSpecs[String(spec.tasks_from ?? 'main').replace(/\.ya?ml$/, '')] ?? {} };
+    const role: Role = { ...rest, params, argSpec: argSpecs[String(spec.tasks_from ?? 'main').replace(/\.ya?ml$/, '')] ?? {}, exposed };
     const items: Item[] = [];
     const meta = loadVarsFile(mainFile(join(path, 'meta')));
     const allowDup = Boolean(spec.allow_duplicates ?? (meta.allow_duplicates as boolean | undefined));
@@ -103,7 +103,7 @@ export class Roles implements RoleLoader {
     this.ran.add(id);
     const ctx: TaskLoadCtx = { dir: join(path, 'tasks'), roles: this, handlers: this.handlers, stack: [], warnings: this.warnings };
     for (const dep of (meta.dependencies as unknown[]) ?? []) {
-      const d = this.load(dep, meta.dependencies, undefined, path, inherit(inh, {}), true);
+      const d = this.load(dep, meta.dependencies, undefined, path, inherit(inh, {}), true, exposed);
       items.push(...d.items);
       this.handlers.push(...d.handlers);
     }

@@ -27,7 +27,7 @@ const INCLUDES = new Set(['include_tasks', 'import_tasks', 'include_role', 'impo
 
 /** Loads roles on demand (include_role); given by the playbook loader. */
 export interface RoleLoader {
-  load(ref: unknown, node: unknown, key: string | undefined, from: string, inh: Inherited): { role: Role; items: Item[]; handlers: Task[] };
+  load(ref: unknown, node: unknown, key: string | undefined, from: string, inh: Inherited, dedupe?: boolean, exposed?: boolean): { role: Role; items: Item[]; handlers: Task[] };
 }
 
 export interface TaskLoadCtx {

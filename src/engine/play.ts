@@ -150,12 +150,13 @@ export class Runner {
     const groups: IncludeGroup[] = [];
     await this.onHosts(inc.name, undefined, targets, async (h) => {
       const out = expandInclude(inc, h, env, groups);
-      // Ansible counts each file a looped include brought in as one ok
-      if (out.status === 'ok') this.rt(h).stats.ok += Number(out.result.included) - 1;
+      // Ansible counts each file a looped include_tasks brought in as one ok, and an include_role as none
+      if (out.status === 'ok') this.rt(h).stats.ok += inc.action === 'include_role' ? -1 : Number(out.result.included) - 1;
       return out;
     });
     for (const g of groups) {
       const on = g.hosts.filter((h) => this.active(h));
+      if (inc.publicRole) for (const h of on) if (!this.rt(h).publicRoles.includes(inc.publicRole)) this.rt(h).publicRoles.push(inc.publicRole);
       for (const h of on) this.rt(h).includeVars.push(g.vars);
       try {
         await this.runItems(g.items, on, play, env);

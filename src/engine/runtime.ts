@@ -1,3 +1,4 @@
+import type { Role } from '../config/model.js';
 import { UnreachableError } from '../errors.js';
 import { gatherFacts } from '../facts/index.js';
 import { emptyStats, type HostStats } from '../report/events.js';
@@ -11,6 +12,8 @@ export class HostRuntime {
   vars: Record<string, unknown> = {};
   /** The loop variables of the dynamic includes running now, outermost first (include params). */
   includeVars: Record<string, unknown>[] = [];
+  /** Roles brought in by include_role with `public: true` on this host, in the order they ran. */
+  publicRoles: Role[] = [];
   /** Facts without the ansible_ prefix (gathered or set by setup). */
   facts: Record<string, unknown> | undefined;
   failed = false;

@@ -32,6 +32,7 @@ function factVars(facts: Record<string, unknown> | undefined): Record<string, un
  * Ansible's precedence for the parts harun has, lowest first: role defaults, inventory
  * (group vars parent before child, then host vars), facts, play vars, vars_files, role vars,
  * block/role-param/task vars, set_fact and register, extra vars. Magic variables on top.
+ * Role defaults and vars: those of the play's exposed roles, then the task's own role's.
  */
 /** What variables depend on of a task (or of an include): its inherited vars, role and file. */
 export type VarsTask = Pick<Task, 'inherited' | 'src'>;
@@ -39,18 +40,22 @@ export type VarsTask = Pick<Task, 'inherited' | 'src'>;
 export function hostVars(env: VarsEnv, host: string, task?: VarsTask, item?: Record<string, unknown>): Record<string, unknown> {
   const rt = env.rt(host);
   const out: Record<string, unknown> = {};
-  for (const r of env.play.roles) Object.assign(out, r.defaults);
+  const own = task?.inherited.role;
+  const roles = env.play.roles.filter((r) => r.exposed);
+  for (const r of rt.publicRoles) if (env.play.roles.includes(r)) roles.push(r);
+  if (own && !roles.includes(own)) roles.push(own);
+  for (const r of roles) Object.assign(out, r.defaults);
   Object.assign(out, env.inventory.hostVars(host));
   Object.assign(out, factVars(rt.facts));
   Object.assign(out, env.play.vars);
   for (const f of env.play.varsFiles) Object.assign(out, f instanceof TemplatedVarsFile ? templatedVarsFile(f, { ...out, ...env.extraVars, inventory_hostname: host }) : f);
-  for (const r of env.play.roles) Object.assign(out, r.vars);
+  for (const r of roles) Object.assign(out, r.vars);
   if (task) for (const v of task.inherited.vars) Object.assign(out, v);
   Object.assign(out, rt.vars);
   for (const v of rt.includeVars) Object.assign(out, v);
   Object.assign(out, env.extraVars);
   if (item) Object.assign(out, item);
-  const role = task?.inherited.role;
+  const role = own;
   Object.assign(out, {
     inventory_hostname: host,
     inventory_hostname_short: host.split('.')[0],

@@ -42,6 +42,9 @@ test('harun runs the public-role styles: first run changes, second is ok, with t
   assert.equal(got['/compat1/bob-k3'], 'bob\n');
   assert.equal(got['/compat1/greet'], 'greet\n');
   assert.equal(got['/compat2/grouped'], 'yes\n');
+  assert.equal(got['/compat1/scope-inside'], 'from-defaults from-vars\n');
+  assert.equal(got['/compat1/scope-private'], 'unset unset\n', 'a private include_role leaves nothing behind');
+  assert.equal(got['/compat1/scope-public'], 'from-defaults from-vars\n');
   assert.match(got['/compat1/compat.conf'], /^# Ansible managed\nsize=medium\ndefined=yes\njoined=a\+b\ncurl=2\nnginx=1\nhash=\$6\$fixedsalt\$/);
 });
 
