@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ValidationError } from '../errors.js';
-import type { Block, Include, Inherited, Item } from './model.js';
+import type { Block, Include, Inherited, Item, Role } from './model.js';
 import { didYouMean } from './suggest.js';
 import { BLOCK_KEYS, inherit, loadTaskFile, type TaskLoadCtx } from './tasks.js';
 import { errorAt, posOf } from './yaml.js';
@@ -65,15 +65,34 @@ export function loadInclude(m: Record<string, unknown>, key: string, ctx: TaskLo
   const wrap = (items: Item[]): Block => ({ kind: 'block', name: m.name as string | undefined, src: posOf(m), block: items, rescue: [], always: [] });
   if (kind.endsWith('role')) {
     if (!args.name) throw errorAt(m, key, `${kind} needs 'name'`);
+    const roleName = String(args.name);
     // include_role keeps the role's defaults and vars to its own tasks; `public: true` shares them
     // with the play's later tasks on the hosts that ran it
-    const { role, items, handlers } = ctx.roles.load(args, m, key, ctx.dir, child, false, !dynamic);
-    ctx.handlers.push(...handlers);
-    if (!dynamic) return wrap(items);
+    const loaded = new Map<string, { role: Role; items: Item[] }>();
+    const load = (n: string) => {
+      let r = loaded.get(n);
+      if (!r) {
+        const { handlers, ...rest } = ctx.roles.load({ ...args, name: n }, m, key, ctx.dir, child, false, !dynamic);
+        ctx.handlers.push(...handlers);
+        loaded.set(n, (r = rest));
+      }
+      return r;
+    };
+    const templated = dynamic && roleName.includes('{{');
+    // a templated name: every role it could name is loaded (and validated) now
+    if (templated) {
+      const names = ctx.roles.matching(roleName, ctx.dir);
+      for (const n of names) load(n);
+      const pos = posOf(m);
+      if (!names.length) ctx.warnings.push(`${pos ? `${pos.file}:${pos.line}` : ctx.dir}: ${kind}: no role on the search path fits ${roleName}; it fails only on a host that reaches it`);
+    } else load(roleName);
+    if (!dynamic) return wrap(load(roleName).items);
     const isPublic = ['true', 'yes', 'on', '1'].includes(String(_public).toLowerCase());
+    const pick = (rendered: string) => load(templated ? rendered : roleName);
     return {
       kind: 'include', action: 'include_role', name, src: posOf(m), raw: m, inherited: inherit(inh, keywords), ...loopOf(m),
-      resolve: () => items, publicRole: isPublic ? role : undefined,
+      file: templated ? roleName : undefined, resolve: (rendered) => pick(rendered).items,
+      publicRole: isPublic ? (rendered) => pick(rendered).role : undefined,
     };
   }
   const file = String(args.file ?? args._raw_params ?? '');

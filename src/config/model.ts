@@ -96,14 +96,14 @@ export interface Include {
   raw: Record<string, unknown>;
   /** The include's own keywords (its when and tags apply to it, not to what it brings). */
   inherited: Inherited;
-  /** include_tasks: the file name as written (may be templated). */
+  /** include_tasks: the file name as written; include_role: a templated role name. */
   file?: string;
   loop?: unknown;
   loopControl: Task['loopControl'];
-  /** What the rendered file name brings: loaded at load time when it could be, else now. */
+  /** What the rendered file (or role) name brings: loaded at load time when it could be, else now. */
   resolve(file: string): Item[];
-  /** include_role with `public: true`: this role's defaults and vars join the play's for a host once it ran there. */
-  publicRole?: Role;
+  /** include_role with `public: true`: the role whose defaults and vars join the play's for a host once it ran there. */
+  publicRole?(name: string): Role;
 }
 
 export type Item = Task | Block | Include;

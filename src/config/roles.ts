@@ -56,7 +56,7 @@ export class Roles implements RoleLoader {
   ) {}
 
   private find(name: string, from: string, node: unknown, key: string | undefined): string {
-    if (name.includes('{{')) throw errorAt(node, key, `a templated role name is not supported: ${name}`);
+    if (name.includes('{{')) throw errorAt(node, key, `a templated role name needs include_role (roles: and import_role are resolved when loading): ${name}`);
     // namespace.collection.role in a collection; a short name also in the play's `collections:`
     const inCollection = (fqcn: string) => {
       const [ns, coll, role] = fqcn.split('.');
@@ -71,6 +71,15 @@ export class Roles implements RoleLoader {
     if (found) return resolve(found);
     const known = this.searchPaths.flatMap((p) => (existsSync(p) ? readdirSync(p) : []));
     throw errorAt(node, key, `role '${name}' not found${didYouMean(name, known)} (searched ${[...new Set(candidates)].join(', ')})`);
+  }
+
+  matching(name: string, from: string): string[] {
+    const parts = name.split(/\{\{.*?\}\}/s).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    const re = new RegExp(`^${parts.join('[^/]*')}$`);
+    const dirs = [...this.searchPaths, join(from, 'roles'), from];
+    const isRole = (p: string) => ['tasks', 'meta', 'handlers'].some((s) => existsSync(join(p, s)));
+    const out = dirs.flatMap((d) => (existsSync(d) ? readdirSync(d).filter((n) => re.test(n) && isRole(join(d, n))) : []));
+    return [...new Set(out)];
   }
 
   load(ref: unknown, node: unknown, key: string | undefined, from: string, inh: Inherited, dedupe = false, exposed = true) {

@@ -28,6 +28,8 @@ const INCLUDES = new Set(['include_tasks', 'import_tasks', 'include_role', 'impo
 /** Loads roles on demand (include_role); given by the playbook loader. */
 export interface RoleLoader {
   load(ref: unknown, node: unknown, key: string | undefined, from: string, inh: Inherited, dedupe?: boolean, exposed?: boolean): { role: Role; items: Item[]; handlers: Task[] };
+  /** The roles a templated name could give (`web-{{ x }}`: every role web-* on the search path). */
+  matching(name: string, from: string): string[];
 }
 
 export interface TaskLoadCtx {

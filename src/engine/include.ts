@@ -4,6 +4,8 @@ import { cond, errorResult, loopItems, loopVars, statusOf, type Outcome, type Ta
 
 /** Hosts that run one included file with the same loop variables, in the order first reached. */
 export interface IncludeGroup {
+  /** The file or role name as rendered for these hosts. */
+  name: string;
   items: Item[];
   vars: Record<string, unknown>;
   hosts: string[];
@@ -23,10 +25,11 @@ export function expandInclude(inc: Include, host: string, env: TaskEnv, groups: 
       const iv = inc.loop ? loopVars(inc.loopControl, item, i, list.length) : {};
       const vars = env.vars(host, inc, iv);
       if (!cond(inc.inherited.when, vars)) continue;
-      const items = inc.resolve(inc.file === undefined ? '' : String(renderValue(inc.file, vars)));
+      const name = inc.file === undefined ? '' : String(renderValue(inc.file, vars));
+      const items = inc.resolve(name);
       const key = JSON.stringify(iv);
       let g = groups.find((x) => x.items === items && JSON.stringify(x.vars) === key);
-      if (!g) groups.push((g = { items, vars: iv, hosts: [] }));
+      if (!g) groups.push((g = { name, items, vars: iv, hosts: [] }));
       g.hosts.push(host);
       included++;
     }

@@ -156,7 +156,8 @@ export class Runner {
     });
     for (const g of groups) {
       const on = g.hosts.filter((h) => this.active(h));
-      if (inc.publicRole) for (const h of on) if (!this.rt(h).publicRoles.includes(inc.publicRole)) this.rt(h).publicRoles.push(inc.publicRole);
+      const pub = inc.publicRole?.(g.name);
+      if (pub) for (const h of on) if (!this.rt(h).publicRoles.includes(pub)) this.rt(h).publicRoles.push(pub);
       for (const h of on) this.rt(h).includeVars.push(g.vars);
       try {
         await this.runItems(g.items, on, play, env);

@@ -85,3 +85,23 @@ test('include_tasks naming a missing file is a warning at load and a failure onl
   write('m/imp.yml', '- hosts: all\n  tasks:\n    - import_tasks: nope.yml\n');
   assert.match(playbookError(join(dir, 'm/imp.yml')).message, /import_tasks: no such file: nope\.yml/);
 });
+
+test('a templated include_role loads every role its fixed parts match; import_role with one is refused at its line', () => {
+  write('t/roles/web-nginx/tasks/main.yml', '- name: nginx\n  debug: msg=n\n');
+  write('t/roles/web-apache/tasks/main.yml', '- name: apache\n  debug: msg=a\n');
+  write('t/roles/db/tasks/main.yml', '- name: db\n  debug: msg=d\n');
+  const [play] = loadPlaybook(write('t/site.yml', '- hosts: all\n  tasks:\n    - include_role:\n        name: "web-{{ flavour }}"\n'));
+  const inc = play.sections[2][0] as Include;
+  assert.equal((inc.resolve('web-nginx')[0] as Task).name, 'nginx');
+  assert.equal((inc.resolve('web-apache')[0] as Task).inherited.role?.name, 'web-apache');
+  assert.deepEqual(play.roles.map((r) => r.name).sort(), ['web-apache', 'web-nginx'], 'the role the name cannot give is not loaded');
+  assert.ok(play.roles.every((r) => !r.exposed), "an include_role's defaults and vars stay its own");
+  assert.throws(() => inc.resolve('web-lighttpd'), /role 'web-lighttpd' not found/);
+  // a YAML error in a role the name could give stops the load
+  const bad = write('u/roles/web-bad/tasks/main.yml', '- debug:\n    msg: [unclosed\n');
+  write('u/roles/web-ok/tasks/main.yml', '- debug: msg=ok\n');
+  assert.equal(playbookError(write('u/site.yml', '- hosts: all\n  tasks:\n    - include_role: name="web-{{ x }}"\n')).source?.file, bad);
+  const e = playbookError(write('t/static.yml', '- hosts: all\n  tasks:\n    - import_role:\n        name: "web-{{ flavour }}"\n'));
+  assert.match(e.message, /a templated role name needs include_role/);
+  assert.equal(e.source?.line, 3);
+});
