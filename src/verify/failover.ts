@@ -144,6 +144,7 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
       ctx.timeline.serviceBackAt = o.firstGoodAfter === undefined ? undefined : o.firstGoodAfter - faultOnClient;
       ctx.figures.probeRequests = p.samples.length;
       ctx.figures.requestsLost = o.lost;
+      ctx.figures.probeFailed = p.samples.filter((s) => !s.ok).length;
       ctx.figures.outageMs = o.outageMs;
       const evidence = `${p.samples.length} probe requests, ${p.samples.filter((s) => !s.ok).length} failed; last good answer ${o.lastGoodBefore === undefined ? 'none' : `${o.lastGoodBefore - faultOnClient} ms`} from the fault, first good after the outage ${o.firstGoodAfter === undefined ? 'none' : `+${o.firstGoodAfter - faultOnClient} ms`}`;
       add(ctx, 3, 'the client probe sees service again', o.outageMs !== undefined ? 'pass' : 'fail',

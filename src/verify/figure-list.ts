@@ -21,6 +21,8 @@ const LABELS: Record<string, string> = {
   takeoverEarliestMs: 'VIP takeover at the earliest',
   bound: 'VRRP bound',
   returnMs: 'VIP back on the old master after its restart',
+  requestsLost: 'requests lost in the outage',
+  probeFailed: 'probe requests failed in all',
 };
 
 /** camelCase field to words; a trailing Ms is the unit. */

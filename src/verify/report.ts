@@ -26,8 +26,11 @@ export interface Figures {
   /** The same at the earliest (the end of the fault to the last check that did not see it). */
   takeoverEarliestMs?: number;
   bound?: VrrpBound;
+  /** Probe requests that failed from the last good answer before the fault on (the outage's). */
   requestsLost?: number;
   probeRequests?: number;
+  /** Every probe request that failed, before the fault too: more than requestsLost means failures outside the outage. */
+  probeFailed?: number;
   distributionBefore?: Record<string, number>;
   distributionAfter?: Record<string, number>;
   /** Recovery: keepalived restarted to VIP back on the old master. */
@@ -91,10 +94,10 @@ export function renderPlain(r: Report): string {
   }
   const f = r.figures;
   out.push('', 'Figures');
-  out.push(`  client-observed outage   ${ms(f.outageMs)}${f.probeRequests !== undefined ? ` (probe: ${f.probeRequests} requests, every 100 ms)` : ''}`);
+  out.push(`  client-observed outage   ${ms(f.outageMs)}${f.probeRequests !== undefined ? ` (probe: ${f.probeRequests} requests, every 100 ms, ${f.probeFailed ?? 0} failed)` : ''}`);
   out.push(`  VIP takeover             ${ms(f.takeoverMs)}${f.takeoverEarliestMs !== undefined && f.takeoverMs !== undefined && f.takeoverEarliestMs < f.takeoverMs - 100 ? ` (at the earliest ${ms(f.takeoverEarliestMs)})` : ''}`);
   out.push(`  VRRP bound               ${f.bound ? describeBound(f.bound) : '-'}`);
-  out.push(`  requests lost            ${f.requestsLost ?? '-'}`);
+  out.push(`  requests lost            ${f.requestsLost ?? '-'}${f.requestsLost !== undefined ? ' (from the last good answer before the fault)' : ''}`);
   out.push(`  distribution before      ${formatCounts(f.distributionBefore)}`);
   out.push(`  distribution after       ${formatCounts(f.distributionAfter)}`);
   if (f.returnMs !== undefined) out.push(`  VIP back on old master   ${ms(f.returnMs)} after keepalived restarted`);
