@@ -66,6 +66,7 @@ export interface JsonReport {
   figures: {
     outageMs?: number;
     takeoverMs?: number;
+    takeoverEarliestMs?: number;
     bound?: { boundMs: number };
     requestsLost?: number;
     distributionBefore?: Record<string, number>;

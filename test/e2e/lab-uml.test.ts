@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UmlProvider } from '../../src/lab/uml.js';
+import { OUTAGE_SLACK_MS, TAKEOVER_SLACK_MS } from '../../src/verify/failover.js';
 import { harun, labRules, labTraces, parseReport, recap, sshLab, summary, taskLines, type JsonReport } from './helpers.js';
 
 const MIN = 60_000;
@@ -86,8 +87,11 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
     assert.ok(k.checks.some((c) => c.name === 'the service comes back through lb2' && c.status === 'pass'));
     assert.ok(k.checks.some((c) => c.name === 'the VIP returns to lb1 (preemption on)' && c.status === 'pass'));
     const bound = k.figures.bound!.boundMs;
-    assert.ok(k.figures.takeoverMs! <= bound + 500, `takeover ${k.figures.takeoverMs} ms vs bound ${bound} ms`);
-    note(`kill: outage ${Math.round(k.figures.outageMs!)} ms, VIP takeover ${Math.round(k.figures.takeoverMs!)} ms, VRRP bound ${bound} ms, ${k.figures.requestsLost} probe requests lost; distribution before ${JSON.stringify(k.figures.distributionBefore)}, after ${JSON.stringify(k.figures.distributionAfter)}`);
+    // as verify judges it: the earliest the evidence allows (a loaded uml host's checks for the
+    // VIP run hundreds of ms apart); and the client's own view of the outage, within its slack
+    assert.ok(k.figures.takeoverEarliestMs! <= bound + TAKEOVER_SLACK_MS, `takeover ${k.figures.takeoverEarliestMs}-${k.figures.takeoverMs} ms vs bound ${bound} ms`);
+    assert.ok(k.figures.outageMs! <= bound + OUTAGE_SLACK_MS, `kill outage ${k.figures.outageMs} ms vs bound ${bound} ms`);
+    note(`kill: outage ${Math.round(k.figures.outageMs!)} ms, VIP takeover ${Math.round(k.figures.takeoverEarliestMs!)}-${Math.round(k.figures.takeoverMs!)} ms, VRRP bound ${bound} ms, ${k.figures.requestsLost} probe requests lost; distribution before ${JSON.stringify(k.figures.distributionBefore)}, after ${JSON.stringify(k.figures.distributionAfter)}`);
 
     const crash = await harun(['verify', '-i', inv, '--fault', 'crash', '--output', 'json'], 4 * MIN);
     const c: JsonReport = parseReport(crash.stdout);
@@ -96,8 +100,8 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
     assert.equal(crash.code, 2, `verify --fault crash: exit ${crash.code}\n${summary(c)}\n${crash.stderr.slice(-2000)}`);
     assert.deepEqual(notRun.map((x) => [x.step, x.status]), [[4, 'not run']], summary(c));
     assert.match(notRun[0].detail, /cannot boot a crashed lab host/);
-    assert.ok(c.figures.outageMs! <= c.figures.bound!.boundMs + 1000, `crash outage ${c.figures.outageMs} ms`);
-    note(`crash: outage ${Math.round(c.figures.outageMs!)} ms, VIP takeover ${Math.round(c.figures.takeoverMs!)} ms, VRRP bound ${c.figures.bound!.boundMs} ms, ${c.figures.requestsLost} probe requests lost`);
+    assert.ok(c.figures.outageMs! <= c.figures.bound!.boundMs + OUTAGE_SLACK_MS, `crash outage ${c.figures.outageMs} ms`);
+    note(`crash: outage ${Math.round(c.figures.outageMs!)} ms, VIP takeover ${Math.round(c.figures.takeoverEarliestMs!)}-${Math.round(c.figures.takeoverMs!)} ms, VRRP bound ${c.figures.bound!.boundMs} ms, ${c.figures.requestsLost} probe requests lost`);
   } finally {
     const down = await harun(['lab', 'down', '--dir', dir], 3 * MIN);
     const left = labTraces();
