@@ -103,6 +103,11 @@ const fileNative: ModuleDef<FileArgs> = {
   },
   checkMode: true,
   async run(ctx, a) {
+    try {
+      timeSpecs(a, a.state ?? 'file');
+    } catch (e) {
+      return fail(a, (e as Error).message);
+    }
     const mode = a.mode === undefined ? undefined : parseMode(a.mode);
     const recurseFind =
       a.recurse && (a.owner || a.group || mode)
@@ -170,6 +175,11 @@ const fileNative: ModuleDef<FileArgs> = {
     }
 
     if (state !== 'absent') steps.push(...attrSteps(a, mode, state, attrsOn, p));
+    if (state === 'file' || state === 'directory') {
+      const stamp = await timeSteps(ctx, a, state, prev === 'absent');
+      if (typeof stamp === 'string') return fail(a, stamp);
+      steps.push(...stamp);
+    }
     const changed = steps.length > 0 || (state === 'directory' && !!p.recurseDiffers);
     const result: ModuleResult = { changed, path: a.path, state };
     if (a.src !== undefined && (state === 'link' || state === 'hard')) result.src = a.src;
@@ -198,6 +208,7 @@ export const file = withExtraAttrs(fileNative, (a) => (a.state === 'absent' || a
  */
 function actCmd(a: FileArgs, mode: ReturnType<typeof parseMode> | undefined, marker: string): Sh | undefined {
   if (a.recurse || mode?.kind === 'symbolic' || !['absent', 'directory', 'file', 'touch'].includes(a.state ?? '')) return undefined;
+  if (a.state !== 'touch' && ((a.modification_time ?? 'preserve') !== 'preserve' || (a.access_time ?? 'preserve') !== 'preserve')) return undefined;
   const head = sh`echo ${marker}; `;
   if (a.state === 'absent') return joinSh([head, sh`if [ -e "$p" ] || [ -L "$p" ]; then rm -rf -- "$p" || exit 9; echo acted; fi`], '');
   const attrs: [string, Sh, Sh][] = []; // flag, test of the current stat ($1..$7), command
@@ -225,15 +236,76 @@ function actCmd(a: FileArgs, mode: ReturnType<typeof parseMode> | undefined, mar
   return joinSh([head, sh`if [ -L "$p" ]; then exit 0; elif [ -e "$p" ]; then ${raw(present)}else ${raw(absent)}fi; exit 0`], '');
 }
 
+/** A time argument: kept, the present moment, or a time as `touch -d` and `date -d` read it (the host's local time). */
+type TimeSpec = 'preserve' | 'now' | { at: string };
+
+/** The strptime fields a time format may use, and their widths. */
+const TIME_FIELDS: Record<string, number> = { Y: 4, y: 2, m: 2, d: 2, H: 2, M: 2, S: 2 };
+
 /**
- * What touch does to a file that exists: both times preserved is nothing (then only attributes
- * can change, as in Ansible); one preserved touches the other only.
+ * modification_time / access_time as Ansible reads them: `preserve`, `now`, or a time in the
+ * given strptime format (default %Y%m%d%H%M.%S). Unset: now for state=touch, else preserve.
+ * Throws with what was expected when the value does not fit its format.
  */
-function touchCmd(a: FileArgs): Sh | undefined {
-  const keepM = a.modification_time === 'preserve';
-  const keepA = a.access_time === 'preserve';
-  if (keepM && keepA) return undefined;
-  return keepM ? sh`touch -a -- "$p"` : keepA ? sh`touch -m -- "$p"` : sh`touch -- "$p"`;
+export function timeSpec(value: string | undefined, format: string | undefined, state: string, arg: string): TimeSpec {
+  if (value === undefined) return state === 'touch' ? 'now' : 'preserve';
+  if (value === 'preserve' || value === 'now') return value;
+  const fmt = format ?? '%Y%m%d%H%M.%S';
+  const order: string[] = [];
+  let re = '';
+  for (let i = 0; i < fmt.length; i++) {
+    const c = fmt[i];
+    if (c !== '%') re += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    else if (fmt[i + 1] === '%') (re += '%'), i++;
+    else {
+      const width = TIME_FIELDS[fmt[i + 1]];
+      if (!width) throw new Error(`${arg}_format: %${fmt[i + 1] ?? ''} is not supported (use %Y %y %m %d %H %M %S)`);
+      order.push(fmt[i + 1]);
+      re += width === 4 ? '(\\d{4})' : '(\\d{1,2})';
+      i++;
+    }
+  }
+  const m = new RegExp(`^${re}$`).exec(value);
+  if (!m) throw new Error(`${arg}: expected preserve, now or a time in the format ${fmt}, got ${JSON.stringify(value)}`);
+  const f: Record<string, number> = { Y: 1900, m: 1, d: 1, H: 0, M: 0, S: 0 };
+  order.forEach((k, i) => (f[k] = Number(m[i + 1])));
+  if (order.includes('y')) f.Y = f.y < 69 ? 2000 + f.y : 1900 + f.y;
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  return { at: `${f.Y}-${p2(f.m)}-${p2(f.d)} ${p2(f.H)}:${p2(f.M)}:${p2(f.S)}` };
+}
+
+function timeSpecs(a: FileArgs, state: string): { m: TimeSpec; a: TimeSpec } {
+  return { m: timeSpec(a.modification_time, a.modification_time_format, state, 'modification_time'), a: timeSpec(a.access_time, a.access_time_format, state, 'access_time') };
+}
+
+/**
+ * Times on state=file/directory: `now` always sets them (changed, as in Ansible); a time value
+ * sets them when the path is new or its times differ (one read of them, on the host's clock and
+ * time zone). Returns the steps, or the host's words when the times cannot be read.
+ */
+async function timeSteps(ctx: Parameters<ModuleDef['run']>[0], a: FileArgs, state: string, isNew: boolean): Promise<Sh[] | string> {
+  const t = timeSpecs(a, state);
+  const touch = touchCmd(a, state);
+  if (!touch) return [];
+  if (t.m === 'now' || t.a === 'now' || isNew) return [touch];
+  const want = (s: TimeSpec) => (typeof s === 'object' ? sh`date -d ${s.at} +%s` : sh`echo -`);
+  const r = await ctx.run(sh`p=${a.path}; ${raw(want(t.m))} && ${raw(want(t.a))} && stat -L -c '%Y %X' -- "$p"`);
+  if (r.code !== 0) return `cannot read the times of ${a.path}: ${r.stderr.trim() || `exit ${r.code}`}`;
+  const [wm, wa, cur = ''] = r.stdout.trim().split('\n');
+  const [cm, ca] = cur.split(' ');
+  return (wm !== '-' && wm !== cm) || (wa !== '-' && wa !== ca) ? [touch] : [];
+}
+
+/**
+ * What touch does to the path: both times preserved is nothing (then only attributes can change,
+ * as in Ansible); otherwise each time that is not preserved is set, to now or to its value.
+ */
+function touchCmd(a: FileArgs, state: string = a.state ?? 'file'): Sh | undefined {
+  const t = timeSpecs(a, state);
+  const one = (flag: string, s: TimeSpec) => sh`touch ${raw(flag)}${raw(typeof s === 'object' ? sh`-d ${s.at} ` : '')}-- "$p"`;
+  if (t.m === 'preserve' && t.a === 'preserve') return undefined;
+  if (JSON.stringify(t.m) === JSON.stringify(t.a)) return one('', t.m);
+  return joinSh([t.m !== 'preserve' ? one('-m ', t.m) : undefined, t.a !== 'preserve' ? one('-a ', t.a) : undefined].filter((x): x is Sh => x !== undefined), ' && ');
 }
 
 /** chmod/chown/chgrp steps for what differs (all of them on a new path). */

@@ -46,6 +46,7 @@ test('harun runs the public-role styles: first run changes, second is ok, with t
   assert.equal(got['/compat1/scope-private'], 'unset unset\n', 'a private include_role leaves nothing behind');
   assert.equal(got['/compat1/scope-public'], 'from-defaults from-vars\n');
   assert.equal(got['/compat1/flavour-a'], 'a\n');
+  assert.equal(got['/compat1/dated-mtime'], `${new Date(2020, 0, 2, 13, 4, 5).getTime() / 1000}\n`);
   assert.equal(got['/compat2/flavour-b'], 'b-default\n');
   assert.match(got['/compat1/compat.conf'], /^# Ansible managed\nsize=medium\ndefined=yes\njoined=a\+b\ncurl=2\nnginx=1\nhash=\$6\$fixedsalt\$/);
 });

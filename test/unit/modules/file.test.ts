@@ -193,3 +193,34 @@ test('file state=touch with both times preserved is ok on an existing file, chan
   assert.equal((await runModule(file, { path: p, state: 'touch' })).changed, true, 'a plain touch always changes');
   assert.equal((await runModule(file, { ...args, mode: '0600' })).changed, true, 'attributes still converge');
 });
+
+test('file times: a value in its format (the host\'s local time), now, preserve; idempotent on state=file; a bad value names the format', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'timed');
+  writeFileSync(path, 'x');
+  const local = (y: number, mo: number, d: number, h: number, mi: number, s: number) => new Date(y, mo - 1, d, h, mi, s).getTime() / 1000;
+  // state=touch: the default format, access time kept
+  const before = statSync(path).atimeMs;
+  const r1 = await runModule(file, { path, state: 'touch', modification_time: '202001021304.05', access_time: 'preserve' });
+  assert.equal(r1.changed, true, String(r1.msg));
+  assert.equal(statSync(path).mtimeMs / 1000, local(2020, 1, 2, 13, 4, 5));
+  assert.equal(statSync(path).atimeMs, before);
+  // state=file: set when different, then nothing to do; a format of one's own
+  const args = { path, state: 'file', modification_time: '03/04/2021 05:06', modification_time_format: '%d/%m/%Y %H:%M' };
+  const chk = await runModule(file, args, { check: true });
+  assert.equal(chk.changed, true);
+  assert.equal(statSync(path).mtimeMs / 1000, local(2020, 1, 2, 13, 4, 5), 'check mode left the times alone');
+  assert.equal((await runModule(file, args)).changed, true);
+  assert.equal(statSync(path).mtimeMs / 1000, local(2021, 4, 3, 5, 6, 0));
+  assert.equal((await runModule(file, args)).changed, false, 'the same time again changes nothing');
+  // now on state=file always sets them, as in Ansible
+  const now = await runModule(file, { path, state: 'file', modification_time: 'now' });
+  assert.equal(now.changed, true);
+  assert.ok(Math.abs(statSync(path).mtimeMs - Date.now()) < 60_000);
+  // bad input: the value and the format it was held to
+  const bad = await runModule(file, { path, state: 'touch', modification_time: 'yesterday' });
+  assert.equal(bad.failed, true);
+  assert.equal(bad.msg, 'modification_time: expected preserve, now or a time in the format %Y%m%d%H%M.%S, got "yesterday"');
+  const badFmt = await runModule(file, { path, state: 'touch', access_time: '2020', access_time_format: '%G' });
+  assert.match(String(badFmt.msg), /access_time_format: %G is not supported/);
+});
