@@ -45,6 +45,15 @@ test('password_hash writes crypt(3) SHA-crypt strings', () => {
   assert.throws(() => renderString("{{ 'pw' | password_hash('blowfish') }}", {}), /not supported/);
 });
 
+test('password_hash md5 writes MD5-crypt strings', () => {
+  // openssl passwd -1 -salt saltsalt secret; openssl passwd -1 -salt ab 'pässword with a long text over sixteen'
+  assert.equal(renderString("{{ 'secret' | password_hash('md5', 'saltsalt') }}", {}), '$1$saltsalt$9xy1btjgzLYfb7hivXtC//');
+  assert.equal(renderString("{{ 'pässword with a long text over sixteen' | password_hash('md5_crypt', salt='ab') }}", {}), '$1$ab$Q./dwEanelnz3f3ghyh6x.');
+  assert.match(String(renderString("{{ 'pw' | password_hash('md5') }}", {})), /^\$1\$[A-Za-z0-9./]{8}\$[A-Za-z0-9./]{22}$/);
+  assert.throws(() => renderString("{{ 'pw' | password_hash('md5', 'toolongsalt') }}", {}), /at most 8 characters/);
+  assert.throws(() => renderString("{{ 'pw' | password_hash('bcrypt') }}", {}), /bcrypt is not/);
+});
+
 test('seeded random and shuffle pick what Python picks', () => {
   // random.Random('host1').randrange(0, 60); .shuffle(list(range(10))); Random(42).choice(...)
   assert.equal(evaluate("60 | random(seed='host1')", {}), 31);
