@@ -6,6 +6,7 @@ import { didYouMean } from './suggest.js';
 import { BLOCK_KEYS, inherit, loadTaskFile, type TaskLoadCtx } from './tasks.js';
 import { errorAt, posOf } from './yaml.js';
 import { parseKv } from './kv.js';
+import { toBool } from '../vars/filters.js';
 
 /**
  * import_tasks / import_role are expanded when the playbook loads (their keywords apply to what
@@ -87,7 +88,7 @@ export function loadInclude(m: Record<string, unknown>, key: string, ctx: TaskLo
       if (!names.length) ctx.warnings.push(`${pos ? `${pos.file}:${pos.line}` : ctx.dir}: ${kind}: no role on the search path fits ${roleName}; it fails only on a host that reaches it`);
     } else load(roleName);
     if (!dynamic) return wrap(load(roleName).items);
-    const isPublic = ['true', 'yes', 'on', '1'].includes(String(_public).toLowerCase());
+    const isPublic = toBool(_public);
     const pick = (rendered: string) => load(templated ? rendered : roleName);
     return {
       kind: 'include', action: 'include_role', name, src: posOf(m), raw: m, inherited: inherit(inh, keywords), ...loopOf(m),

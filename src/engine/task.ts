@@ -7,6 +7,7 @@ import type { ModuleContext, ModuleResult } from '../modules/types.js';
 import type { HostStatus } from '../report/events.js';
 import type { Become } from '../shell/wrap.js';
 import type { Transport } from '../transport/types.js';
+import { toBool } from '../vars/filters.js';
 import { LazyScope } from '../vars/lazy.js';
 import { evalCondition, evaluate, renderString, renderValue, runLookup, scopeCtx, searchCandidates } from '../vars/template.js';
 import { runAsync } from './async.js';
@@ -34,8 +35,6 @@ export interface Outcome {
   /** The task's ignore_errors, rendered with this host's variables. */
   ignoreErrors?: boolean;
 }
-
-const truthy = (v: unknown) => v === true || ['yes', 'true', 'on', '1', 'y'].includes(String(v).toLowerCase());
 
 export function statusOf(r: ModuleResult): HostStatus {
   if (r.unreachable) return 'unreachable';
@@ -76,7 +75,7 @@ export function loopItems(task: Pick<Task, 'loop' | 'src'> & { module?: string }
 }
 
 function becomeFor(task: Task, vars: Record<string, unknown>, env: TaskEnv): Become | undefined {
-  const on = task.inherited.become ?? (vars.ansible_become !== undefined ? truthy(vars.ansible_become) : undefined) ?? env.cliBecome.become ?? false;
+  const on = task.inherited.become ?? (vars.ansible_become !== undefined ? toBool(vars.ansible_become) : undefined) ?? env.cliBecome.become ?? false;
   if (!on) return undefined;
   const user = String(task.inherited.becomeUser ?? vars.ansible_become_user ?? env.cliBecome.user ?? 'root');
   const method = (task.inherited.becomeMethod ?? vars.ansible_become_method ?? 'sudo') as 'sudo' | 'su';
@@ -99,7 +98,7 @@ export function loopVars(lc: Task['loopControl'], item: unknown, i: number, n: n
 }
 
 function noLogFor(task: Task, vars: Record<string, unknown>): boolean {
-  return task.inherited.noLog !== undefined && truthy(renderValue(task.inherited.noLog, vars));
+  return task.inherited.noLog !== undefined && toBool(renderValue(task.inherited.noLog, vars));
 }
 
 /** Run one task (all its loop items, retries, conditions) on one host. */
@@ -107,7 +106,7 @@ export async function runTask(task: Task, host: string, env: TaskEnv, register: 
   const base = env.vars(host, task);
   let ignoreErrors = false;
   try {
-    ignoreErrors = task.inherited.ignoreErrors !== undefined && truthy(renderValue(task.inherited.ignoreErrors, base));
+    ignoreErrors = task.inherited.ignoreErrors !== undefined && toBool(renderValue(task.inherited.ignoreErrors, base));
   } catch (e) {
     const r = errorResult(e, task);
     return { status: statusOf(r), result: r };

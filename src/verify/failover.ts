@@ -4,6 +4,7 @@
  * the old master and the VIP where preemption says it belongs.
  */
 import { sh } from '../shell/sh.js';
+import { toBool } from '../vars/filters.js';
 import type { Runner } from './cluster.js';
 import { add, checkTraffic, directorState, judgeIpvs, noIpvs, type Ctx, type DirectorState, type State } from './checks.js';
 import { FaultUnavailable, inject, recover, type Fault, type Injected } from './faults.js';
@@ -35,7 +36,7 @@ function vrrpOf(ctx: Ctx, d: DirectorState): { priority: number; advertInt: numb
   return {
     priority: d.conf.priority ?? varNumber(vars.vrrp_priority) ?? Math.max(100 - 10 * i, 1),
     advertInt: d.conf.advertInt ?? varNumber(vars.vrrp_advert_int) ?? 1,
-    nopreempt: d.conf.nopreempt || ['true', 'yes', '1', 'on'].includes(String(vars.vrrp_nopreempt ?? '').toLowerCase()),
+    nopreempt: d.conf.nopreempt || toBool(vars.vrrp_nopreempt),
   };
 }
 
