@@ -5,6 +5,7 @@
  * across the role's hosts. Stricter per-value rules that argument specs cannot say sit under an
  * option's `harun:` key, which Ansible ignores too.
  */
+import { isIPv4 } from 'node:net';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -12,7 +13,6 @@ import type { SourcePos } from '../errors.js';
 import { BOOL_FALSE, BOOL_TRUE } from '../vars/filters.js';
 import { errorAt, loadYamlFile, posOf } from './yaml.js';
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 const TYPES = ['str', 'int', 'float', 'bool', 'list', 'dict', 'path', 'raw'] as const;
 type ArgType = (typeof TYPES)[number];
@@ -158,7 +158,7 @@ function problem(o: ArgOption, v: unknown): string | undefined {
   if (num !== undefined && h.above !== undefined && num <= h.above) return `expected more than ${h.above}`;
   const s = typeof value === 'string' ? value : undefined;
   if (s !== undefined && h.max_length !== undefined && s.length > h.max_length) return `expected at most ${h.max_length} characters, this one has ${s.length}`;
-  if (s !== undefined && h.format === 'ipv4' && !IPV4.test(s)) return 'expected an IPv4 address such as 192.168.2.100';
+  if (s !== undefined && h.format === 'ipv4' && !isIPv4(s)) return 'expected an IPv4 address such as 192.168.2.100';
   if (s !== undefined && h.pattern !== undefined && !new RegExp(h.pattern).test(s)) return `expected a value matching /${h.pattern}/`;
   return undefined;
 }

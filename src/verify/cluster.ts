@@ -3,6 +3,7 @@
  * directors, real servers and client, the VIP and port, and how to run a command on each host
  * (the run's transport, become through sudo when the inventory says ansible_become).
  */
+import { isIPv4 } from 'node:net';
 import { ValidationError } from '../errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Sh } from '../shell/sh.js';
@@ -13,7 +14,6 @@ import type { ExecResult } from '../transport/types.js';
 import { toBool } from '../vars/filters.js';
 import { renderValue } from '../vars/template.js';
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 export interface HostSpec {
   name: string;
@@ -76,7 +76,7 @@ export function clusterSpec(inv: Inventory): ClusterSpec {
   if (vips.size > 1)
     throw new ValidationError('verify', `the directors disagree on lvs_vip: ${[...vips].map(([v, hs]) => `${v} (${hs.join(', ')})`).join(' vs ')}`);
   const vip = [...vips.keys()][0];
-  if (!IPV4.test(vip))
+  if (!isIPv4(vip))
     throw new ValidationError('verify', `lvs_vip: expected an IPv4 address such as 192.168.2.100, got "${vip}"`, inv.varOrigin(directors[0], 'lvs_vip'));
   const rawPort = hostValue(inv, directors[0], 'lvs_port') ?? 80;
   const port = Number(rawPort);
