@@ -5,14 +5,13 @@
  * across the role's hosts. Stricter per-value rules that argument specs cannot say sit under an
  * option's `harun:` key, which Ansible ignores too.
  */
-import { isIPv4 } from 'node:net';
 import { existsSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { SourcePos } from '../errors.js';
 import { BOOL_FALSE, BOOL_TRUE } from '../vars/filters.js';
 import { errorAt, loadYamlFile, posOf } from './yaml.js';
-
 
 const TYPES = ['str', 'int', 'float', 'bool', 'list', 'dict', 'path', 'raw'] as const;
 type ArgType = (typeof TYPES)[number];

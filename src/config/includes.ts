@@ -28,10 +28,15 @@ function loopOf(m: Record<string, unknown>) {
   };
 }
 
+/** What a templated name's fixed parts allow (`setup-{{ x }}.yml` -> setup-*.yml), within one path segment per part. */
+export function templatePattern(name: string): RegExp {
+  const parts = name.split(/\{\{.*?\}\}/s).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('[^/]*')}$`);
+}
+
 /** Files in `dirs` whose names fit a templated name's fixed parts (`setup-{{ x }}.yml` -> setup-*.yml). */
 export function matchingFiles(file: string, ...dirs: string[]): string[] {
-  const parts = file.split(/\{\{.*?\}\}/s).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  const re = new RegExp(`^${parts.join('[^/]*')}$`);
+  const re = templatePattern(file);
   const depth = file.split('/').length;
   const out: string[] = [];
   for (const d of dirs) {

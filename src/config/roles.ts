@@ -4,6 +4,7 @@ import { ValidationError } from '../errors.js';
 import { loadArgSpecs, loadChecks, type ArgSpecs } from './argspec.js';
 import type { Inherited, Item, Role, Task } from './model.js';
 import { didYouMean } from './suggest.js';
+import { templatePattern } from './includes.js';
 import { inherit, loadTaskFile, type RoleLoader, type TaskLoadCtx } from './tasks.js';
 import { errorAt, lineAt, loadVarsFile as loadVars, loadYamlFile } from './yaml.js';
 import { readdirSync } from 'node:fs';
@@ -74,8 +75,7 @@ export class Roles implements RoleLoader {
   }
 
   matching(name: string, from: string): string[] {
-    const parts = name.split(/\{\{.*?\}\}/s).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    const re = new RegExp(`^${parts.join('[^/]*')}$`);
+    const re = templatePattern(name);
     const dirs = [...this.searchPaths, join(from, 'roles'), from];
     const isRole = (p: string) => ['tasks', 'meta', 'handlers'].some((s) => existsSync(join(p, s)));
     const out = dirs.flatMap((d) => (existsSync(d) ? readdirSync(d).filter((n) => re.test(n) && isRole(join(d, n))) : []));
