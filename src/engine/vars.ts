@@ -55,7 +55,6 @@ export function hostVars(env: VarsEnv, host: string, task?: VarsTask, item?: Rec
   for (const v of rt.includeVars) Object.assign(out, v);
   Object.assign(out, env.extraVars);
   if (item) Object.assign(out, item);
-  const role = own;
   Object.assign(out, {
     inventory_hostname: host,
     inventory_hostname_short: host.split('.')[0],
@@ -73,9 +72,9 @@ export function hostVars(env: VarsEnv, host: string, task?: VarsTask, item?: Rec
     ansible_verbosity: env.verbosity,
     ansible_version: { full: '2.14.0', major: 2, minor: 14, revision: 0, string: '2.14.0 (harun)' },
     omit: OMIT,
-    ...(role ? { role_name: role.name, role_path: role.path, ansible_role_name: role.name } : {}),
+    ...(own ? { role_name: own.name, role_path: own.path, ansible_role_name: own.name } : {}),
     // where lookups and include_vars look for relative files: the role, then the task file's directory
-    ansible_search_path: [...(role ? [role.path] : []), ...(task?.src ? [dirname(task.src.file)] : [])].filter((p, i, a) => a.indexOf(p) === i),
+    ansible_search_path: [...(own ? [own.path] : []), ...(task?.src ? [dirname(task.src.file)] : [])].filter((p, i, a) => a.indexOf(p) === i),
   });
   return out;
 }

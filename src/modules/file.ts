@@ -208,7 +208,8 @@ export const file = withExtraAttrs(fileNative, (a) => (a.state === 'absent' || a
  */
 function actCmd(a: FileArgs, mode: ReturnType<typeof parseMode> | undefined, marker: string): Sh | undefined {
   if (a.recurse || mode?.kind === 'symbolic' || !['absent', 'directory', 'file', 'touch'].includes(a.state ?? '')) return undefined;
-  if (a.state !== 'touch' && ((a.modification_time ?? 'preserve') !== 'preserve' || (a.access_time ?? 'preserve') !== 'preserve')) return undefined;
+  // times on state=file/directory may need a read first (timeSteps)
+  if (a.state !== 'touch' && touchCmd(a)) return undefined;
   const head = sh`echo ${marker}; `;
   if (a.state === 'absent') return joinSh([head, sh`if [ -e "$p" ] || [ -L "$p" ]; then rm -rf -- "$p" || exit 9; echo acted; fi`], '');
   const attrs: [string, Sh, Sh][] = []; // flag, test of the current stat ($1..$7), command
