@@ -2,12 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { countHostProcesses } from '../test/fixtures/proccount.js';
 import { startFleet, type Fleet } from '../test/fixtures/sshd.js';
 import { firstConnect, syntaxCheck } from './extras.js';
 import { benchFallback } from './fallback.js';
 import { machine, render, type Cell, type Results } from './report.js';
 import { ansibleCfg, channelsPerHost, closeMasters, HARUN, REPO, runTool, writeFloorSpec, type RunResult, type Setup, type ToolName } from './tools.js';
-import { CHANGING_TASKS, expected, playbook } from './workload.js';
+import { CHANGING_TASKS, expected, playbook, TASKS } from './workload.js';
 
 /**
  * npm run bench -- [--n 1,10,50,200] [--reps 3] [--tools harun,ansible,floor]
@@ -106,19 +107,21 @@ async function benchN(n: number, o: ReturnType<typeof args>, res: Results): Prom
     const cells = new Map<string, Cell>();
     const cell = (tool: ToolName, kind: string): Cell => {
       const k = `${tool}/${kind}`;
-      if (!cells.has(k)) cells.set(k, { n, tool, kind: kind as Cell['kind'], runs: [], channels: NaN });
+      if (!cells.has(k)) cells.set(k, { n, tool, kind: kind as Cell['kind'], runs: [], channels: NaN, processes: NaN });
       return cells.get(k)!;
     };
-    // Untimed warm-up that also counts channels (-vvv): page cache, python bytecode, sshd.
+    // Untimed warm-up that also counts channels (-vvv) and the processes started on the hosts
+    // (strace on the fleet's sshd): page cache, python bytecode, sshd.
     for (const tool of o.tools) {
       if (tool === 'ansible' && n > 50) continue; // a full -vvv run is minutes there; the per-host count does not depend on N
       const root = freshRoot(tool);
       for (const kind of ['changing', 'idempotent'] as const) {
-        log(`N=${n}: ${tool} ${kind} (counting channels)`);
-        const r = await runTool(tool, s, root, true);
+        log(`N=${n}: ${tool} ${kind} (counting channels and host processes)`);
+        const { result: r, processes } = await countHostProcesses(fleet.listenerPids(), () => runTool(tool, s, root, true));
         const bad = check(tool, kind, r, n);
         if (bad) throw new Error(bad);
         cell(tool, kind).channels = channelsPerHost(tool, r.stdout, n);
+        cell(tool, kind).processes = processes / (n * TASKS);
       }
     }
     const reps = new Map(o.tools.map((t) => [t, o.reps]));

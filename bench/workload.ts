@@ -65,3 +65,5 @@ export function playbook(): string {
 
 /** Tasks that change on the first run (file, copy, template, lineinfile). */
 export const CHANGING_TASKS = 4;
+/** Tasks in the workload, per host. */
+export const TASKS = 5;
