@@ -9,7 +9,7 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { joinSh, raw, sh, type Sh } from '../shell/sh.js';
 import { bool, lazySchema, modeArg, str, withAliases } from './lib/args.js';
-import { fmtMode, parseMode, resolveMode } from './lib/mode.js';
+import { fmtMode, NOT_BY_UMASK, parseMode, resolveMode } from './lib/mode.js';
 import { parseStat, sameId, statCmd, type StatInfo } from './lib/stat.js';
 import type { ModuleDef, ModuleResult } from './types.js';
 import { extraAttrArgs, withExtraAttrs } from './lib/extra-attrs.js';
@@ -63,11 +63,11 @@ function probeCmd(a: FileArgs, recurseFind: Sh | undefined): Sh {
     sh`p=${a.path}; `,
     sh`if [ -L "$p" ]; then echo link; ${statCmd('p', false)}; readlink -- "$p"; if [ -e "$p" ]; then ${statCmd('p', true)}; else echo dangling; fi; `,
     sh`elif [ -e "$p" ]; then echo present; s=$(${statCmd('p', false)}) || exit 3; echo "$s"; `,
-    sh`else echo absent; if [ -d "$(dirname -- "$p")" ]; then echo dir; else echo nodir; fi; fi; `,
+    sh`else echo absent; if [ -d ${posix.dirname(a.path)} ]; then echo dir; else echo nodir; fi; fi; `,
   ];
   if (a.src !== undefined) {
     // a relative link target is relative to the link's directory
-    s.push(sh`s=${a.src}; ( cd "$(dirname -- "$p")" 2>/dev/null && [ -e "$s" ] ) && echo src || echo nosrc; `);
+    s.push(sh`s=${a.src}; ( cd ${posix.dirname(a.path)} 2>/dev/null && [ -e "$s" ] ) && echo src || echo nosrc; `);
     if (a.state === 'hard') s.push(sh`[ "$(stat -L -c %d:%i -- "$p" 2>/dev/null)" = "$(stat -L -c %d:%i -- "$s" 2>/dev/null)" ] && echo same || echo other; `);
   }
   if (recurseFind) s.push(sh`[ -d "$p" ] && [ -n "$(find "$p" ${raw(recurseFind)} -print 2>/dev/null | head -n 1)" ] && echo rdiff || echo rsame; `);
@@ -217,18 +217,22 @@ function actCmd(a: FileArgs, mode: ReturnType<typeof parseMode> | undefined, mar
   const id = (v: string, idField: number, nameField: number) => sh`[ "$${raw(String(/^\d+$/.test(v) ? idField : nameField))}" = ${v} ]`;
   if (a.owner !== undefined) attrs.push(['o', id(a.owner, 2, 6), sh`chown ${a.owner} "$p"`]);
   if (a.group !== undefined) attrs.push(['g', id(a.group, 3, 7), sh`chgrp ${a.group} "$p"`]);
-  const all = joinSh(attrs.map(([, , cmd]) => sh`${raw(cmd)} || exit 9; `), '');
+  // what it makes gets the mode's bits from the umask (no chmod, and never more open before it)
+  const dir = a.state === 'directory';
+  const byUmask = mode !== undefined && (mode.value & (dir ? NOT_BY_UMASK.dir : NOT_BY_UMASK.file)) === 0;
+  const created = joinSh(attrs.filter(([f]) => !(byUmask && f === 'm')).map(([, , cmd]) => sh`${raw(cmd)} || exit 9; `), '');
   const differing = joinSh([
     sh`a=; set -- $s; `,
     ...attrs.map(([f, t]) => sh`${raw(t)} || a="$${raw(`{a}${f}`)}"; `),
     ...attrs.map(([f, , cmd]) => sh`case $a in *${raw(f)}*) ${raw(cmd)} || exit 9;; esac; `),
   ], '');
   const done = sh`echo acted; ${statCmd('p', true)} || exit 9; `;
-  const make = { directory: sh`mkdir -p -- "$p"`, touch: sh`touch -- "$p"`, file: undefined }[a.state as 'directory' | 'touch' | 'file'];
+  const umask = mode !== undefined ? sh`umask ${fmtMode(~mode.value & 0o777)}; ` : sh``;
+  const make = { directory: sh`${raw(umask)}mkdir -p -- "$p"`, touch: sh`${raw(umask)}touch -- "$p"`, file: undefined }[a.state as 'directory' | 'touch' | 'file'];
   const isIt = { directory: sh`[ -d "$p" ]`, touch: sh`true`, file: sh`[ -f "$p" ]` }[a.state as 'directory' | 'touch' | 'file'];
   // absent: make it (file cannot); present as the wanted kind: touch (touch only) and what differs
   const absent = make
-    ? sh`${raw(a.state === 'touch' ? '[ -d "$(dirname -- "$p")" ] || exit 0; ' : '')}${raw(make)} || exit 9; ${raw(all)}${raw(done)}`
+    ? sh`${raw(a.state === 'touch' ? sh`[ -d ${posix.dirname(a.path)} ] || exit 0; ` : '')}${raw(make)} || exit 9; ${raw(created)}${raw(done)}`
     : sh`true; `;
   const touch = a.state === 'touch' ? touchCmd(a) : undefined;
   const present = touch

@@ -57,7 +57,8 @@ export function sysvProbeCmd(a: Named): Sh {
     sh`if [ -x "/etc/init.d/$n" ] && command -v service >/dev/null 2>&1; then c=service; elif [ -x "/etc/init.d/$n" ]; then c=initd; else c=none; fi; echo "control=$c"; `,
     sh`if command -v update-rc.d >/dev/null 2>&1; then echo enabler=update-rc.d; elif command -v chkconfig >/dev/null 2>&1; then echo enabler=chkconfig; else echo enabler=none; fi; `,
     sh`if [ "$c" != none ] && ${raw(status)}; then echo running=1; else echo running=0; fi; `,
-    sh`if ls /etc/rc[2345].d/S*"$n" >/dev/null 2>&1 || ls /etc/rc.d/rc[2345].d/S*"$n" >/dev/null 2>&1; then echo enabled=1; else echo enabled=0; fi`,
+    // a glob that matches nothing stays as written, and then does not exist: no ls to run
+    sh`e=0; for l in /etc/rc[2345].d/S*"$n" /etc/rc.d/rc[2345].d/S*"$n"; do [ -e "$l" ] && e=1; done; echo enabled=$e`,
   ], '');
 }
 

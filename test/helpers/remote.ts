@@ -17,7 +17,7 @@ export function sshHost() {
     t: undefined as unknown as SshTransport,
     dir: '',
     /** Run a module over SSH; returns the result and how many exec round trips it took. */
-    async run(mod: ModuleDef, args: unknown, o: { check?: boolean; diff?: boolean } = {}) {
+    async run(mod: ModuleDef, args: unknown, o: { check?: boolean; diff?: boolean; facts?: Record<string, unknown> } = {}) {
       const n = h.t.channels;
       const r = await mod.run(testContext({ transport: h.t, ...o }), parseArgs(mod.name, mod.schema, args));
       return { r, trips: h.t.channels - n };

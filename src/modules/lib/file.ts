@@ -13,7 +13,7 @@ import { asShell, joinSh, raw, sh, type Sh } from '../../shell/sh.js';
 import type { ExecResult } from '../../transport/types.js';
 import type { ModuleContext, ModuleResult } from '../types.js';
 import { unifiedDiff } from './diff.js';
-import { fmtMode, parseMode, resolveMode, type ParsedMode } from './mode.js';
+import { fmtMode, NOT_BY_UMASK, parseMode, resolveMode, type ParsedMode } from './mode.js';
 import { parseStat, sameId, statCmd, type StatInfo } from './stat.js';
 
 /** Ansible's limit for showing a file in --diff (max_diff_size). */
@@ -64,16 +64,25 @@ export interface WantFile {
 
 export const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('hex');
 
-/** The probe: `present` + stat + sha1 (+ content up to maxContent bytes) or `absent` + parent. */
-function probeCmd(path: string, maxContent: number, intoDir?: string): Sh {
+/**
+ * The probe: `present` + stat + sha1 (+ content up to maxContent bytes) or `absent` + parent.
+ * The sha1 is `=` when the whole file is read and the host does not need $sum itself (hostSum):
+ * the controller hashes what it read, and no sha1sum runs.
+ */
+function probeCmd(path: string, maxContent: number, intoDir?: string, hostSum = true): Sh {
   const limit = Number.isFinite(maxContent) ? String(maxContent) : '';
+  const sum = 'sum=$(sha1sum < "$p") || exit 3; sum=${sum%% *}; echo "$sum"; ';
+  const read = 'echo read; cat -- "$p" || exit 3; ';
+  const small = '[ -z "$lim" ] || [ "$4" -le "$lim" ]';
   return joinSh([
     sh`p=${path}; dir=${posix.dirname(path)}; lim=${limit}; `,
     intoDir ? sh`if [ -d "$p" ]; then dir=$p; p=$p/${intoDir}; echo into; fi; ` : sh``,
     sh`if [ -e "$p" ]; then s=$(${statCmd('p', true)}) || exit 3; echo present; echo "$s"; `,
     asShell(
-      'if [ -f "$p" ]; then sum=$(sha1sum < "$p") || exit 3; sum=${sum%% *}; echo "$sum"; set -- $s; ' +
-        'if [ -z "$lim" ] || [ "$4" -le "$lim" ]; then echo read; cat -- "$p" || exit 3; else echo skip; fi; ' +
+      'if [ -f "$p" ]; then set -- $s; ' +
+        (hostSum
+          ? `${sum}if ${small}; then ${read}else echo skip; fi; `
+          : `if ${small}; then sum==; echo =; ${read}else ${sum}echo skip; fi; `) +
         'else sum=-; echo -; echo skip; fi; ' +
         'else echo absent; if [ -d "$dir" ]; then echo dir; else echo nodir; fi; fi',
     ),
@@ -95,30 +104,31 @@ function parseProbe(buf: Buffer): RemoteFile {
   let state = next();
   const into = state === 'into';
   if (into) state = next();
-  return { ...parseState(state, next, () => buf.subarray(at).toString('utf8')), ...(into ? { into } : {}) };
+  return { ...parseState(state, next, () => buf.subarray(at)), ...(into ? { into } : {}) };
 }
 
-function parseState(state: string, next: () => string, rest: () => string): RemoteFile {
+function parseState(state: string, next: () => string, rest: () => Buffer): RemoteFile {
   if (state === 'absent') return { exists: false, content: '', read: true, parentExists: next() === 'dir' };
   if (state !== 'present') throw new Error(`unexpected probe output: ${state.slice(0, 200)}`);
   const st = parseStat(next());
   const sum = next();
   const read = next() === 'read';
+  const body = read ? rest() : undefined;
   return {
     exists: true,
-    content: read ? rest() : '',
+    content: body ? body.toString('utf8') : '',
     read,
     mode: st.mode,
     owner: st.owner,
     group: st.group,
-    checksum: sum === '-' ? undefined : sum,
+    checksum: sum === '-' ? undefined : sum === '=' ? sha1(body!) : sum,
     stat: st,
     parentExists: true,
   };
 }
 
 async function probe(ctx: ModuleContext, path: string, maxContent: number, intoDir?: string): Promise<RemoteFile> {
-  const r = await ctx.run(probeCmd(path, maxContent, intoDir));
+  const r = await ctx.run(probeCmd(path, maxContent, intoDir, false));
   if (r.code !== 0) throw new Error(`cannot read ${path}: ${r.stderr.trim() || `exit ${r.code}`}`);
   return parseProbe(r.stdoutBuf ?? Buffer.from(r.stdout));
 }
@@ -211,38 +221,74 @@ export async function addLineTrip(ctx: ModuleContext, want: WantFile & { addLine
   return { cur, decision: nl < 0 ? '' : shot.stdout.slice(0, nl), shot: { ...shot, stdout: shot.stdout.slice(nl + 1) } };
 }
 
-/** addLineTrip's scan of the current file on stdin: add, same, defer, or last (it is the last line: same if it ends in LF). */
+/**
+ * addLineTrip's scan of the current file on stdin, S its size: add (add-nl when the file lacks a
+ * final newline), same or defer. Counting the bytes tells whether the last line ends in LF (b ==
+ * S) or not (b == S + 1), so no `tail` runs; any other count (bytes awk cannot read) defers.
+ */
 const ADD_LINE_AWK =
-  'BEGIN { L = ENVIRON["L"]; n = 0 } { r = $0; sub(/\\r+$/, "", r); if (r == L) { n = NR; x = ($0 == L) } } ' +
-  'END { if (n == 0) print "add"; else if (!x) print "defer"; else if (n < NR) print "same"; else print "last" }';
+  'BEGIN { L = ENVIRON["L"]; S = ENVIRON["S"] + 0; n = 0; b = 0 } ' +
+  '{ b += length($0) + 1; r = $0; sub(/\\r+$/, "", r); if (r == L) { n = NR; x = ($0 == L) } } ' +
+  'END { lf = (b == S); if (!lf && b != S + 1) print "defer"; else if (n == 0) print (lf ? "add" : "add-nl"); ' +
+  'else if (!x) print "defer"; else if (n < NR || lf) print "same"; else print "defer" }';
 
 type Plan = ReturnType<typeof plan>;
 
 /** The write of the two-trip path: what to change was decided from the probe. */
 function writeCmd(dest: string, cur: RemoteFile, want: WantFile, p: Plan): Sh {
-  const attrs = (v: 'd' | 't') =>
+  const attrs = (v: 'd' | 't', mode: boolean) =>
     joinSh([
-      p.chmod ? sh`chmod ${p.chmod} "$${raw(v)}"; ` : sh``,
+      mode && p.chmod ? sh`chmod ${p.chmod} "$${raw(v)}"; ` : sh``,
       p.chown ? sh`chown ${p.chown} "$${raw(v)}"; ` : sh``,
       p.chgrp ? sh`chgrp ${p.chgrp} "$${raw(v)}"; ` : sh``,
     ], '');
-  if (!p.contentChanged) return sh`set -e; d=${dest}; ${raw(attrs('d'))}${statCmd('d', true)}`;
-  // keep an existing file's mode and ownership; a new file gets the umask's default mode
-  const keep = cur.exists
-    ? sh`chmod ${fmtMode(cur.stat!.perm)} "$t"; chown ${`${cur.stat!.uid}:${cur.stat!.gid}`} "$t" 2>/dev/null || true; `
-    : NEW_MODE;
-  return joinSh([sh`set -e; d=${dest}; t=$(mktemp ${posix.dirname(dest)}/.harun-tmp.XXXXXX); `, replaceTail(want, joinSh([keep, attrs('t')], ''))], '');
+  if (!p.contentChanged) return sh`set -e; d=${dest}; ${raw(attrs('d', true))}${statCmd('d', true)}`;
+  // the final mode: the planned one, else an existing file's, else (empty) the umask's default;
+  // a symbolic mode for a new file is left to chmod
+  const symbolic = !cur.exists && p.chmod !== undefined && !/^[0-7]+$/.test(p.chmod);
+  const final = symbolic ? '' : p.chmod !== undefined ? String(parseInt(p.chmod, 8)) : cur.exists ? String(cur.stat!.perm) : '';
+  const head = joinSh([sh`set -e; d=${dest}; dir=${posix.dirname(dest)}; `, cur.exists ? sh`o=${`${cur.stat!.uid}:${cur.stat!.gid}`}; ` : sh``], '');
+  const content = typeof want.content === 'string' ? Buffer.from(want.content) : want.content;
+  return joinSh([
+    head,
+    replaceTail(want, final, joinSh([cur.exists ? KEEP_OWNER : sh``, symbolic ? attrs('t', true) : attrs('t', false)], ''), stdinFill(content)),
+  ], '');
 }
 
-const NEW_MODE = sh`chmod "$(printf '%o' $(( 0666 & ~$(umask) )))" "$t"; `;
+/** After the temp file is filled: an existing file's uid:gid ($o) kept, chown only when the temp file's differ. */
+const KEEP_OWNER = sh`{ [ -O "$d" ] && [ -G "$d" ] && [ -G "$t" ]; } || chown "$o" "$t" 2>/dev/null || true; `;
 
-/** From the content on stdin to the renamed file and its stat: $d is dest, $t the temp file. */
-function replaceTail(want: WantFile, attrs: Sh, fill = sh`cat > "$t"; `): Sh {
+/** Content up to this size without NUL bytes is written by the shell's own read loop, not by cat. */
+const BUILTIN_FILL_MAX = 1024;
+
+/** What fills the temp file from the content on stdin: builtins for small text (no cat to start). */
+function stdinFill(content: Buffer): Sh {
+  return content.length <= BUILTIN_FILL_MAX && !content.includes(0)
+    ? sh`while IFS= read -r l; do printf '%s\n' "$l"; done; printf '%s' "$l"; `
+    : sh`cat; `;
+}
+
+/** The octal digits of shell variable v's number, by arithmetic alone (no printf, no subshell). */
+const octalDigits = (v: string) => `$(( ${v} >> 9 & 7 ))$(( ${v} >> 6 & 7 ))$(( ${v} >> 3 & 7 ))$(( ${v} & 7 ))`;
+
+/**
+ * From the content to the renamed file and its stat: $d is dest, $dir its directory. The temp
+ * file $t is created and filled by one redirect that noclobber opens O_EXCL (no mktemp runs, and
+ * a read-only mode still takes the content). `final` (shell arithmetic, or empty for the umask's
+ * default as a new file gets) is the mode: the umask gives its bits in 0666 at creation, chmod
+ * the rest. A validate command (the task's own) runs with the login's umask: the umask is then
+ * set in a subshell. attrs run once the content is in.
+ */
+function replaceTail(want: WantFile, final: string, attrs: Sh, fill: Sh): Sh {
   // validate is the task's own command (shell by definition), %s being the temp file
   const validate = want.validate ? sh`{ ${raw(want.validate.replace(/%s/g, '"$t"'))} ; } 1>&2 || { echo harun-validate-failed; exit 65; }; ` : sh``;
   const backup = want.backup ? sh`if [ -e "$d" ]; then b="$d.$$.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$d" "$b"; echo "backup=$b"; fi; ` : sh``;
+  const umask = asShell(`[ -z "$f" ] || umask ${octalDigits('(~f & 511)')}; set -C; { ${fill}} > "$t"; `);
   return joinSh([
-    sh`trap 'rm -f -- "$t"' EXIT; `, fill, validate, attrs, backup,
+    asShell(`f=${final}; n=0; while t="$dir/.harun-tmp.$$.$n"; [ -e "$t" ] || [ -L "$t" ]; do n=$((n + 1)); done; trap 'rm -f -- "$t"' EXIT; `),
+    want.validate ? sh`( ${raw(umask)}); ` : joinSh([umask, sh`set +C; `], ''),
+    asShell(`[ -z "$f" ] || [ $(( f & ${NOT_BY_UMASK.file} )) -eq 0 ] || chmod ${octalDigits('f')} "$t"; `),
+    validate, attrs, backup,
     sh`if [ -L "$d" ]; then d=$(readlink -f -- "$d" 2>/dev/null || echo "$d"); fi; mv -f -- "$t" "$d"; trap - EXIT; `,
     sh`${statCmd('d', true)}`,
   ], '');
@@ -256,10 +302,10 @@ function oneTripCmd(ctx: ModuleContext, want: WantFile, mode: ParsedMode | undef
   const idTest = (v: string | undefined, idField: number, nameField: number, flag: string) =>
     v === undefined ? sh`` : sh`[ "$${raw(String(/^\d+$/.test(v) ? idField : nameField))}" = ${v} ] || a="$${raw(`{a}${flag}`)}"; `;
   const wm = mode?.kind === 'octal' ? mode.value : undefined;
-  const attrsOn = (v: 'd' | 't', all: boolean) =>
+  const attrsOn = (v: 'd' | 't', all: boolean, withMode: boolean) =>
     joinSh(
       ([
-        wm !== undefined ? ['m', sh`chmod ${fmtMode(wm)} "$${raw(v)}"`] : undefined,
+        wm !== undefined && withMode ? ['m', sh`chmod ${fmtMode(wm)} "$${raw(v)}"`] : undefined,
         want.owner !== undefined ? ['o', sh`chown ${want.owner} "$${raw(v)}"`] : undefined,
         want.group !== undefined ? ['g', sh`chgrp ${want.group} "$${raw(v)}"`] : undefined,
       ] as const)
@@ -269,40 +315,38 @@ function oneTripCmd(ctx: ModuleContext, want: WantFile, mode: ParsedMode | undef
     );
   const add = want.addLine !== undefined;
   const none = sh``;
+  const content = typeof want.content === 'string' ? Buffer.from(want.content) : want.content;
   return joinSh([
-    probeCmd(want.dest, add ? Infinity : ctx.diff ? MAX_DIFF : 0, want.intoDir),
+    probeCmd(want.dest, add ? Infinity : ctx.diff ? MAX_DIFF : 0, want.intoDir, !add),
     sh`; echo; echo ${marker}; `,
     add ? sh`L=${want.addLine!}; export L; ` : none,
     // what differs: c = content, a = attributes (m, o, g)
     sh`[ -d "$p" ] && exit 0; c=n; a=; `,
-    sh`if [ -e "$p" ]; then `,
+    sh`if [ -e "$p" ]; then set -- $s; `,
     add
-      ? sh`w=$(LC_ALL=C awk ${ADD_LINE_AWK} < "$p") || exit 3; if [ "$w" = last ]; then if [ -z "$(tail -c 1 -- "$p")" ]; then w=same; else w=defer; fi; fi; `
+      ? sh`w=$(S=$4 LC_ALL=C awk ${ADD_LINE_AWK} < "$p") || exit 3; `
       : want.force === false ? none : sh`[ "$sum" = ${newSum} ] || c=y; `,
-    sh`set -- $s; `,
     wm !== undefined ? sh`[ $(( 0x$1 & 4095 )) -eq ${wm} ] || a="$a"m; ` : none,
     idTest(want.owner, 2, 6, 'o'),
     idTest(want.group, 3, 7, 'g'),
     sh`else `,
     want.create === false ? sh`exit 0; ` : none,
-    add ? sh`w=add; fi; echo $w; case $w in add) c=y;; defer) exit 0;; esac; ` : sh`[ -d "$dir" ] || exit 0; c=y; fi; `,
+    add ? sh`w=add; fi; e=; case $w in add-nl) w=add; e=y;; esac; echo $w; case $w in add) c=y;; defer) exit 0;; esac; ` : sh`[ -d "$dir" ] || exit 0; c=y; fi; `,
     sh`if [ $c = n ] && [ -z "$a" ]; then exit 0; fi; `,
     ctx.check ? sh`exit 0; ` : none,
     sh`set -e; d=$p; `,
-    sh`if [ $c = n ]; then ${raw(attrsOn('d', false))}${statCmd('d', true)}; exit 0; fi; `,
+    sh`if [ $c = n ]; then ${raw(attrsOn('d', false, true))}${statCmd('d', true)}; exit 0; fi; `,
     add ? sh`[ -d "$dir" ] || mkdir -p -- "$dir"; ` : none,
-    sh`t=$(mktemp "$dir/.harun-tmp.XXXXXX"); `,
+    // an existing file keeps its mode and owner unless others are wanted; a new file gets the
+    // umask's default mode unless a mode is given
+    sh`if [ -e "$d" ]; then f=$(( 0x$1 & 4095 )); o="$2:$3"; else f=; fi; `,
     replaceTail(
       want,
-      // after the content is in: a read-only mode (0444) would refuse the write to a login user
-      joinSh([
-        sh`if [ -e "$d" ]; then chmod "$(printf '%o' $(( 0x$1 & 4095 )))" "$t"; chown "$2:$3" "$t" 2>/dev/null || true; ${raw(attrsOn('t', false))}`,
-        // a new file gets the umask's default mode, unless a mode is given
-        sh`else ${raw(wm === undefined ? NEW_MODE : '')}${raw(attrsOn('t', true))}fi; `,
-      ], ''),
+      wm === undefined ? '$f' : String(wm),
+      sh`if [ -e "$d" ]; then ${raw(KEEP_OWNER)}${raw(attrsOn('t', false, false))}else :; ${raw(attrsOn('t', true, false))}fi; `,
       add
-        ? sh`if [ -e "$d" ]; then cat -- "$d" > "$t"; if [ -n "$(tail -c 1 -- "$t")" ]; then echo >> "$t"; fi; fi; printf '%s\\n' "$L" >> "$t"; `
-        : undefined,
+        ? sh`if [ -e "$d" ]; then cat -- "$d"; [ -z "$e" ] || echo; fi; printf '%s\\n' "$L"; `
+        : stdinFill(content),
     ),
   ], '');
 }

@@ -27,6 +27,13 @@ export function fmtMode(n: number): string {
   return (n & 0o7777).toString(8).padStart(4, '0');
 }
 
+/**
+ * Permission bits that the umask cannot give what is created (a file starts from 0666, a
+ * directory from 0777): a chmod must set them. The rest come from a umask of ~mode, so that a new
+ * file is never more open than its mode, not even before its chmod.
+ */
+export const NOT_BY_UMASK = { file: 0o7111, dir: 0o7000 };
+
 const WHO: Record<string, number> = { u: 0o4700, g: 0o2070, o: 0o1007 };
 
 /** The octal mode that `chmod <mode>` would leave on a file whose mode is current. */

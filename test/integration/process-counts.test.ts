@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import { rmSync, writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { apt } from '../../src/modules/apt.js';
+import { command } from '../../src/modules/command.js';
+import { copy } from '../../src/modules/copy.js';
+import { file } from '../../src/modules/file.js';
+import { lineinfile } from '../../src/modules/lineinfile.js';
+import { service } from '../../src/modules/service.js';
+import { template } from '../../src/modules/template.js';
+import type { ModuleDef } from '../../src/modules/types.js';
+import { countHostProcesses } from '../fixtures/proccount.js';
+import { sshHost } from '../helpers/remote.js';
+
+/**
+ * Processes each common module starts on the host per task (over an open connection, so the
+ * connection's own sshd processes do not count), traced by strace. These are pins: a change that
+ * adds a process to one of these paths fails here, and whoever makes it decides whether the new
+ * figure is worth it (then updates the pin and bench/RESULTS.md).
+ */
+const h = sshHost();
+
+async function count(mod: ModuleDef, args: unknown, o: { facts?: Record<string, unknown> } = {}) {
+  const { result, processes } = await countHostProcesses(h.fleet.listenerPids(), () => h.run(mod, args, o));
+  if (result.r.failed) assert.fail(`${mod.name} failed: ${String(result.r.msg)}`);
+  return { changed: result.r.changed, processes };
+}
+
+test('file, copy, template, lineinfile: processes per task when they change something and when not', async () => {
+  const d = `${h.dir}/pc`;
+  const tpl = `${h.dir}/motd.j2`;
+  await h.t.exec(`printf 'hello {{ x }}\\n' > ${tpl}`);
+  const steps: [string, ModuleDef, unknown, boolean, number][] = [
+    // sh, mkdir, stat (the mode comes from the umask: no chmod)
+    ['file: make a directory', file, { path: d, state: 'directory', mode: '0755' }, true, 3],
+    ['file: directory as it is', file, { path: d, state: 'directory', mode: '0755' }, false, 2],
+    // sh, mv, stat: the shell writes and creates the temp file itself
+    ['copy: new file', copy, { content: 'a=1\n', dest: `${d}/a.conf`, mode: '0644' }, true, 3],
+    ['copy: as it is', copy, { content: 'a=1\n', dest: `${d}/a.conf`, mode: '0644' }, false, 3],
+    ['copy: new content', copy, { content: 'a=2\n', dest: `${d}/a.conf`, mode: '0644' }, true, 5],
+    ['template: new file', template, { src: tpl, dest: `${d}/motd`, mode: '0644' }, true, 3],
+    ['template: as it is', template, { src: tpl, dest: `${d}/motd`, mode: '0644' }, false, 3],
+    ['lineinfile: new file', lineinfile, { path: `${d}/s.conf`, line: 'x=1', create: true, mode: '0644' }, true, 3],
+    // sh, stat, cat (the probe reads the file), awk (decides on the host), cat (old lines into the temp file), mv, stat
+    ['lineinfile: add a line', lineinfile, { path: `${d}/s.conf`, line: 'y=2' }, true, 7],
+    ['lineinfile: line present', lineinfile, { path: `${d}/s.conf`, line: 'x=1' }, false, 4],
+  ];
+  const got: string[] = [];
+  const want: string[] = [];
+  for (const [name, mod, args, changed, n] of steps) {
+    const c = await count(mod, args);
+    assert.equal(c.changed, changed, name);
+    got.push(`${name}: ${c.processes}`);
+    want.push(`${name}: ${n}`);
+  }
+  assert.deepEqual(got, want);
+  assert.equal((await h.t.exec(`cat ${d}/a.conf ${d}/motd ${d}/s.conf; stat -c %a ${d} ${d}/a.conf ${d}/motd ${d}/s.conf`)).stdout, 'a=2\nhello {{ x }}\nx=1\ny=2\n755\n644\n644\n644\n');
+});
+
+test('command, service and apt when nothing changes: processes per task', async () => {
+  const name = `harun-pc-${process.pid}`;
+  const script = `/etc/init.d/${name}`;
+  const pidfile = `/tmp/${name}.pid`;
+  // a throwaway SysV service that reports itself running while its pid file exists (the fleet runs on this machine)
+  writeFileSync(script, `#!/bin/sh\ncase "$1" in status) [ -f ${pidfile} ] ;; *) exit 0 ;; esac\n`, { mode: 0o755 });
+  writeFileSync(pidfile, '1\n');
+  const sysv = { service_mgr: 'sysvinit' };
+  try {
+    const steps: [string, ModuleDef, unknown, number, Record<string, unknown>?][] = [
+      // sh, uname
+      ['command', command, { cmd: 'uname -r' }, 2],
+      // sh, dpkg-query
+      ['apt: installed', apt, { name: 'openssh-server', state: 'present' }, 2],
+      // sh only: no init script of that name, no status to ask
+      ['service: no such service, stopped', service, { name: `${name}-none`, state: 'stopped' }, 1, sysv],
+      // sh, then Debian's service wrapper (it execs env, which execs the script: one process)
+      ['service: running, started', service, { name, state: 'started' }, 2, sysv],
+    ];
+    const got: string[] = [];
+    const want: string[] = [];
+    for (const [label, mod, args, n, facts] of steps) {
+      const c = await count(mod, args, { facts });
+      assert.equal(c.changed, mod === command, label); // command reports changed, as under Ansible
+      got.push(`${label}: ${c.processes}`);
+      want.push(`${label}: ${n}`);
+    }
+    assert.deepEqual(got, want);
+  } finally {
+    rmSync(script, { force: true });
+    rmSync(pidfile, { force: true });
+  }
+});
