@@ -28,7 +28,7 @@ export function createContext(p: ContextParams): ModuleContext {
       environment: opts.noEnv ? undefined : p.wrapping.environment,
       chdir: opts.noEnv ? undefined : p.wrapping.chdir,
     };
-    const wrapped = wrap(cmd, w);
+    const wrapped = wrap(cmd, w, p.transport.user);
     p.log(2, `exec: ${cmd}`);
     const stdin = wrapped.stdinPrefix
       ? Buffer.concat([Buffer.from(wrapped.stdinPrefix), Buffer.from(opts.stdin ?? '')])

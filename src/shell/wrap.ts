@@ -16,15 +16,17 @@ export interface Wrapping {
 
 /**
  * The one place where become, environment and cwd are applied to a remote command.
- * Returns the command to send and the bytes to put before the caller's stdin.
+ * Returns the command to send and the bytes to put before the caller's stdin. Become to the
+ * user the command already runs as (loginUser, e.g. root to root) wraps nothing: no sudo and no
+ * second shell start on the host for a change of user that does not happen.
  */
-export function wrap(cmd: Sh, w: Wrapping): { cmd: Sh; stdinPrefix: string } {
+export function wrap(cmd: Sh, w: Wrapping, loginUser?: string): { cmd: Sh; stdinPrefix: string } {
   let inner: string = cmd;
   if (w.chdir) inner = `cd ${quote(w.chdir)} && ${inner}`;
   const env = Object.entries(w.environment ?? {});
   if (env.length) inner = env.map(([k, v]) => `${k}=${quote(v)}`).join(' ') + ` && export ${env.map(([k]) => k).join(' ')} && ${inner}`;
   const b = w.become;
-  if (!b?.become) return { cmd: asShell(inner), stdinPrefix: '' };
+  if (!b?.become || b.user === loginUser) return { cmd: asShell(inner), stdinPrefix: '' };
   const sub = `/bin/sh -c ${quote(inner)}`;
   if (b.method === 'su') {
     // su reads the password from a terminal only; harun supports it without a password (root login)

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
+import { userInfo } from 'node:os';
 import type { ExecOptions, ExecResult, Transport } from './types.js';
 
 /** ansible_connection=local: each command is a child `sh -c` on the controller. */
 export class LocalTransport implements Transport {
   channels = 0;
+  readonly user = userInfo().username;
   constructor(readonly host: string) {}
 
   async connect(): Promise<void> {}

@@ -92,6 +92,9 @@ async function open(t: SshTarget, sock?: Duplex): Promise<NodeSSH> {
 export class SshTransport implements Transport {
   channels = 0;
   readonly host: string;
+  get user(): string {
+    return this.target.user;
+  }
   private readonly cap: number;
   private hops: NodeSSH[] = [];
   private conn?: Ssh2Client;

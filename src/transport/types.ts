@@ -23,6 +23,8 @@ export interface ExecResult {
  */
 export interface Transport {
   readonly host: string;
+  /** The user commands run as before become (the login user); unset when not known. */
+  readonly user?: string;
   /** Open the connection; throws UnreachableError. Called once per host per run. */
   connect(): Promise<void>;
   exec(cmd: Sh, opts?: ExecOptions): Promise<ExecResult>;

@@ -25,6 +25,14 @@ test('wrap() takes and returns shell text: environment and chdir are quoted', ()
   assert.equal(run(w.cmd), `/\nit's $(no)`);
 });
 
+test('wrap(): become to another user goes through sudo; to the login user itself, nothing is added', () => {
+  const become = { become: true, user: 'root', method: 'sudo' as const };
+  assert.match(wrap(sh`id -u`, { become }, 'deploy').cmd, /^sudo -H -n -u root -- \/bin\/sh -c 'id -u'$/);
+  assert.match(wrap(sh`id -u`, { become }).cmd, /^sudo /, 'an unknown login user keeps sudo');
+  assert.equal(wrap(sh`id -u`, { become, environment: { A: 'b' } }, 'root').cmd, `A=b && export A && id -u`);
+  assert.equal(wrap(sh`id -u`, { become: { ...become, password: 'pw' } }, 'root').stdinPrefix, '', 'no password is sent for no sudo');
+});
+
 test('a plain string is not shell text: the compiler refuses it where a command is run', () => {
   const dir = '/tmp/x y';
   // @ts-expect-error a string joined from raw parts is not a command (the build fails if this compiles)
