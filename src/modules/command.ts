@@ -63,6 +63,7 @@ function execSpec(a: CommandArgs): ExecSpec {
   const argv = a.argv ?? shlexSplit(a.cmd!);
   return {
     script: argvWords(argv, a.expand_argument_vars),
+    simple: true,
     reportCmd: argv,
     creates: a.creates,
     removes: a.removes,

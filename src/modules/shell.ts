@@ -24,6 +24,7 @@ export type ShellArgs = z.infer<ReturnType<typeof schema>>;
 function execSpec(a: ShellArgs): ExecSpec {
   return {
     script: sh`${a.executable ?? '/bin/sh'} -c ${a.cmd!}`,
+    simple: true,
     reportCmd: a.cmd,
     creates: a.creates,
     removes: a.removes,

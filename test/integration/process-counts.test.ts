@@ -7,6 +7,7 @@ import { copy } from '../../src/modules/copy.js';
 import { file } from '../../src/modules/file.js';
 import { lineinfile } from '../../src/modules/lineinfile.js';
 import { service } from '../../src/modules/service.js';
+import { shell } from '../../src/modules/shell.js';
 import { template } from '../../src/modules/template.js';
 import type { ModuleDef } from '../../src/modules/types.js';
 import { countHostProcesses } from '../fixtures/proccount.js';
@@ -57,7 +58,7 @@ test('file, copy, template, lineinfile: processes per task when they change some
   assert.equal((await h.t.exec(`cat ${d}/a.conf ${d}/motd ${d}/s.conf; stat -c %a ${d} ${d}/a.conf ${d}/motd ${d}/s.conf`)).stdout, 'a=2\nhello {{ x }}\nx=1\ny=2\n755\n644\n644\n644\n');
 });
 
-test('command, service and apt when nothing changes: processes per task', async () => {
+test('command, shell, service and apt when nothing changes: processes per task', async () => {
   const name = `harun-pc-${process.pid}`;
   const script = `/etc/init.d/${name}`;
   const pidfile = `/tmp/${name}.pid`;
@@ -67,8 +68,10 @@ test('command, service and apt when nothing changes: processes per task', async 
   const sysv = { service_mgr: 'sysvinit' };
   try {
     const steps: [string, ModuleDef, unknown, number, Record<string, unknown>?][] = [
-      // sh, uname
-      ['command', command, { cmd: 'uname -r' }, 2],
+      // the login shell execs uname: one process
+      ['command', command, { cmd: 'uname -r' }, 1],
+      // the login shell execs /bin/sh -c, which starts uname
+      ['shell', shell, { cmd: 'uname -r' }, 2],
       // sh, dpkg-query
       ['apt: installed', apt, { name: 'openssh-server', state: 'present' }, 2],
       // sh only: no init script of that name, no status to ask
@@ -80,7 +83,7 @@ test('command, service and apt when nothing changes: processes per task', async 
     const want: string[] = [];
     for (const [label, mod, args, n, facts] of steps) {
       const c = await count(mod, args, { facts });
-      assert.equal(c.changed, mod === command, label); // command reports changed, as under Ansible
+      assert.equal(c.changed, mod === command || mod === shell, label); // a command reports changed, as under Ansible
       got.push(`${label}: ${c.processes}`);
       want.push(`${label}: ${n}`);
     }

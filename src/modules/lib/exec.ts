@@ -43,6 +43,11 @@ const lines = (s: string) => (s === '' ? [] : s.replace(/\n$/, '').split('\n'));
 export interface ExecSpec extends Guards {
   /** The command as built for sh (argv quoted, or the shell text wrapped). */
   script: Sh;
+  /**
+   * script is one simple command (command's argv, shell's `/bin/sh -c TEXT`): run in the
+   * foreground it replaces the login shell (`exec`) instead of being forked from it.
+   */
+  simple?: boolean;
   /** What result.cmd reports (argv list for command, the text for shell). */
   reportCmd: unknown;
   stdin?: string | Buffer;
@@ -60,13 +65,17 @@ interface ResultSpec {
   marker: string;
 }
 
-/** The command with its guards and chdir, as one sh script; spec is what commandResult needs. */
-function commandScript(spec: ExecSpec): { script: Sh; rs: ResultSpec; guards: Sh | undefined; cd: Sh } {
+/**
+ * The command with its guards and chdir, as one sh script; spec is what commandResult needs.
+ * In the foreground (not an async job's script, which goes on after it) a simple command is
+ * exec'd: no process between the login shell and the command.
+ */
+function commandScript(spec: ExecSpec, foreground: boolean): { script: Sh; rs: ResultSpec; guards: Sh | undefined; cd: Sh } {
   const marker = `harun-skip-${randomBytes(6).toString('hex')}-`;
   const guards = guardScript(spec, marker);
   const cd = spec.chdir ? sh`cd ${spec.chdir} || exit 1; ` : sh``;
   const rs = { reportCmd: spec.reportCmd, creates: spec.creates, removes: spec.removes, stripEmptyEnds: spec.stripEmptyEnds, marker };
-  return { script: joinSh([cd, guards ?? sh``, spec.script], ''), rs, guards, cd };
+  return { script: joinSh([cd, guards ?? sh``, foreground && spec.simple ? sh`exec ` : sh``, spec.script], ''), rs, guards, cd };
 }
 
 function skippedResult(rs: ResultSpec, which: string): ModuleResult {
@@ -116,13 +125,13 @@ registerFinisher('command', (spec, out) => commandResult(spec as unknown as Resu
 
 /** The command as a background job (a task's async): the same script, guards and result. */
 export function commandJob(spec: ExecSpec): Job {
-  const { script, rs } = commandScript(spec);
+  const { script, rs } = commandScript(spec, false);
   return { script, stdin: spec.stdin, spec: { kind: 'command', ...rs } };
 }
 
 /** Run a command under creates/removes/chdir with Ansible's result keys and check-mode rules. */
 export async function runCommand(ctx: ModuleContext, spec: ExecSpec): Promise<ModuleResult> {
-  const { script, rs, guards, cd } = commandScript(spec);
+  const { script, rs, guards, cd } = commandScript(spec, true);
   if (ctx.check) {
     // Ansible cannot know what a command would do: it runs only the guards in check mode
     if (!guards) return { changed: false, skipped: true, msg: 'Command would have run if not in check mode', cmd: spec.reportCmd };
