@@ -10,7 +10,7 @@ export const FACTS_SCRIPT = asShell([
   // what Linux keeps in /proc is read by the shell itself (read, a builtin): no process per line
   `m uname; if { read -r s < /proc/sys/kernel/ostype && read -r r < /proc/sys/kernel/osrelease && read -r n < /proc/sys/kernel/hostname &&` +
     ` read -r v < /proc/sys/kernel/version; } 2>/dev/null; then echo "$s"; echo "$r"; uname -m; echo "$n"; echo "$v";` +
-    ` else uname -s; uname -r; uname -m; uname -n; uname -v; n=$(uname -n); fi`,
+    ` else uname -s; uname -r; uname -m; n=$(uname -n); echo "$n"; uname -v; fi`,
   `m hostname; echo "$n"`,
   `m fqdn; hostname -f 2>/dev/null`,
   `m os_release; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null`,

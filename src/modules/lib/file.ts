@@ -69,7 +69,7 @@ export const sha1 = (data: string | Buffer) => createHash('sha1').update(data).d
  * The sha1 is `=` when the whole file is read and the host does not need $sum itself (hostSum):
  * the controller hashes what it read, and no sha1sum runs.
  */
-function probeCmd(path: string, maxContent: number, intoDir?: string, hostSum = true): Sh {
+function probeCmd(path: string, maxContent: number, intoDir: string | undefined, hostSum: boolean): Sh {
   const limit = Number.isFinite(maxContent) ? String(maxContent) : '';
   const sum = 'sum=$(sha1sum < "$p") || exit 3; sum=${sum%% *}; echo "$sum"; ';
   const read = 'echo read; cat -- "$p" || exit 3; ';
@@ -248,10 +248,9 @@ function writeCmd(dest: string, cur: RemoteFile, want: WantFile, p: Plan): Sh {
   const symbolic = !cur.exists && p.chmod !== undefined && !/^[0-7]+$/.test(p.chmod);
   const final = symbolic ? '' : p.chmod !== undefined ? String(parseInt(p.chmod, 8)) : cur.exists ? String(cur.stat!.perm) : '';
   const head = joinSh([sh`set -e; d=${dest}; dir=${posix.dirname(dest)}; `, cur.exists ? sh`o=${`${cur.stat!.uid}:${cur.stat!.gid}`}; ` : sh``], '');
-  const content = typeof want.content === 'string' ? Buffer.from(want.content) : want.content;
   return joinSh([
     head,
-    replaceTail(want, final, joinSh([cur.exists ? KEEP_OWNER : sh``, symbolic ? attrs('t', true) : attrs('t', false)], ''), stdinFill(content)),
+    replaceTail(want, final, joinSh([cur.exists ? KEEP_OWNER : sh``, symbolic ? attrs('t', true) : attrs('t', false)], ''), stdinFill(want.content)),
   ], '');
 }
 
@@ -262,9 +261,10 @@ const KEEP_OWNER = sh`{ [ -O "$d" ] && [ -G "$d" ] && [ -G "$t" ]; } || chown "$
 const BUILTIN_FILL_MAX = 1024;
 
 /** What fills the temp file from the content on stdin: builtins for small text (no cat to start). */
-function stdinFill(content: Buffer): Sh {
-  return content.length <= BUILTIN_FILL_MAX && !content.includes(0)
-    ? sh`while IFS= read -r l; do printf '%s\n' "$l"; done; printf '%s' "$l"; `
+function stdinFill(content: string | Buffer): Sh {
+  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+  return bytes.length <= BUILTIN_FILL_MAX && !bytes.includes(0)
+    ? sh`while IFS= read -r l; do printf '%s\\n' "$l"; done; printf '%s' "$l"; `
     : sh`cat; `;
 }
 
@@ -315,7 +315,6 @@ function oneTripCmd(ctx: ModuleContext, want: WantFile, mode: ParsedMode | undef
     );
   const add = want.addLine !== undefined;
   const none = sh``;
-  const content = typeof want.content === 'string' ? Buffer.from(want.content) : want.content;
   return joinSh([
     probeCmd(want.dest, add ? Infinity : ctx.diff ? MAX_DIFF : 0, want.intoDir, !add),
     sh`; echo; echo ${marker}; `,
@@ -346,7 +345,7 @@ function oneTripCmd(ctx: ModuleContext, want: WantFile, mode: ParsedMode | undef
       sh`if [ -e "$d" ]; then ${raw(KEEP_OWNER)}${raw(attrsOn('t', false, false))}else :; ${raw(attrsOn('t', true, false))}fi; `,
       add
         ? sh`if [ -e "$d" ]; then cat -- "$d"; [ -z "$e" ] || echo; fi; printf '%s\\n' "$L"; `
-        : stdinFill(content),
+        : stdinFill(want.content),
     ),
   ], '');
 }
