@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { z } from 'zod';
 import { asShell, joinSh, raw, sh, type Sh } from '../shell/sh.js';
 import { bool, str, withAliases, lazySchema } from './lib/args.js';
@@ -66,19 +67,29 @@ export function parseFileProbes(buf: Buffer, count: number, offset = 0, paths: s
   return files;
 }
 
-/** One exec: the running value (or norun when the key does not exist), then the file. */
-async function probe(ctx: ModuleContext, a: Args): Promise<{ running?: string; file: RemoteFile }> {
-  const cmd = joinSh([
+/**
+ * One exec: the running value (or norun when the key does not exist), then the file's content
+ * (its attributes do not matter here: a change goes through convergeFile, which reads them). The
+ * value comes from sysctl -n (dash's read cannot take it from /proc/sys: it reads byte by byte,
+ * and an integer entry answers only the first read). sysctl is looked up in the sbin directories
+ * too, as Ansible's get_bin_path does, so a login without them in PATH still finds it. Only the
+ * first line counts; tabs are normalised on the controller (no tr).
+ */
+async function probe(ctx: ModuleContext, a: Args): Promise<{ running?: string; file: { exists: boolean; content: string; parentExists: boolean } }> {
+  const r = await ctx.runOk(joinSh([
     sh`k=${a.name}; f=${a.sysctl_file}; `,
-    sh`if v=$(sysctl -n -- "$k" 2>/dev/null); then echo "run=$v" | tr "\\t" " "; else echo norun; fi; `,
-    fileProbeSh('f'),
-  ], '');
-  const r = await ctx.runOk(cmd);
+    sh`if v=$(PATH="$PATH:/usr/sbin:/sbin" sysctl -n -- "$k" 2>/dev/null); then printf 'run=%s\\n' "$v"; else echo norun; fi; `,
+    sh`if [ -f "$f" ]; then echo text; cat -- "$f"; elif [ -e "$f" ]; then echo notfile; elif [ -d ${posix.dirname(a.sysctl_file)} ]; then echo absent; else echo nodir; fi`,
+  ], ''));
   const buf = r.stdoutBuf ?? Buffer.from(r.stdout);
   const nl = buf.indexOf(10);
   const first = buf.subarray(0, nl).toString('utf8');
   const running = first.startsWith('run=') ? first.slice(4) : undefined;
-  return { running, file: parseFileProbes(buf, 1, nl + 1, [a.sysctl_file])[0] };
+  const nl2 = buf.indexOf(10, nl + 1);
+  const tag = buf.subarray(nl + 1, nl2 < 0 ? buf.length : nl2).toString('utf8');
+  if (tag === 'notfile') throw new Error(`${a.sysctl_file} exists and is not a regular file`);
+  const exists = tag === 'text';
+  return { running, file: { exists, content: exists ? buf.subarray(nl2 + 1).toString('utf8') : '', parentExists: tag !== 'nodir' } };
 }
 
 export const sysctl: ModuleDef<Args> = {
@@ -107,8 +118,8 @@ export const sysctl: ModuleDef<Args> = {
       }
     }
     if (fileChanges) {
-      if (!file.exists && !file.parentExists) await ctx.runOk(sh`mkdir -p -- "$(dirname -- ${a.sysctl_file})"`);
-      const w = await convergeFile(ctx, { dest: a.sysctl_file, content: edit.content, current: { ...file, parentExists: true } });
+      if (!file.exists && !file.parentExists) await ctx.runOk(sh`mkdir -p -- ${posix.dirname(a.sysctl_file)}`);
+      const w = await convergeFile(ctx, { dest: a.sysctl_file, content: edit.content });
       if (w.failed) return w;
     }
     return result;
