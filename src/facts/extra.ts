@@ -25,21 +25,26 @@ export function parseLsb(text: string): Record<string, unknown> {
 }
 
 /**
- * /proc/mounts with `df -P -B1` and `df -P -i` figures. Like Ansible, only mounts of a device
- * (a path, a network `host:/path`) or of fstype none (bind mounts) are listed.
+ * /proc/mounts with df's figures: GNU df's `--output=source,size,used,avail,itotal,iused,iavail,target`
+ * after `#dfo`, or (other df) `df -P -B1` after `#df` and `df -P -i` after `#dfi`. Like Ansible,
+ * only mounts of a device (a path, a network `host:/path`) or of fstype none (bind mounts) are
+ * listed.
  */
 export function parseMounts(text: string): Record<string, unknown> {
-  const [mounts = '', df = '', dfi = ''] = text.split(/^#df[i]?$/m);
-  const table = (t: string) => {
+  const part = (name: string) => new RegExp(`^#${name}\n([^]*?)(?=^#df|(?![^]))`, 'm').exec(text)?.[1] ?? '';
+  const mounts = text.split(/^#df/m)[0];
+  // each data line of a df table: the figures from column `from`, the mount point from column `at` on
+  const table = (t: string, from: number, at: number) => {
     const m = new Map<string, number[]>();
     for (const line of t.split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
-      if (f.length >= 6) m.set(f.slice(5).join(' '), f.slice(1, 4).map(Number));
+      if (f.length > at) m.set(f.slice(at).join(' '), f.slice(from, from + 3).map(Number));
     }
     return m;
   };
-  const blocks = table(df);
-  const inodes = table(dfi);
+  const both = part('dfo');
+  const blocks = both ? table(both, 1, 7) : table(part('df'), 1, 5);
+  const inodes = both ? table(both, 4, 7) : table(part('dfi'), 1, 5);
   const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
   const out: Record<string, unknown>[] = [];
   for (const line of mounts.split('\n')) {

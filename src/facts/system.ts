@@ -69,8 +69,15 @@ export function parseMeminfo(text: string): Record<string, number> {
   };
 }
 
+/** `list=0-3,6` (the shell's Cpus_allowed_list: count the CPUs in it), else nproc's number. */
 export function parseNproc(text: string): Record<string, number> {
-  const n = Number.parseInt(text.trim(), 10);
+  const list = /^list=([\d,-]+)$/.exec(text.trim())?.[1];
+  const n = list
+    ? list.split(',').reduce((sum, r) => {
+        const [a, b = a] = r.split('-').map(Number);
+        return sum + (b - a + 1);
+      }, 0)
+    : Number.parseInt(text.trim(), 10);
   return { processor_vcpus: Number.isFinite(n) ? n : 1, processor_nproc: Number.isFinite(n) ? n : 1 };
 }
 
@@ -101,8 +108,14 @@ export function parseUser(text: string): Record<string, string | number> {
   return { user_id: name, user_uid: Number(uid), user_gid: Number(gid), user_dir: home, user_shell: shell };
 }
 
-/** `env` output; a line without '=' continues the previous value (values with newlines). */
+/**
+ * The environment from the shell's `export -p`: dash and busybox print `export K='v'` (a quote
+ * inside as '"'"' or '\\''), bash `declare -x K="v"` or `declare -x K=$'v'`, bash in POSIX mode
+ * `export K="v"`. Exported names without a value are left out, as env leaves them out. Output
+ * that is not of that shape is read as `env`'s.
+ */
 export function parseEnv(text: string): Record<string, string> {
+  if (/^(export|declare) /.test(text)) return parseExportP(text);
   const env: Record<string, string> = {};
   let last: string | undefined;
   for (const line of text.split('\n')) {
@@ -111,6 +124,67 @@ export function parseEnv(text: string): Record<string, string> {
       env[m[1]] = m[2];
       last = m[1];
     } else if (last) env[last] += `\n${line}`;
+  }
+  return env;
+}
+
+const C_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+function parseExportP(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  const head = /(?:export|declare(?: -[A-Za-z]+)*) ([A-Za-z_][A-Za-z0-9_]*)(=?)/y;
+  let i = 0;
+  while (i < text.length) {
+    while (text[i] === '\n' || text[i] === ' ') i++;
+    head.lastIndex = i;
+    const h = head.exec(text);
+    if (!h) {
+      // a line of another shape: skip it
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl + 1;
+      continue;
+    }
+    i = head.lastIndex;
+    if (!h[2]) continue;
+    let v = '';
+    while (i < text.length && text[i] !== '\n' && text[i] !== ' ') {
+      if (text[i] === "'") {
+        const end = text.indexOf("'", i + 1);
+        v += text.slice(i + 1, end < 0 ? undefined : end);
+        i = end < 0 ? text.length : end + 1;
+      } else if (text[i] === '"') {
+        for (i++; i < text.length && text[i] !== '"'; i++) {
+          if (text[i] === '\\' && '"\\$`\n'.includes(text[i + 1])) i++;
+          v += text[i];
+        }
+        i++;
+      } else if (text.startsWith("$'", i)) {
+        // bash's ANSI-C quoting: octal and hex escapes are bytes (of UTF-8 text outside the C locale)
+        const bytes: number[] = [];
+        for (i += 2; i < text.length && text[i] !== "'"; i++) {
+          if (text[i] !== '\\') {
+            bytes.push(...Buffer.from(text[i]));
+            continue;
+          }
+          const c = text[++i];
+          const oct = /^[0-7]{1,3}/.exec(text.slice(i));
+          const hex = c === 'x' ? /^[0-9a-fA-F]{1,2}/.exec(text.slice(i + 1)) : null;
+          if (oct) {
+            bytes.push(parseInt(oct[0], 8));
+            i += oct[0].length - 1;
+          } else if (hex) {
+            bytes.push(parseInt(hex[0], 16));
+            i += hex[0].length;
+          } else bytes.push(...Buffer.from(C_ESCAPES[c] ?? c));
+        }
+        v += Buffer.from(bytes).toString('utf8');
+        i++;
+      } else if (text[i] === '\\') {
+        v += text[i + 1] ?? '';
+        i += 2;
+      } else v += text[i++];
+    }
+    env[h[1]] = v;
   }
   return env;
 }

@@ -24,6 +24,16 @@ test('ansible_mounts: device and bind mounts with df figures; pseudo filesystems
   assert.equal(m[0].size_available, 600000);
   assert.equal(m[0].inode_used, 100);
   assert.equal(m[2].fstype, 'nfs4');
+  // GNU df: blocks and inodes from one --output table
+  const gnu = [
+    '/dev/vda / ext4 rw,relatime 0 0', '/dev/vda /srv/with\\040space ext4 rw 0 0', 'vfat0 /boot/efi vfat rw 0 0', '/dev/vdb1 /boot/efi vfat rw 0 0',
+    '#dfo', 'Filesystem 1B-blocks Used Avail Inodes IUsed IFree Mounted on',
+    '/dev/vda 1000000 400000 600000 500 100 400 /', '/dev/vda 2000000 0 2000000 50 1 49 /srv/with space', '/dev/vdb1 4096 0 4096 - - - /boot/efi',
+  ].join('\n');
+  const g = parseMounts(gnu).mounts as any[];
+  assert.deepEqual(g.map((x) => [x.mount, x.size_total, x.size_available, x.inode_total, x.inode_used, x.inode_available]), [
+    ['/', 1000000, 600000, 500, 100, 400], ['/srv/with space', 2000000, 2000000, 50, 1, 49], ['/boot/efi', 4096, 4096, NaN, NaN, NaN],
+  ]);
 });
 
 test('ansible_selinux and ansible_python as Ansible reports them', () => {

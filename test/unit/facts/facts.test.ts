@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { gatherFacts, parseFacts } from '../../../src/facts/index.js';
-import { parseServiceMgr, parsePkgMgr, parseDistribution, parseEnv } from '../../../src/facts/system.js';
+import { parseServiceMgr, parsePkgMgr, parseDistribution, parseEnv, parseNproc } from '../../../src/facts/system.js';
 import { LocalTransport } from '../../../src/transport/local.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../../../test/fixtures/facts/${name}`, import.meta.url), 'utf8');
@@ -95,4 +95,39 @@ test('facts gathered on this machine in one round trip match uname, hostname, os
   assert.equal(f.processor_vcpus, Number(execSync('nproc').toString()));
   assert.equal(f.user_id, execSync('id -un').toString().trim());
   assert.equal(typeof f.env.PATH, 'string');
+});
+
+test('ansible_env from the shell\'s export -p (dash, bash, bash --posix) is the environment a command gets', () => {
+  const tricky: Record<string, string> = {
+    PLAIN: 'value',
+    QUOTES: `it's "quoted" and 'single'`,
+    LINES: 'first\nsecond line\n',
+    DOLLAR: 'a$b`c`\\d\\',
+    CONTROL: 'tab\there\x01\x1bend',
+    SPACES: '  lead and trail  ',
+    EMPTY: '',
+    UTF: 'grüße ✓',
+  };
+  for (const shell of ['sh', 'bash', 'bash --posix']) {
+    const out = execSync(`${shell} -c 'export -p'`, { env: { ...tricky, PATH: '/usr/bin:/bin', HOME: '/nonexistent' } }).toString();
+    const env = parseEnv(out);
+    for (const [k, v] of Object.entries(tricky)) assert.equal(env[k], v, `${shell}: ${k}`);
+    // the whole environment `env` run by the same shell sees, but `_` (it names env itself) and
+    // SHLVL (bash lowers it when it execs its last command in place)
+    const seen = Object.fromEntries(execSync(`${shell} -c 'env -0'`, { env: { ...tricky, PATH: '/usr/bin:/bin', HOME: '/nonexistent' } }).toString().split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    for (const k of ['_', 'SHLVL']) {
+      delete seen[k];
+      delete env[k];
+    }
+    assert.deepEqual(env, seen, shell);
+  }
+  // env's own output (the old script, and a shell whose export -p is another shape) still parses
+  assert.deepEqual(parseEnv('A=1\nB=x\ny\n'), { A: '1', B: 'x\ny\n' });
+});
+
+test('processor_nproc from the shell\'s Cpus_allowed_list, else nproc\'s number', () => {
+  assert.equal(parseNproc('list=0-3,6').processor_nproc, 5);
+  assert.equal(parseNproc('list=0').processor_nproc, 1);
+  assert.equal(parseNproc('list=0-1,4-5,8').processor_vcpus, 5);
+  assert.equal(parseNproc('4\n').processor_nproc, 4);
 });
