@@ -8,6 +8,7 @@ import { file } from '../../src/modules/file.js';
 import { lineinfile } from '../../src/modules/lineinfile.js';
 import { service } from '../../src/modules/service.js';
 import { shell } from '../../src/modules/shell.js';
+import { sysctl } from '../../src/modules/sysctl.js';
 import { template } from '../../src/modules/template.js';
 import type { ModuleDef } from '../../src/modules/types.js';
 import { countHostProcesses } from '../fixtures/proccount.js';
@@ -30,6 +31,7 @@ async function count(mod: ModuleDef, args: unknown, o: { facts?: Record<string, 
 test('file, copy, template, lineinfile: processes per task when they change something and when not', async () => {
   const d = `${h.dir}/pc`;
   const tpl = `${h.dir}/motd.j2`;
+  const msgmax = (await h.t.exec('cat /proc/sys/kernel/msgmax')).stdout.trim();
   await h.t.exec(`printf 'hello {{ x }}\\n' > ${tpl}`);
   const steps: [string, ModuleDef, unknown, boolean, number][] = [
     // sh, mkdir, stat (the mode comes from the umask: no chmod)
@@ -45,6 +47,9 @@ test('file, copy, template, lineinfile: processes per task when they change some
     // sh, stat, cat (the probe reads the file), awk (decides on the host), cat (old lines into the temp file), mv, stat
     ['lineinfile: add a line', lineinfile, { path: `${d}/s.conf`, line: 'y=2' }, true, 7],
     ['lineinfile: line present', lineinfile, { path: `${d}/s.conf`, line: 'x=1' }, false, 4],
+    // as it is: sh, sysctl (the running value), cat (the file's content)
+    ['sysctl: new file', sysctl, { name: 'kernel.msgmax', value: msgmax, sysctl_file: `${d}/sysctl.conf` }, true, 5],
+    ['sysctl: as it is', sysctl, { name: 'kernel.msgmax', value: msgmax, sysctl_file: `${d}/sysctl.conf` }, false, 3],
   ];
   const got: string[] = [];
   const want: string[] = [];
