@@ -242,7 +242,10 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
     reporter.on({ kind: 'recap', stats, elapsedMs: Date.now() - t0 });
     if (o.profile) reporter.on({ kind: 'profile', tasks: timings });
     if (o.verbose >= 3) {
-      for (const [h, r] of runner.hosts) reporter.on({ kind: 'verbose', level: 3, host: h, message: `ssh channels opened: ${await r.channels()}` });
+      for (const [h, r] of runner.hosts) {
+        const c = await r.channels();
+        reporter.on({ kind: 'verbose', level: 3, host: h, message: `ssh channels opened: ${c.channels}; commands run: ${c.execs}` });
+      }
     }
     await runner.close();
     await reporter.done();

@@ -37,6 +37,7 @@ export function createContext(p: ContextParams): ModuleContext {
       stdin,
       timeoutMs: opts.timeoutMs ?? p.timeoutMs,
       signal: opts.signal ?? p.signal,
+      loginShell: opts.loginShell,
     });
   };
   return {

@@ -88,7 +88,9 @@ export class HostRuntime {
     }
   }
 
-  channels(): Promise<number> {
-    return this.conn ? this.conn.then((t) => t.channels, () => 0) : Promise.resolve(0);
+  /** SSH sessions opened and commands run on this host (-vvv reports them; the benchmark reads them). */
+  channels(): Promise<{ channels: number; execs: number }> {
+    const none = { channels: 0, execs: 0 };
+    return this.conn ? this.conn.then((t) => ({ channels: t.channels, execs: t.execs }), () => none) : Promise.resolve(none);
   }
 }

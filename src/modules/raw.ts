@@ -26,7 +26,7 @@ export const rawModule: ModuleDef<RawArgs> = {
   async run(ctx, a) {
     // raw's text goes to the shell as written: it is shell text by definition
     const script = a.executable ? sh`${a.executable} -c ${a.cmd}` : asShell(a.cmd);
-    const r = await runCommand(ctx, { script, reportCmd: a.cmd, stripEmptyEnds: false });
+    const r = await runCommand(ctx, { script, reportCmd: a.cmd, stripEmptyEnds: false, loginShell: !a.executable });
     // raw reports neither start/end nor cmd, and keeps stdout as the host sent it
     delete r.start;
     delete r.end;

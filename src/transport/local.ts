@@ -5,6 +5,7 @@ import type { ExecOptions, ExecResult, Transport } from './types.js';
 /** ansible_connection=local: each command is a child `sh -c` on the controller. */
 export class LocalTransport implements Transport {
   channels = 0;
+  execs = 0;
   readonly user = userInfo().username;
   constructor(readonly host: string) {}
 
@@ -12,6 +13,7 @@ export class LocalTransport implements Transport {
 
   exec(cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
     this.channels++;
+    this.execs++;
     return new Promise((resolve, reject) => {
       const child = spawn('/bin/sh', ['-c', cmd], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
       const out: Buffer[] = [];

@@ -28,10 +28,17 @@ export class TransportPool {
     return t;
   }
 
-  /** Exec channels opened over the whole run. */
+  /** SSH sessions opened over the whole run. */
   get channels(): number {
     let n = 0;
     for (const t of this.byHost.values()) n += t.channels;
+    return n;
+  }
+
+  /** Commands run over the whole run (round trips). */
+  get execs(): number {
+    let n = 0;
+    for (const t of this.byHost.values()) n += t.execs;
     return n;
   }
 

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import { UnreachableError } from '../errors.js';
 import { hostKeyChecker } from './knownhosts.js';
+import { ResidentShell, type ResidentChannel } from './resident.js';
 import type { SshTarget } from './target.js';
 import type { ExecOptions, ExecResult, Transport } from './types.js';
 
@@ -23,6 +24,8 @@ interface Ssh2Client {
 export const DEFAULT_CHANNEL_CAP = 8;
 /** After timeout/abort, how long to wait for the channel to report its end before giving up on it. */
 const KILL_GRACE_MS = 2000;
+/** How long the resident shell may take to answer its first (empty) command (a loaded lab host is slow). */
+const RESIDENT_SYNC_MS = 30_000;
 /** Channel-open retries (about 6 s in all) when the server is out of session slots. */
 const OPEN_RETRIES = 16;
 
@@ -91,6 +94,7 @@ async function open(t: SshTarget, sock?: Duplex): Promise<NodeSSH> {
  */
 export class SshTransport implements Transport {
   channels = 0;
+  execs = 0;
   readonly host: string;
   get user(): string {
     return this.target.user;
@@ -103,6 +107,10 @@ export class SshTransport implements Transport {
   private running = 0;
   private queue: { go: () => void; fail: (e: Error) => void }[] = [];
   private inflight = new Set<(e: Error) => void>();
+  private resident?: ResidentShell;
+  private residentOpening?: Promise<ResidentShell | undefined>;
+  /** Set when the server refused the resident shell's session: exec channels only from then on. */
+  private noResident = false;
 
   constructor(
     readonly target: SshTarget,
@@ -180,6 +188,10 @@ export class SshTransport implements Transport {
     if (opts.signal?.aborted) return { code: null, stdout: '', stderr: '', stdoutBuf: Buffer.alloc(0), signal: 'interrupted' };
     if (!this.conn && !this.dead) await this.connect();
     if (this.dead) throw this.dead;
+    if (opts.stdin === undefined && !opts.loginShell) {
+      const viaShell = await this.viaResident(cmd, opts);
+      if (viaShell) return viaShell;
+    }
     await this.acquire();
     try {
       if (this.dead) throw this.dead;
@@ -188,6 +200,88 @@ export class SshTransport implements Transport {
     } finally {
       this.release();
     }
+  }
+
+  /**
+   * A command without stdin runs in the resident shell (see resident.ts) when it is free; undefined
+   * sends it to an exec channel (the shell is busy with another command, or cannot be had).
+   */
+  private async viaResident(cmd: string, opts: ExecOptions): Promise<ExecResult | undefined> {
+    const shell = await this.residentShell();
+    if (!shell || shell.busy || this.dead) return undefined;
+    let stopped: string | undefined;
+    let grace: NodeJS.Timeout | undefined;
+    const stop = (why: string) => {
+      if (stopped) return;
+      stopped = why;
+      // the shell kills the command and reports its end; if it does not within the grace, it goes too
+      shell.interrupt();
+      grace = setTimeout(() => shell.kill(why), KILL_GRACE_MS);
+    };
+    const onAbort = () => stop('interrupted');
+    const timer = opts.timeoutMs ? setTimeout(() => stop('timeout'), opts.timeoutMs) : undefined;
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    let onDrop: (e: Error) => void = () => {};
+    const dropped = new Promise<never>((_, reject) => (onDrop = reject));
+    this.inflight.add(onDrop);
+    try {
+      this.execs++;
+      const r = await Promise.race([shell.run(cmd), dropped]);
+      if (stopped) return { code: null, stdout: r.stdoutBuf.toString('utf8'), stderr: r.stderr, stdoutBuf: r.stdoutBuf, signal: stopped };
+      return { code: r.code, stdout: r.stdoutBuf.toString('utf8'), stderr: r.stderr, stdoutBuf: r.stdoutBuf };
+    } catch (e) {
+      if (stopped) return { code: null, stdout: '', stderr: '', stdoutBuf: Buffer.alloc(0), signal: stopped };
+      // the shell went with its connection, whose own events may arrive a moment later
+      await new Promise((go) => setTimeout(go, 50));
+      if (this.dead) throw this.dead;
+      return { code: null, stdout: '', stderr: `${this.target.name}: ${(e as Error).message}`, stdoutBuf: Buffer.alloc(0), signal: 'shell ended' };
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(grace);
+      opts.signal?.removeEventListener('abort', onAbort);
+      this.inflight.delete(onDrop);
+    }
+  }
+
+  /** The resident shell, opened on first use (and again after a timeout killed it). */
+  private residentShell(): Promise<ResidentShell | undefined> {
+    if (this.resident && !this.resident.ended) return Promise.resolve(this.resident);
+    if (this.noResident || !this.conn) return Promise.resolve(undefined);
+    this.residentOpening ??= new Promise<ResidentShell | undefined>((resolve) => {
+      try {
+        // the login shell (whatever it is) makes way for sh, the shell every harun command is written for
+        this.conn!.exec('exec /bin/sh', (e, channel) => {
+          if (e) {
+            this.noResident = true;
+            return resolve(undefined);
+          }
+          this.channels++;
+          const shell = new ResidentShell(channel as unknown as ResidentChannel);
+          // a first empty command takes whatever the login scripts printed; a server that runs
+          // something else instead (a ForceCommand) never answers it: exec channels then
+          const refuse = () => {
+            this.noResident = true;
+            shell.kill('no resident shell on this host');
+            resolve(undefined);
+          };
+          const timer = setTimeout(refuse, RESIDENT_SYNC_MS);
+          shell.run('true').then(
+            (r) => {
+              clearTimeout(timer);
+              if (r.code === 0) resolve((this.resident = shell));
+              else refuse();
+            },
+            () => {
+              clearTimeout(timer);
+              refuse();
+            },
+          );
+        });
+      } catch {
+        resolve(undefined);
+      }
+    }).finally(() => (this.residentOpening = undefined));
+    return this.residentOpening;
   }
 
   private run(cmd: string, opts: ExecOptions): Promise<ExecResult> {
@@ -272,6 +366,7 @@ export class SshTransport implements Transport {
               return onDrop(this.dead ?? new UnreachableError(`${this.target.name}: cannot open an SSH session: ${e.message}`));
             }
             this.channels++;
+            this.execs++;
             ch = channel;
             if (stopped) kill();
             channel.on('data', (d: Buffer) => out.push(d));

@@ -4,6 +4,11 @@ export interface ExecOptions {
   stdin?: string | Buffer;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Run under the login user's own shell, on a session of its own (the raw module, as Ansible's
+   * raw does); other commands may run in the SSH transport's resident /bin/sh.
+   */
+  loginShell?: boolean;
 }
 
 export interface ExecResult {
@@ -29,6 +34,8 @@ export interface Transport {
   connect(): Promise<void>;
   exec(cmd: Sh, opts?: ExecOptions): Promise<ExecResult>;
   close(): Promise<void>;
-  /** Number of exec channels opened so far (the benchmark reports it). */
+  /** SSH sessions opened so far: the resident shell's and the exec channels (the benchmark reports it). */
   readonly channels: number;
+  /** Commands run so far, each one round trip (through the resident shell or a session of its own). */
+  readonly execs: number;
 }

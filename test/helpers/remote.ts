@@ -18,9 +18,9 @@ export function sshHost() {
     dir: '',
     /** Run a module over SSH; returns the result and how many exec round trips it took. */
     async run(mod: ModuleDef, args: unknown, o: { check?: boolean; diff?: boolean; facts?: Record<string, unknown> } = {}) {
-      const n = h.t.channels;
+      const n = h.t.execs;
       const r = await mod.run(testContext({ transport: h.t, ...o }), parseArgs(mod.name, mod.schema, args));
-      return { r, trips: h.t.channels - n };
+      return { r, trips: h.t.execs - n };
     },
   };
   before(async () => {

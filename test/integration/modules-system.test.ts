@@ -16,9 +16,9 @@ const h = sshHost();
 const { run } = h;
 
 test('facts over ssh: one round trip, matching this machine (the fleet runs here)', async () => {
-  const n = h.t.channels;
+  const n = h.t.execs;
   const f = await gatherFacts((c) => h.t.exec(c));
-  assert.equal(h.t.channels - n, 1);
+  assert.equal(h.t.execs - n, 1);
   assert.equal(f.kernel, execSync('uname -r').toString().trim());
   assert.equal(f.user_id, h.fleet.user);
   assert.equal(f.env.USER ?? f.env.LOGNAME, h.fleet.user);
@@ -82,9 +82,9 @@ test('lineinfile with only line: one exec, and the same results as reading first
       else await h.t.exec(`rmdir $(dirname '${path}')`);
       const args = parseArgs('lineinfile', lineinfile.schema, { path, line: 'bench=1', ...extra });
       assert.equal(addsAtEof(args), true);
-      const n = h.t.channels;
+      const n = h.t.execs;
       const r = await runLineinfile(testContext({ transport: h.t, ...o }), args, oneExec);
-      if (oneExec) assert.equal(h.t.channels - n, trips, JSON.stringify(content));
+      if (oneExec) assert.equal(h.t.execs - n, trips, JSON.stringify(content));
       const made = (await h.t.exec(`stat -c %a '${path}' && cat '${path}'`)).stdout;
       const backup = r.backup_file ? (await h.t.exec(`cat '${r.backup_file}'`)).stdout : undefined;
       seen.push(JSON.parse(JSON.stringify({ ...r, backup, made }).replaceAll(path, 'PATH').replace(/"backup_file":"[^"]*"/, '"backup_file":"B"')));

@@ -26,7 +26,7 @@ test('a fleet of 17 hosts (two sshd processes) answers on each address, and stop
       rs.map((r) => r.stdout.trim().split(' ').slice(2).join(':')),
       fleet.hosts.map((h) => `${h.addr}:${h.port}`),
     );
-    assert.equal(pool.channels, 17);
+    assert.equal(pool.execs, 17);
   } finally {
     await pool.closeAll();
     await fleet.stop();

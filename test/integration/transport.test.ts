@@ -40,6 +40,38 @@ describe('exec', () => {
     assert.equal((await t.exec('true')).code, 0);
   });
 
+  test('commands without stdin run one after another in one resident shell, each as under sh -c', async () => {
+    const t = transport(0);
+    await t.connect();
+    const before = t.channels;
+    const pid = async () => (await t.exec('echo $PPID')).stdout;
+    const shellPid = await pid();
+    // nothing a command sets survives it: directory, variables, umask, options, an exit or an exec
+    const state = 'pwd; echo "[$X][$Y]"; umask; case $- in *C*) echo noclobber;; esac';
+    const fresh = (await t.exec(state)).stdout;
+    assert.match(fresh, /^\/.*\n\[\]\[\]\n0\d{3}\n$/);
+    await t.exec('cd /tmp; X=1; export Y=2; umask 077; set -C; trap "echo trapped" EXIT');
+    assert.equal((await t.exec(state)).stdout, fresh);
+    assert.equal((await t.exec('exit 7')).code, 7);
+    assert.equal((await t.exec('exec true')).code, 0);
+    assert.equal((await t.exec('kill -9 $$')).code, 137);
+    // a syntax error fails that command only, with sh's own message
+    const bad = await t.exec(`echo 'unclosed`);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unterminated|EOF|end of file/i);
+    // stdin is empty, not the stream the shell reads its commands from
+    assert.equal((await t.exec('cat; echo done')).stdout, 'done\n');
+    // output without a final newline, binary bytes, text that looks like a marker, a large output
+    assert.equal((await t.exec(`printf 'no newline'`)).stdout, 'no newline');
+    assert.deepEqual((await t.exec(`printf '\\377\\000\\n\\001'`)).stdoutBuf, Buffer.from([255, 0, 10, 1]));
+    assert.equal((await t.exec(`printf '\\n%s:%d\\n' x 0; echo after`)).stdout, '\nx:0\nafter\n');
+    const big = await t.exec('head -c 3000000 /dev/zero | tr "\\000" a; echo; echo err >&2');
+    assert.equal(big.stdout.length, 3000001);
+    assert.equal(big.stderr, 'err\n');
+    assert.equal(await pid(), shellPid, 'the same shell ran every command');
+    assert.equal(t.channels, before + 1, 'one session for all of them');
+  });
+
   test('binary stdout and Buffer stdin arrive byte for byte', async () => {
     const t = transport(0);
     const bytes = Buffer.from([0, 255, 1, 128, 10, 13, 0xc3]);
@@ -71,11 +103,15 @@ describe('exec', () => {
   test('timeoutMs stops the command and the connection stays usable', async () => {
     const t = transport(0);
     const started = Date.now();
-    const r = await t.exec('sleep 30', { timeoutMs: 300 });
+    const r = await t.exec('sleep 31.5', { timeoutMs: 300 });
     assert.equal(r.signal, 'timeout');
     assert.equal(r.code, null);
     assert.ok(Date.now() - started < 5000);
+    const sessions = t.channels;
     assert.equal((await t.exec('echo still')).stdout, 'still\n');
+    // the command itself was killed, and the resident shell that ran it serves the next one
+    assert.equal((await t.exec('pgrep -f "sleep 3[1][.]5" || echo none')).stdout, 'none\n');
+    assert.equal(t.channels, sessions);
   });
 
   test('an AbortSignal interrupts the command', async () => {

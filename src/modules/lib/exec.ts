@@ -45,7 +45,7 @@ export interface ExecSpec extends Guards {
   script: Sh;
   /**
    * script is one simple command (command's argv, shell's `/bin/sh -c TEXT`): run in the
-   * foreground it replaces the login shell (`exec`) instead of being forked from it.
+   * foreground it replaces the shell that runs it (`exec`) instead of being forked from it.
    */
   simple?: boolean;
   /** What result.cmd reports (argv list for command, the text for shell). */
@@ -53,6 +53,8 @@ export interface ExecSpec extends Guards {
   stdin?: string | Buffer;
   stripEmptyEnds?: boolean;
   timeoutMs?: number;
+  /** Run by the login user's own shell (raw without executable). */
+  loginShell?: boolean;
 }
 
 /** What a command's result needs besides its output (kept on the host for an async job). */
@@ -141,7 +143,7 @@ export async function runCommand(ctx: ModuleContext, spec: ExecSpec): Promise<Mo
     return { changed: true, msg: 'Command would have run if not in check mode', cmd: spec.reportCmd, rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [] };
   }
   const start = new Date();
-  const r = await ctx.run(script, { stdin: spec.stdin, timeoutMs: spec.timeoutMs });
+  const r = await ctx.run(script, { stdin: spec.stdin, timeoutMs: spec.timeoutMs, loginShell: spec.loginShell });
   const end = new Date();
   return commandResult(rs, { rc: r.code, stdout: r.stdout, stderr: r.stderr, start, end }, r.signal);
 }

@@ -31,14 +31,14 @@ test('a polled job costs one exec to start and one per poll; the files go in the
   assert.equal(r.stderr, 'err');
   assert.equal(r.finished, 1);
   assert.match(String(r.ansible_job_id), /^j\d+\.\d+$/);
-  assert.equal(transport.channels, 2, 'launch + one poll');
+  assert.equal(transport.execs, 2, 'launch + one poll');
   assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith(String(r.ansible_job_id))), []);
 });
 
 test('poll 0 fires and forgets in one exec; async_status reports it, then cleanup removes its files', async () => {
   const { transport, ctx } = setup();
   const fired = await runAsync(ctx, command, args('sh -c "sleep 0.3; echo late"'), 10, 0);
-  assert.equal(transport.channels, 1);
+  assert.equal(transport.execs, 1);
   assert.deepEqual({ ...fired, ansible_job_id: 'x' }, { changed: true, failed: false, ansible_job_id: 'x', started: 1, finished: 0, results_file: join(dir, String(fired.ansible_job_id)) });
   const jid = String(fired.ansible_job_id);
   const running = await asyncStatus.run(ctx, { jid, mode: 'status' });
@@ -63,7 +63,7 @@ test("a job still running when the polls ran out fails with Ansible's message", 
   assert.equal(r.failed, true);
   assert.equal(r.msg, 'async task did not complete within the requested time - 1s');
   assert.equal((r.async_result as Record<string, unknown>).finished, 0);
-  assert.equal(transport.channels, 3, 'launch + two polls');
+  assert.equal(transport.execs, 3, 'launch + two polls');
 });
 
 test('check mode and controller modules refuse async as Ansible does, before anything runs', async () => {
@@ -72,5 +72,5 @@ test('check mode and controller modules refuse async as Ansible does, before any
   assert.equal((await runAsync(check, command, args('true'), 5, 1)).msg, 'check mode and async cannot be used on same task.');
   const { ctx } = setup();
   assert.equal((await runAsync(ctx, debug, debug.schema.parse({ msg: 'x' }), 5, 1)).msg, 'async is not supported for this task.');
-  assert.equal(transport.channels, 0);
+  assert.equal(transport.execs, 0);
 });

@@ -81,7 +81,7 @@ test('a section that fails to parse drops only its facts', () => {
 test('facts gathered on this machine in one round trip match uname, hostname, os-release and ip', async () => {
   const t = new LocalTransport('localhost');
   const f = await gatherFacts((c) => t.exec(c));
-  assert.equal(t.channels, 1);
+  assert.equal(t.execs, 1);
   assert.equal(f.kernel, execSync('uname -r').toString().trim());
   assert.equal(f.architecture, execSync('uname -m').toString().trim());
   assert.equal(f.nodename, execSync('uname -n').toString().trim());

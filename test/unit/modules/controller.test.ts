@@ -66,6 +66,6 @@ test('ping: one round trip answering pong', async () => {
   const tr = new LocalTransport('localhost');
   const r = await runModule(ping, {}, { transport: tr });
   assert.deepEqual(r, { changed: false, ping: 'pong' });
-  assert.equal(tr.channels, 1);
+  assert.equal(tr.execs, 1);
   assert.deepEqual(await runModule(ping, { data: 'hi' }), { changed: false, ping: 'hi' });
 });

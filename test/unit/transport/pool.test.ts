@@ -14,7 +14,7 @@ test('one transport per host, by ansible_connection, closed together', async () 
   assert.ok(ssh instanceof SshTransport);
   assert.equal((ssh as SshTransport).target.port, 2222);
   await local.exec('true');
-  assert.equal(pool.channels, 1);
+  assert.equal(pool.execs, 1);
   assert.throws(() => pool.get('w', { ansible_connection: 'winrm' }), OptionsError);
   await pool.closeAll();
   await assert.rejects(ssh.exec('true'), /closed/);

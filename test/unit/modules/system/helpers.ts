@@ -25,12 +25,14 @@ import type { ExecOptions, ExecResult, Transport } from '../../../../src/transpo
 /** A transport that answers commands from a script of [pattern, result] and records them. */
 export class FakeTransport implements Transport {
   channels = 0;
+  execs = 0;
   readonly cmds: string[] = [];
   constructor(private answers: [RegExp, Partial<ExecResult>][], readonly host = 'fake') {}
   async connect(): Promise<void> {}
   async close(): Promise<void> {}
   async exec(cmd: string, _o?: ExecOptions): Promise<ExecResult> {
     this.channels++;
+    this.execs++;
     this.cmds.push(cmd);
     const hit = this.answers.find(([re]) => re.test(cmd));
     if (!hit) throw new Error(`FakeTransport: unexpected command: ${cmd}`);

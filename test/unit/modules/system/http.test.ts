@@ -117,7 +117,7 @@ test('without curl, uri and get_url fall back to wget', { skip: !existsSync('/us
     execSync(`mkdir ${bin} && find /usr/bin/ /usr/local/bin/ -mindepth 1 -maxdepth 1 ! -name curl -exec ln -sf -t ${bin} {} +`, { shell: '/bin/sh' });
     const inner = new LocalTransport('localhost');
     const transport: Transport = {
-      host: 'localhost', channels: 0, connect: async () => {}, close: async () => {},
+      host: 'localhost', channels: 0, execs: 0, connect: async () => {}, close: async () => {},
       exec: (cmd, o) => inner.exec(`PATH=${bin}:/usr/sbin:/sbin; export PATH; ${cmd}`, o),
     };
     const r: any = await runModule(uri, { url: `${base}/echo`, method: 'PUT', body: 'raw body', return_content: true }, { transport });
@@ -141,7 +141,7 @@ test('url_username/url_password travel on stdin: never on a command line, with c
     const sent: string[] = [];
     const inner = new LocalTransport('localhost');
     const recording = (path?: string): Transport => ({
-      host: 'localhost', channels: 0, connect: async () => {}, close: async () => {},
+      host: 'localhost', channels: 0, execs: 0, connect: async () => {}, close: async () => {},
       exec: (cmd, o) => {
         sent.push(cmd);
         return inner.exec(path ? `PATH=${path}:/usr/sbin:/sbin; export PATH; ${cmd}` : cmd, o);

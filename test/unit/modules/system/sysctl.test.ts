@@ -40,7 +40,7 @@ test('on this host: persists and applies kernel.msgmax, then unchanged; check mo
     assert.equal(execSync(`sysctl -n ${key}`).toString().trim(), want);
     const t = new LocalTransport('localhost');
     assert.equal((await runModule(sysctl, args, { transport: t })).changed, false);
-    assert.equal(t.channels, 1, 'an unchanged sysctl costs one round trip');
+    assert.equal(t.execs, 1, 'an unchanged sysctl costs one round trip');
     // running value drifts: sysctl_set notices; without sysctl_set only the file counts
     execSync(`sysctl -w ${key}=${orig}`);
     assert.equal((await runModule(sysctl, { ...args, sysctl_set: false })).changed, false);

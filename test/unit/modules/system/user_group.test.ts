@@ -62,7 +62,7 @@ test('on this host: group and user created, unchanged, modified, removed; check 
     assert.equal(existsSync(`/tmp/${name}-home`), true);
     const t = new LocalTransport('localhost');
     assert.equal((await runModule(user, ua, { transport: t })).changed, false);
-    assert.equal(t.channels, 1, 'an unchanged user costs one round trip');
+    assert.equal(t.execs, 1, 'an unchanged user costs one round trip');
     const u3 = await runModule(user, { ...ua, shell: '/bin/bash' });
     assert.equal(u3.changed, true);
     assert.equal(execSync(`getent passwd ${name}`).toString().trim().split(':')[6], '/bin/bash');
