@@ -82,7 +82,7 @@ export class ResidentShell {
 
   constructor(private readonly ch: ResidentChannel) {
     // a TERM (interrupt()) ends the running command, as a signal to an exec channel ends its
-    // command, and leaves this shell ready for the next one
+    // command, and the shell still reports the command's end
     ch.write(`trap 'kill -KILL $j 2>/dev/null' TERM\n`);
     ch.on('data', (d: Buffer) => {
       this.out.push(d, this.current?.marks.out);
@@ -124,7 +124,7 @@ export class ResidentShell {
     }
   }
 
-  /** End the running command (a timeout or an interrupt); its markers still come, then the next command can run. */
+  /** End the running command (a timeout or an interrupt); its markers still come. */
   interrupt(): void {
     this.signal('TERM');
   }

@@ -227,7 +227,12 @@ export class SshTransport implements Transport {
     try {
       this.execs++;
       const r = await Promise.race([shell.run(cmd), dropped]);
-      if (stopped) return { code: null, stdout: r.stdoutBuf.toString('utf8'), stderr: r.stderr, stdoutBuf: r.stdoutBuf, signal: stopped };
+      if (stopped) {
+        // the command is dead, but children it started may live on and write to this shell's
+        // output: retire the shell, as a stopped exec channel is closed; the next command opens another
+        shell.kill(stopped);
+        return { code: null, stdout: r.stdoutBuf.toString('utf8'), stderr: r.stderr, stdoutBuf: r.stdoutBuf, signal: stopped };
+      }
       return { code: r.code, stdout: r.stdoutBuf.toString('utf8'), stderr: r.stderr, stdoutBuf: r.stdoutBuf };
     } catch (e) {
       if (stopped) return { code: null, stdout: '', stderr: '', stdoutBuf: Buffer.alloc(0), signal: stopped };
