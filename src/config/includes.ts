@@ -7,6 +7,7 @@ import { BLOCK_KEYS, inherit, loadTaskFile, type TaskLoadCtx } from './tasks.js'
 import { errorAt, posOf } from './yaml.js';
 import { parseKv } from './kv.js';
 import { toBool } from '../vars/filters.js';
+import { escapeRegExp } from '../vars/regex.js';
 
 /**
  * import_tasks / import_role are expanded when the playbook loads (their keywords apply to what
@@ -30,7 +31,7 @@ function loopOf(m: Record<string, unknown>) {
 
 /** What a templated name's fixed parts allow (`setup-{{ x }}.yml` -> setup-*.yml), within one path segment per part. */
 export function templatePattern(name: string): RegExp {
-  const parts = name.split(/\{\{.*?\}\}/s).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const parts = name.split(/\{\{.*?\}\}/s).map(escapeRegExp);
   return new RegExp(`^${parts.join('[^/]*')}$`);
 }
 

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { joinSh, raw, sh, type Sh } from '../shell/sh.js';
 import { bool, lazySchema, modeArg, str, withAliases } from './lib/args.js';
 import { fmtMode, NOT_BY_UMASK, parseMode, resolveMode } from './lib/mode.js';
+import { escapeRegExp } from '../vars/regex.js';
 import { parseStat, sameId, statCmd, type StatInfo } from './lib/stat.js';
 import type { ModuleDef, ModuleResult } from './types.js';
 import { extraAttrArgs, withExtraAttrs } from './lib/extra-attrs.js';
@@ -260,7 +261,7 @@ export function timeSpec(value: string | undefined, format: string | undefined, 
   let re = '';
   for (let i = 0; i < fmt.length; i++) {
     const c = fmt[i];
-    if (c !== '%') re += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    if (c !== '%') re += escapeRegExp(c);
     else if (fmt[i + 1] === '%') (re += '%'), i++;
     else {
       const width = TIME_FIELDS[fmt[i + 1]];

@@ -6,6 +6,7 @@ import { convergeFile, sha1, type RemoteFile } from './lib/file.js';
 import { parseStat, statCmd } from './lib/stat.js';
 import { lineinfileEdit } from './lineinfile.js';
 import type { ModuleContext, ModuleDef, ModuleResult } from './types.js';
+import { escapeRegExp } from '../vars/regex.js';
 
 const schema = lazySchema(() => withAliases(
   { key: 'name', val: 'value' },
@@ -29,7 +30,7 @@ export const normalize = (v: string) => v.trim().split(/\s+/).join(' ');
 
 /** The persisted line, edited through lineinfile's algorithm: `key=value` replaces any `key = ...`. */
 export function sysctlFileEdit(content: string | null, a: { name: string; value?: string; state: 'present' | 'absent' }) {
-  const regexp = `^\\s*${a.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*=`;
+  const regexp = `^\\s*${escapeRegExp(a.name)}\\s*=`;
   return lineinfileEdit(content, { state: a.state, regexp, line: `${a.name}=${normalize(a.value ?? '')}` });
 }
 

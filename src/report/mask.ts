@@ -1,5 +1,6 @@
 import type { Reporter } from './index.js';
 import type { RunEvent } from './events.js';
+import { escapeRegExp } from '../vars/regex.js';
 
 /**
  * Every value that came out of a vault is registered here when it is decrypted; everything
@@ -51,7 +52,7 @@ export function hasSecrets(): boolean {
 export function mask(s: string): string {
   if (!secrets.size) return s;
   // longest first, so that a secret containing another is masked whole
-  pattern ??= new RegExp([...secrets].sort((a, b) => b.length - a.length).map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  pattern ??= new RegExp([...secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
   return s.replace(pattern, MASK);
 }
 

@@ -10,6 +10,11 @@ export interface RegexOpts {
   global?: boolean;
 }
 
+/** Text matched literally inside a JavaScript regular expression. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 const CACHE = new Map<string, RegExp>();
 
 export function pyRegex(pattern: string, o: RegexOpts = {}): RegExp {
