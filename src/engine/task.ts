@@ -5,7 +5,7 @@ import { CommandError, HarunError, UnreachableError, formatPos } from '../errors
 import { findModule } from '../modules/index.js';
 import type { ModuleContext, ModuleResult } from '../modules/types.js';
 import type { HostStatus } from '../report/events.js';
-import type { Become } from '../shell/wrap.js';
+import { resolveBecome, type Become } from '../shell/wrap.js';
 import type { Transport } from '../transport/types.js';
 import { toBool } from '../vars/filters.js';
 import { LazyScope } from '../vars/lazy.js';
@@ -75,12 +75,8 @@ export function loopItems(task: Pick<Task, 'loop' | 'src'> & { module?: string }
 }
 
 function becomeFor(task: Task, vars: Record<string, unknown>, env: TaskEnv): Become | undefined {
-  const on = task.inherited.become ?? (vars.ansible_become !== undefined ? toBool(vars.ansible_become) : undefined) ?? env.cliBecome.become ?? false;
-  if (!on) return undefined;
-  const user = String(task.inherited.becomeUser ?? vars.ansible_become_user ?? env.cliBecome.user ?? 'root');
-  const method = (task.inherited.becomeMethod ?? vars.ansible_become_method ?? 'sudo') as 'sudo' | 'su';
-  const pw = vars.ansible_become_password ?? vars.ansible_become_pass ?? env.cliBecome.password;
-  return { become: true, user, method, password: pw === undefined ? undefined : String(pw) };
+  const k = task.inherited;
+  return resolveBecome(vars, { become: k.become, user: k.becomeUser === undefined ? undefined : String(k.becomeUser), method: k.becomeMethod }, env.cliBecome);
 }
 
 export function localPath(vars: Record<string, unknown>, kind: string, src: string): string {

@@ -1,3 +1,4 @@
+import { toBool } from '../vars/filters.js';
 import { asShell, quote, type Sh } from './sh.js';
 
 export interface Become {
@@ -6,6 +7,27 @@ export interface Become {
   method: 'sudo' | 'su';
   /** Sent through stdin, never on a command line. */
   password?: string;
+}
+
+/**
+ * become as Ansible resolves it for one command on one host: the task's keywords (become,
+ * become_user, become_method) first, then the host's ansible_become* variables, then the command
+ * line's --become, --become-user and password. The engine and verify both resolve it here.
+ */
+export function resolveBecome(
+  vars: Record<string, unknown>,
+  keywords: { become?: boolean; user?: string; method?: string } = {},
+  cli: { become?: boolean; user?: string; password?: string } = {},
+): Become | undefined {
+  const on = keywords.become ?? (vars.ansible_become !== undefined ? toBool(vars.ansible_become) : undefined) ?? cli.become ?? false;
+  if (!on) return undefined;
+  const pw = vars.ansible_become_password ?? vars.ansible_become_pass ?? cli.password;
+  return {
+    become: true,
+    user: String(keywords.user ?? vars.ansible_become_user ?? cli.user ?? 'root'),
+    method: (keywords.method ?? vars.ansible_become_method ?? 'sudo') === 'su' ? 'su' : 'sudo',
+    password: pw === undefined ? undefined : String(pw),
+  };
 }
 
 export interface Wrapping {

@@ -7,11 +7,10 @@ import { isIPv4 } from 'node:net';
 import { ValidationError } from '../errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Sh } from '../shell/sh.js';
-import { wrap, type Become } from '../shell/wrap.js';
+import { resolveBecome, wrap } from '../shell/wrap.js';
 import { TransportPool } from '../transport/pool.js';
 import type { CliSsh } from '../transport/target.js';
 import type { ExecResult } from '../transport/types.js';
-import { toBool } from '../vars/filters.js';
 import { renderValue } from '../vars/template.js';
 
 
@@ -103,17 +102,6 @@ export interface Runner {
   run(cmd: Sh, timeoutMs?: number): Promise<ExecResult>;
 }
 
-function becomeOf(vars: Record<string, unknown>): Become | undefined {
-  if (vars.ansible_become === undefined || !toBool(vars.ansible_become)) return undefined;
-  const pw = vars.ansible_become_password ?? vars.ansible_become_pass;
-  return {
-    become: true,
-    user: String(vars.ansible_become_user ?? 'root'),
-    method: (vars.ansible_become_method ?? 'sudo') === 'su' ? 'su' : 'sudo',
-    password: pw === undefined ? undefined : String(pw),
-  };
-}
-
 /** One transport per host for the whole verification, closed by `close()`. */
 export class Hosts {
   private readonly pool: TransportPool;
@@ -123,13 +111,13 @@ export class Hosts {
 
   runner(h: HostSpec): Runner {
     const t = this.pool.get(h.name, h.vars);
-    const become = becomeOf(h.vars);
+    const become = resolveBecome(h.vars);
     return {
       name: h.name,
       address: h.address,
       run: async (cmd, timeoutMs = 30_000) => {
         await t.connect();
-        const w = wrap(cmd, { become });
+        const w = wrap(cmd, { become }, t.user);
         return t.exec(w.cmd, { timeoutMs, stdin: w.stdinPrefix || undefined });
       },
     };

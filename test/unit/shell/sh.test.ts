@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import test from 'node:test';
 import { joinSh, quote, raw, sh, words, type Sh } from '../../../src/shell/sh.js';
-import { wrap } from '../../../src/shell/wrap.js';
+import { resolveBecome, wrap } from '../../../src/shell/wrap.js';
 
 /** What /bin/sh prints for a command: the commands are run, not compared as text. */
 const run = (cmd: Sh) => execFileSync('/bin/sh', ['-c', cmd], { encoding: 'utf8' });
@@ -42,4 +42,16 @@ test('a plain string is not shell text: the compiler refuses it where a command 
   assert.equal(typeof bad, 'string');
   assert.equal(typeof worse, 'string');
   assert.equal(run(sh`ls -d ${'/'}`), '/\n');
+});
+
+test('resolveBecome: task keywords, then the host variables, then the command line', () => {
+  assert.equal(resolveBecome({}), undefined);
+  assert.equal(resolveBecome({ ansible_become: 'no' }, {}, { become: true }), undefined, 'a host variable beats --become');
+  assert.equal(resolveBecome({ ansible_become: true }, { become: false }), undefined, 'the keyword beats the variable');
+  assert.deepEqual(resolveBecome({}, {}, { become: true, user: 'ops', password: 's3' }), { become: true, user: 'ops', method: 'sudo', password: 's3' });
+  assert.deepEqual(
+    resolveBecome({ ansible_become: 'yes', ansible_become_user: 'app', ansible_become_method: 'su', ansible_become_pass: 1 }, { user: 'web' }, { user: 'ops', password: 'cli' }),
+    { become: true, user: 'web', method: 'su', password: '1' },
+  );
+  assert.equal(resolveBecome({ ansible_become_password: 'a', ansible_become_pass: 'b' }, { become: true })?.password, 'a');
 });
