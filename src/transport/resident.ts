@@ -96,8 +96,11 @@ export class ResidentShell {
     ch.on('close', () => this.end('the resident shell ended'));
   }
 
-  /** Run one command; rejects only when the shell ended before the command's markers came. */
-  run(cmd: string): Promise<ResidentResult> {
+  /**
+   * Run one command; rejects only when the shell ended before the command's markers came. Without
+   * a command only the markers are written: the shell answers by itself, no process started.
+   */
+  run(cmd?: string): Promise<ResidentResult> {
     if (this.ended) return Promise.reject(new Error(this.ended));
     this.busy = true;
     const id = `${this.nonce}.${++this.seq}`;
@@ -107,7 +110,8 @@ export class ResidentShell {
       this.out.find(this.current.marks.out, 0);
       this.err.find(this.current.marks.err, 0);
       // in the background and waited for: a trapped signal interrupts `wait` (POSIX), not a foreground command
-      this.ch.write(`sh -c ${quote(cmd)} </dev/null & j=$!; wait $j; printf '\\n%s:%d\\n' ${id} "$?"; printf '\\n%s\\n' ${id} >&2\n`);
+      const line = cmd === undefined ? 'true' : `sh -c ${quote(cmd)} </dev/null & j=$!; wait $j`;
+      this.ch.write(`${line}; printf '\\n%s:%d\\n' ${id} "$?"; printf '\\n%s\\n' ${id} >&2\n`);
     });
   }
 

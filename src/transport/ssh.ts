@@ -270,7 +270,7 @@ export class SshTransport implements Transport {
             resolve(undefined);
           };
           const timer = setTimeout(refuse, RESIDENT_SYNC_MS);
-          shell.run('true').then(
+          shell.run().then(
             (r) => {
               clearTimeout(timer);
               if (r.code === 0) resolve((this.resident = shell));
