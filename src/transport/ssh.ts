@@ -209,6 +209,8 @@ export class SshTransport implements Transport {
   private async viaResident(cmd: string, opts: ExecOptions): Promise<ExecResult | undefined> {
     const shell = await this.residentShell();
     if (!shell || shell.busy || this.dead) return undefined;
+    // interrupted while the shell was being opened
+    if (opts.signal?.aborted) return { code: null, stdout: '', stderr: '', stdoutBuf: Buffer.alloc(0), signal: 'interrupted' };
     let stopped: string | undefined;
     let grace: NodeJS.Timeout | undefined;
     const stop = (why: string) => {
