@@ -2,6 +2,21 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { quote } from '../shell/sh.js';
 
+/**
+ * Send a signal over SSH to the process of a session (OpenSSH >= 7.9 honours it); false when it
+ * cannot be sent. ssh2's own signal() refuses once stdin is ended, so the request goes directly.
+ */
+export function signalChannel(ch: unknown, name: 'TERM' | 'KILL'): boolean {
+  try {
+    const c = ch as any;
+    if (c?.outgoing?.state !== 'open' && c?.outgoing?.state !== 'eof') return false;
+    c._client._protocol.signal(c.outgoing.id, name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The ssh2 channel shape the resident shell uses. */
 export interface ResidentChannel extends Duplex {
   stderr: NodeJS.ReadableStream;
@@ -14,17 +29,6 @@ export interface ResidentResult {
   stderr: string;
 }
 
-/**
- * One /bin/sh per host kept open on a session channel for the whole run: each command is a line
- * written to its standard input, `sh -c 'COMMAND' </dev/null`, followed by a marker with the exit
- * status on stdout and a marker on stderr. The command runs in its own process exactly as an exec
- * channel would run it (its own sh, no terminal, stdin empty, nothing it sets survives it), but
- * without a new SSH session, sshd's session set-up and a login shell's start for every command:
- * on a host where a process costs much (a UML lab host) that is most of a task's time.
- *
- * The markers carry a random nonce per shell and a sequence number per command, so no output of a
- * command can end it early. One command at a time; callers use an exec channel meanwhile.
- */
 /** One output stream of the shell: its bytes since the last command ended, and where a marker sits. */
 class Stream {
   parts: Buffer[] = [];
@@ -66,6 +70,17 @@ class Stream {
   }
 }
 
+/**
+ * One /bin/sh per host kept open on a session channel for the whole run: each command is a line
+ * written to its standard input, `sh -c 'COMMAND' </dev/null`, followed by a marker with the exit
+ * status on stdout and a marker on stderr. The command runs in its own process exactly as an exec
+ * channel would run it (its own sh, no terminal, stdin empty, nothing it sets survives it), but
+ * without a new SSH session, sshd's session set-up and a login shell's start for every command:
+ * on a host where a process costs much (a UML lab host) that is most of a task's time.
+ *
+ * The markers carry a random nonce per shell and a sequence number per command, so no output of a
+ * command can end it early. One command at a time; callers use an exec channel meanwhile.
+ */
 export class ResidentShell {
   private readonly nonce = randomBytes(12).toString('hex');
   private seq = 0;
@@ -78,7 +93,11 @@ export class ResidentShell {
   };
   /** Set once the channel closed or failed: no more commands. */
   ended?: string;
-  busy = false;
+
+  /** A command is running (its markers have not all come). */
+  get busy(): boolean {
+    return this.current !== undefined;
+  }
 
   constructor(private readonly ch: ResidentChannel) {
     // a TERM (interrupt()) ends the running command, as a signal to an exec channel ends its
@@ -102,7 +121,6 @@ export class ResidentShell {
    */
   run(cmd?: string): Promise<ResidentResult> {
     if (this.ended) return Promise.reject(new Error(this.ended));
-    this.busy = true;
     const id = `${this.nonce}.${++this.seq}`;
     return new Promise<ResidentResult>((resolve, reject) => {
       this.current = { marks: { out: Buffer.from(`\n${id}:`), err: Buffer.from(`\n${id}\n`) }, resolve, reject };
@@ -115,27 +133,14 @@ export class ResidentShell {
     });
   }
 
-  /** Send the shell a signal over SSH (OpenSSH >= 7.9 honours it); false when it cannot be sent. */
-  private signal(name: 'TERM' | 'KILL'): boolean {
-    try {
-      // ssh2's signal() refuses once stdin is ended: send the request directly
-      const c = this.ch as any;
-      if (c.outgoing?.state !== 'open' && c.outgoing?.state !== 'eof') return false;
-      c._client._protocol.signal(c.outgoing.id, name);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   /** End the running command (a timeout or an interrupt); its markers still come. */
   interrupt(): void {
-    this.signal('TERM');
+    signalChannel(this.ch, 'TERM');
   }
 
   /** Kill the shell itself (a server that ignores signals, or the command would not end). */
   kill(why: string): void {
-    this.signal('KILL');
+    signalChannel(this.ch, 'KILL');
     try {
       this.ch.close();
     } catch {
@@ -149,7 +154,6 @@ export class ResidentShell {
     this.ended = why;
     const cur = this.current;
     this.current = undefined;
-    this.busy = false;
     cur?.reject(new Error(why));
   }
 
@@ -166,7 +170,6 @@ export class ResidentShell {
     const errEnd = this.err.at;
     const stderr = this.err.take(errEnd, errEnd + cur.marks.err.length).toString('utf8');
     this.current = undefined;
-    this.busy = false;
     cur.resolve({ code, stdoutBuf, stderr });
   }
 }

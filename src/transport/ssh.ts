@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import { UnreachableError } from '../errors.js';
 import { hostKeyChecker } from './knownhosts.js';
-import { ResidentShell, type ResidentChannel } from './resident.js';
+import { ResidentShell, signalChannel, type ResidentChannel } from './resident.js';
 import type { SshTarget } from './target.js';
 import type { ExecOptions, ExecResult, Transport } from './types.js';
 
@@ -85,6 +85,11 @@ async function open(t: SshTarget, sock?: Duplex): Promise<NodeSSH> {
     throw new UnreachableError(`${t.name}: ssh ${where}: ${why}`);
   }
   return ssh;
+}
+
+/** The result of a command stopped (interrupted, timed out) before any output was kept. */
+function stoppedResult(why: string): ExecResult {
+  return { code: null, stdout: '', stderr: '', stdoutBuf: Buffer.alloc(0), signal: why };
 }
 
 /**
@@ -185,7 +190,7 @@ export class SshTransport implements Transport {
   }
 
   async exec(cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    if (opts.signal?.aborted) return { code: null, stdout: '', stderr: '', stdoutBuf: Buffer.alloc(0), signal: 'interrupted' };
+    if (opts.signal?.aborted) return stoppedResult('interrupted');
     if (!this.conn && !this.dead) await this.connect();
     if (this.dead) throw this.dead;
     if (opts.stdin === undefined && !opts.loginShell) {
@@ -195,7 +200,7 @@ export class SshTransport implements Transport {
     await this.acquire();
     try {
       if (this.dead) throw this.dead;
-      if (opts.signal?.aborted) return { code: null, stdout: '', stderr: '', stdoutBuf: Buffer.alloc(0), signal: 'interrupted' };
+      if (opts.signal?.aborted) return stoppedResult('interrupted');
       return await this.run(cmd, opts);
     } finally {
       this.release();
@@ -210,7 +215,7 @@ export class SshTransport implements Transport {
     const shell = await this.residentShell();
     if (!shell || shell.busy || this.dead) return undefined;
     // interrupted while the shell was being opened
-    if (opts.signal?.aborted) return { code: null, stdout: '', stderr: '', stdoutBuf: Buffer.alloc(0), signal: 'interrupted' };
+    if (opts.signal?.aborted) return stoppedResult('interrupted');
     let stopped: string | undefined;
     let grace: NodeJS.Timeout | undefined;
     const stop = (why: string) => {
@@ -237,7 +242,7 @@ export class SshTransport implements Transport {
       }
       return { code: r.code, stdout: r.stdoutBuf.toString('utf8'), stderr: r.stderr, stdoutBuf: r.stdoutBuf };
     } catch (e) {
-      if (stopped) return { code: null, stdout: '', stderr: '', stdoutBuf: Buffer.alloc(0), signal: stopped };
+      if (stopped) return stoppedResult(stopped);
       // the shell went with its connection, whose own events may arrive a moment later
       await new Promise((go) => setTimeout(go, 50));
       if (this.dead) throw this.dead;
@@ -333,11 +338,9 @@ export class SshTransport implements Transport {
         reject(e);
       };
       const kill = () => {
+        // the close below covers servers that ignore the signal
+        signalChannel(ch, 'KILL');
         try {
-          // ssh2's signal() refuses once stdin is ended (it always is here): send the request directly.
-          // OpenSSH >= 7.9 honours it; the close below covers older servers.
-          const c = ch as any;
-          if (c && (c.outgoing?.state === 'open' || c.outgoing?.state === 'eof')) c._client._protocol.signal(c.outgoing.id, 'KILL');
           ch?.close();
         } catch {
           /* channel already gone */
