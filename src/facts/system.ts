@@ -163,7 +163,10 @@ function parseExportP(text: string): Record<string, string> {
         const bytes: number[] = [];
         for (i += 2; i < text.length && text[i] !== "'"; i++) {
           if (text[i] !== '\\') {
-            bytes.push(...Buffer.from(text[i]));
+            // a whole character (an emoji is two UTF-16 units)
+            const ch = String.fromCodePoint(text.codePointAt(i)!);
+            bytes.push(...Buffer.from(ch));
+            i += ch.length - 1;
             continue;
           }
           const c = text[++i];

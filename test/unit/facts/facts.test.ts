@@ -103,18 +103,19 @@ test('ansible_env from the shell\'s export -p (dash, bash, bash --posix) is the 
     QUOTES: `it's "quoted" and 'single'`,
     LINES: 'first\nsecond line\n',
     DOLLAR: 'a$b`c`\\d\\',
-    CONTROL: 'tab\there\x01\x1bend',
+    CONTROL: 'tab\there\x01\x1bend ✓ 🙂',
     SPACES: '  lead and trail  ',
     EMPTY: '',
-    UTF: 'grüße ✓',
+    UTF: 'grüße ✓ 🙂',
   };
-  for (const shell of ['sh', 'bash', 'bash --posix']) {
-    const out = execSync(`${shell} -c 'export -p'`, { env: { ...tricky, PATH: '/usr/bin:/bin', HOME: '/nonexistent' } }).toString();
+  // bash escapes every byte of non-ASCII text in the C locale and prints it as it is in a UTF-8 one
+  for (const [shell, locale] of [['sh', 'C'], ['bash', 'C'], ['bash', 'C.UTF-8'], ['bash --posix', 'C.UTF-8']]) {
+    const out = execSync(`${shell} -c 'export -p'`, { env: { ...tricky, LC_ALL: locale, PATH: '/usr/bin:/bin', HOME: '/nonexistent' } }).toString();
     const env = parseEnv(out);
     for (const [k, v] of Object.entries(tricky)) assert.equal(env[k], v, `${shell}: ${k}`);
     // the whole environment `env` run by the same shell sees, but `_` (it names env itself) and
     // SHLVL (bash lowers it when it execs its last command in place)
-    const seen = Object.fromEntries(execSync(`${shell} -c 'env -0'`, { env: { ...tricky, PATH: '/usr/bin:/bin', HOME: '/nonexistent' } }).toString().split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    const seen = Object.fromEntries(execSync(`${shell} -c 'env -0'`, { env: { ...tricky, LC_ALL: locale, PATH: '/usr/bin:/bin', HOME: '/nonexistent' } }).toString().split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
     for (const k of ['_', 'SHLVL']) {
       delete seen[k];
       delete env[k];
