@@ -17,6 +17,12 @@ export function signalChannel(ch: unknown, name: 'TERM' | 'KILL'): boolean {
   }
 }
 
+/**
+ * The largest input given to a command through the resident shell (as a here-document, which the
+ * shell holds in memory); larger input goes on a session's own stdin.
+ */
+export const HERE_DOC_MAX = 1 << 20;
+
 /** The ssh2 channel shape the resident shell uses. */
 export interface ResidentChannel extends Duplex {
   stderr: NodeJS.ReadableStream;
@@ -79,11 +85,14 @@ class Stream {
  * on a host where a process costs much (a UML lab host) that is most of a task's time.
  *
  * The markers carry a random nonce per shell and a sequence number per command, so no output of a
- * command can end it early. One command at a time; callers use an exec channel meanwhile.
+ * command can end it early. A command's input is a here-document after its line (see takes()).
+ * One command at a time; callers use an exec channel meanwhile.
  */
 export class ResidentShell {
   private readonly nonce = randomBytes(12).toString('hex');
   private seq = 0;
+  /** The line that ends a here-document: the nonce makes it one no input holds by chance. */
+  private readonly hereEnd = `HARUN_${this.nonce}`;
   private out = new Stream();
   private err = new Stream();
   private current?: {
@@ -116,20 +125,38 @@ export class ResidentShell {
   }
 
   /**
+   * Whether `stdin` can be given to a command here: as a here-document, which holds text that
+   * ends in a newline (or nothing), without NUL bytes or a line that is the delimiter, up to
+   * HERE_DOC_MAX. Other input needs a session of its own.
+   */
+  takes(stdin: string | Buffer | undefined): boolean {
+    if (stdin === undefined || stdin.length === 0) return true;
+    const b = typeof stdin === 'string' ? Buffer.from(stdin) : stdin;
+    if (b.length > HERE_DOC_MAX || b[b.length - 1] !== 10 || b.includes(0)) return false;
+    return !b.includes(`\n${this.hereEnd}\n`) && !b.subarray(0, this.hereEnd.length + 1).equals(Buffer.from(`${this.hereEnd}\n`));
+  }
+
+  /**
    * Run one command; rejects only when the shell ended before the command's markers came. Without
    * a command only the markers are written: the shell answers by itself, no process started.
+   * stdin must be one that takes() accepts.
    */
-  run(cmd?: string): Promise<ResidentResult> {
+  run(cmd?: string, stdin?: string | Buffer): Promise<ResidentResult> {
     if (this.ended) return Promise.reject(new Error(this.ended));
+    if (!this.takes(stdin)) return Promise.reject(new Error('this input cannot be given through the resident shell'));
     const id = `${this.nonce}.${++this.seq}`;
+    const body = stdin === undefined || stdin.length === 0 ? undefined : typeof stdin === 'string' ? Buffer.from(stdin) : stdin;
     return new Promise<ResidentResult>((resolve, reject) => {
       this.current = { marks: { out: Buffer.from(`\n${id}:`), err: Buffer.from(`\n${id}\n`) }, resolve, reject };
       // output left over from before (a login script's) is searched too
       this.out.find(this.current.marks.out, 0);
       this.err.find(this.current.marks.err, 0);
       // in the background and waited for: a trapped signal interrupts `wait` (POSIX), not a foreground command
-      const line = cmd === undefined ? 'true' : `sh -c ${quote(cmd)} </dev/null & j=$!; wait $j`;
+      const input = body ? `<<'${this.hereEnd}'` : '</dev/null';
+      const line = cmd === undefined ? 'true' : `sh -c ${quote(cmd)} ${input} & j=$!; wait $j`;
       this.ch.write(`${line}; printf '\\n%s:%d\\n' ${id} "$?"; printf '\\n%s\\n' ${id} >&2\n`);
+      // the here-document's lines follow the line that opened it, quoted: nothing in them expands
+      if (body) this.ch.write(Buffer.concat([body, Buffer.from(`${this.hereEnd}\n`)]));
     });
   }
 

@@ -193,7 +193,7 @@ export class SshTransport implements Transport {
     if (opts.signal?.aborted) return stoppedResult('interrupted');
     if (!this.conn && !this.dead) await this.connect();
     if (this.dead) throw this.dead;
-    if (opts.stdin === undefined && !opts.loginShell) {
+    if (!opts.loginShell) {
       const viaShell = await this.viaResident(cmd, opts);
       if (viaShell) return viaShell;
     }
@@ -208,12 +208,13 @@ export class SshTransport implements Transport {
   }
 
   /**
-   * A command without stdin runs in the resident shell (see resident.ts) when it is free; undefined
-   * sends it to an exec channel (the shell is busy with another command, or cannot be had).
+   * A command runs in the resident shell (see resident.ts) when it is free, its stdin given as a
+   * here-document; undefined sends it to an exec channel (the shell is busy with another command,
+   * or cannot be had).
    */
   private async viaResident(cmd: string, opts: ExecOptions): Promise<ExecResult | undefined> {
     const shell = await this.residentShell();
-    if (!shell || shell.busy || this.dead) return undefined;
+    if (!shell || shell.busy || this.dead || !shell.takes(opts.stdin)) return undefined;
     // interrupted while the shell was being opened
     if (opts.signal?.aborted) return stoppedResult('interrupted');
     let stopped: string | undefined;
@@ -233,7 +234,7 @@ export class SshTransport implements Transport {
     this.inflight.add(onDrop);
     try {
       this.execs++;
-      const r = await Promise.race([shell.run(cmd), dropped]);
+      const r = await Promise.race([shell.run(cmd, opts.stdin), dropped]);
       if (stopped) {
         // the command is dead, but children it started may live on and write to this shell's
         // output: retire the shell, as a stopped exec channel is closed; the next command opens another

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { UnreachableError } from '../../src/errors.js';
 import { sh } from '../../src/shell/sh.js';
 import { wrap } from '../../src/shell/wrap.js';
+import { HERE_DOC_MAX } from '../../src/transport/resident.js';
 import { SshTransport } from '../../src/transport/ssh.js';
 import { resolveTarget, type CliSsh } from '../../src/transport/target.js';
 import { startFleet, type Fleet } from '../fixtures/sshd.js';
@@ -70,6 +71,31 @@ describe('exec', () => {
     assert.equal(big.stderr, 'err\n');
     assert.equal(await pid(), shellPid, 'the same shell ran every command');
     assert.equal(t.channels, before + 1, 'one session for all of them');
+  });
+
+  test('input a here-document can hold goes through the resident shell; other input gets a session', async () => {
+    const t = transport(0);
+    await t.connect();
+    const shellPid = (await t.exec('echo $PPID')).stdout;
+    const sessions = t.channels;
+    // nothing in the input expands or ends it early: quotes, expansions, a lone EOF, CRLF, a byte
+    // that is not UTF-8, a line that starts like the delimiter
+    const tricky = Buffer.concat([Buffer.from(`$HOME \`id\` $(id) '"\\\nEOF\nHARUN_\nHARUN_x y\r\n`), Buffer.from([0xff, 10])]);
+    assert.deepEqual((await t.exec('cat', { stdin: tricky })).stdoutBuf, tricky);
+    // more than a pipe holds, and a reader that stops early
+    const big = Array.from({ length: 5000 }, (_, i) => `line ${i} ${'x'.repeat(30)}`).join('\n') + '\n';
+    assert.equal((await t.exec('cat', { stdin: big })).stdout, big);
+    assert.equal((await t.exec('head -n 1', { stdin: big })).stdout, `line 0 ${'x'.repeat(30)}\n`);
+    // a command that exits without reading it, then one more
+    assert.equal((await t.exec('exit 4', { stdin: big })).code, 4);
+    assert.equal((await t.exec('echo $PPID')).stdout, shellPid, 'the same shell ran every command');
+    assert.equal(t.channels, sessions, 'no session of their own');
+    // what a here-document cannot hold exactly: no final newline, a NUL byte, more than HERE_DOC_MAX
+    assert.equal((await t.exec('cat', { stdin: 'no newline' })).stdout, 'no newline');
+    assert.deepEqual((await t.exec('cat', { stdin: Buffer.from('a\0b\n') })).stdoutBuf, Buffer.from('a\0b\n'));
+    const huge = 'y'.repeat(HERE_DOC_MAX) + '\n';
+    assert.equal((await t.exec('wc -c', { stdin: huge })).stdout.trim(), String(HERE_DOC_MAX + 1));
+    assert.equal(t.channels, sessions + 3, 'each on a session of its own');
   });
 
   test('binary stdout and Buffer stdin arrive byte for byte', async () => {
