@@ -35,12 +35,13 @@ import { modprobe } from './modprobe.js';
 import { pkg } from './package.js';
 import { replace } from './replace.js';
 import { service } from './service.js';
-import { setup } from './setup.js';
+import { gatherFactsModule, setup } from './setup.js';
 import { sysctl } from './sysctl.js';
 import { systemd } from './systemd.js';
 import { unarchive } from './unarchive.js';
 import { uri } from './uri.js';
 import { user } from './user.js';
+import { validateArgumentSpec } from './validate_argument_spec.js';
 import { yum } from './yum.js';
 
 const all: ModuleDef[] = [
@@ -78,11 +79,13 @@ const all: ModuleDef[] = [
   replace,
   service,
   setup,
+  gatherFactsModule,
   sysctl,
   systemd,
   unarchive,
   uri,
   user,
+  validateArgumentSpec,
   yum,
 ];
 

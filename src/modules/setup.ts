@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { gatherFacts } from '../facts/index.js';
-import { int, str, strList, lazySchema } from './lib/args.js';
+import { bool, int, str, strList, lazySchema } from './lib/args.js';
 import type { ModuleDef } from './types.js';
 
 const schema = lazySchema(() => z
@@ -72,4 +72,21 @@ export const setup: ModuleDef<Args> = {
     const selected = selectFacts(facts, a);
     return { changed: false, facts: selected, ansible_facts: selected };
   },
+};
+
+const gatherSchema = lazySchema(() => schema().extend({ parallel: bool().optional() }).strict());
+
+/**
+ * gather_facts: the play's fact gathering as a task. Ansible runs its facts modules (setup) with
+ * the task's arguments; harun gathers once per host however many modules it would name, so
+ * `parallel` has nothing to change.
+ */
+export const gatherFactsModule: ModuleDef<Args & { parallel?: boolean }> = {
+  name: 'gather_facts',
+  get schema() {
+    return gatherSchema();
+  },
+  checkMode: true,
+  hostFacts: true,
+  run: (ctx, a) => setup.run(ctx, a),
 };
