@@ -15,6 +15,8 @@ export interface ContextParams {
   wrapping: Wrapping;
   timeoutMs?: number;
   facts: () => Promise<Record<string, any>>;
+  /** Absent where no new connection can be had (tests that hand a transport in). */
+  reconnect?: (timeoutSec?: number) => Promise<Transport>;
   findLocal: ModuleContext['findLocal'];
   render: ModuleContext['render'];
   evaluate: ModuleContext['evaluate'];
@@ -58,6 +60,10 @@ export function createContext(p: ContextParams): ModuleContext {
       return r;
     },
     facts: p.facts,
+    async reconnect(timeoutSec) {
+      if (!p.reconnect) throw new Error('this run cannot open a new connection to the host');
+      p.transport = await p.reconnect(timeoutSec);
+    },
     findLocal: p.findLocal,
     render: p.render,
     evaluate: p.evaluate,

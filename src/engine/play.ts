@@ -113,6 +113,7 @@ export class Runner {
       cliBecome: this.o.become,
       vars: (h, task, item) => hostVars(venv, h, task, item),
       transport: (h) => this.rt(h).transport(() => connVars(h), this.o.ssh, (m) => tenv.log(3, h, m)),
+      reconnect: (h, timeoutSec) => this.rt(h).reconnect(() => connVars(h), this.o.ssh, (m) => tenv.log(3, h, m), timeoutSec),
       facts: (h) => this.rt(h).gather(() => tenv.transport(h)),
       log: (level, host, message) => level <= this.o.verbosity && this.o.emit({ kind: 'verbose', level, host, message }),
     };
@@ -330,11 +331,14 @@ export class Runner {
       case 'clear_facts':
         for (const h of hosts) this.rt(h).clearFacts();
         return;
+      case 'reset_connection':
+        await Promise.all(hosts.map((h) => this.rt(h).disconnect()));
+        return;
       case 'clear_host_errors':
         for (const h of this.hosts.keys()) this.rt(h).failed = false;
         return;
       default:
-        return; // noop, refresh_inventory, reset_connection: nothing to do in harun
+        return; // noop, refresh_inventory: nothing to do in harun
     }
   }
 

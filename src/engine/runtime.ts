@@ -59,6 +59,24 @@ export class HostRuntime {
     return this.conn;
   }
 
+  /**
+   * Drop the host's connection and open a new one (meta: reset_connection, wait_for_connection,
+   * reboot): a new login, so group memberships and limits changed since apply; later tasks use it.
+   * `timeoutSec` bounds this connect instead of the host's ansible_timeout.
+   */
+  async reconnect(connVars: () => Record<string, unknown>, cli: CliSsh, log: (msg: string) => void = () => {}, timeoutSec?: number): Promise<Transport> {
+    await this.disconnect();
+    const vars = timeoutSec === undefined ? connVars : () => ({ ...connVars(), ansible_timeout: timeoutSec });
+    return this.transport(vars, cli, log);
+  }
+
+  /** Close the host's connection; the next task that needs one logs in again (meta: reset_connection). */
+  async disconnect(): Promise<void> {
+    const old = this.conn;
+    this.conn = undefined;
+    if (old) await old.then((t) => t.close(), () => undefined);
+  }
+
   /** Facts are gathered once per host per run (one round trip) and cached. */
   gather(t: () => Promise<Transport>): Promise<Record<string, unknown>> {
     if (this.facts) return Promise.resolve(this.facts);

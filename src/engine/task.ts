@@ -23,6 +23,8 @@ export interface TaskEnv {
   cliBecome: { become?: boolean; user?: string; password?: string };
   vars(host: string, task: VarsTask, item?: Record<string, unknown>): Record<string, unknown>;
   transport(host: string): Promise<Transport>;
+  /** A new connection to the host in place of the old one (see HostRuntime.reconnect). */
+  reconnect(host: string, timeoutSec?: number): Promise<Transport>;
   facts(host: string): Promise<Record<string, unknown>>;
   log(level: 1 | 2 | 3, host: string, msg: string): void;
 }
@@ -231,7 +233,8 @@ async function invoke(task: Task, mod: NonNullable<ReturnType<typeof findModule>
   env.log(3, execHost, mod.fallback ? `${task.name}: ${mod.name} through the fallback (Ansible's module code, ${mod.fallback})` : `${task.name}: ${mod.name} runs natively`);
   const ctx: ModuleContext = createContext({
     host,
-    transport: mod.controller ? (null as unknown as Transport) : await env.transport(execHost),
+    // a module that logs in itself gets no transport when the host cannot be reached yet
+    transport: mod.controller ? (null as unknown as Transport) : mod.reconnects ? await env.transport(execHost).catch(() => null as unknown as Transport) : await env.transport(execHost),
     vars,
     check,
     diff: env.diff,
@@ -240,6 +243,7 @@ async function invoke(task: Task, mod: NonNullable<ReturnType<typeof findModule>
     timeoutMs: env.timeoutMs,
     wrapping: { become: becomeFor(task, delegate ? env.vars(execHost, task) : vars, env), environment },
     facts: () => env.facts(execHost),
+    reconnect: (timeoutSec) => env.reconnect(execHost, timeoutSec),
     findLocal: (kind, src) => localPath(vars, kind, src),
     render: (t, extra) => renderString(t, vars, extra),
     evaluate: (e, extra) => evaluate(e, vars, extra),

@@ -23,6 +23,7 @@ import { slurp } from './slurp.js';
 import { stat } from './stat.js';
 import { template } from './template.js';
 import { waitFor } from './wait_for.js';
+import { waitForConnection } from './wait_for_connection.js';
 // system modules:
 import { apt } from './apt.js';
 import { blockinfile } from './blockinfile.js';
@@ -66,6 +67,7 @@ const all: ModuleDef[] = [
   stat,
   template,
   waitFor,
+  waitForConnection,
   // system modules:
   apt,
   blockinfile,

@@ -52,6 +52,11 @@ export interface ModuleContext {
   run(cmd: Sh, opts?: RunOptions): Promise<ExecResult>;
   /** run(), but a non-zero exit throws a CommandError carrying cmd, rc and stderr. */
   runOk(cmd: Sh, opts?: RunOptions): Promise<ExecResult>;
+  /**
+   * Close the host's connection and log in again (wait_for_connection, reboot); throws what the
+   * connect throws (UnreachableError). timeoutSec bounds the connect.
+   */
+  reconnect(timeoutSec?: number): Promise<void>;
   /** The host's facts, without the ansible_ prefix; gathered once per host per run. */
   facts(): Promise<Record<string, any>>;
   /** Controller path of a file named by a task: role files/ or templates/, then the playbook dir. */
@@ -78,6 +83,11 @@ export interface ModuleDef<A = any> {
   checkMode: boolean;
   /** Runs on the controller only (debug, set_fact, assert, fail, pause, meta): no connection. */
   controller?: boolean;
+  /**
+   * It logs in to the host itself (ctx.reconnect): the task runs even when the host cannot be
+   * reached yet (wait_for_connection as a play's first task, reboot).
+   */
+  reconnects?: boolean;
   /** Facts it returns are host facts (ansible_facts.*), not set_fact variables (setup, the fallback). */
   hostFacts?: boolean;
   /** Set when Ansible's own module code runs it (the fallback): the module's source on the controller. */
