@@ -29,6 +29,7 @@ import { apt } from './apt.js';
 import { blockinfile } from './blockinfile.js';
 import { dnf } from './dnf.js';
 import { get_url } from './get_url.js';
+import { git } from './git.js';
 import { group } from './group.js';
 import { groupBy } from './group_by.js';
 import { lineinfile } from './lineinfile.js';
@@ -73,6 +74,7 @@ const all: ModuleDef[] = [
   blockinfile,
   dnf,
   get_url,
+  git,
   group,
   groupBy,
   lineinfile,
