@@ -218,7 +218,7 @@ export class Runner {
           if (findModule(task.module)?.hostFacts) r.facts = { ...(r.facts ?? {}), ...Object.fromEntries(Object.entries(facts).filter(([k]) => k !== 'ansible_facts').map(([k, v]) => [k.replace(/^ansible_/, ''), v])) };
           else Object.assign(r.vars, facts);
           // Ansible injects a module's facts by their own names too (service_facts: `services`)
-          if (findModule(task.module)?.fallback) Object.assign(r.vars, Object.fromEntries(Object.entries(facts).filter(([k]) => !k.startsWith('ansible_'))));
+          if (findModule(task.module)?.hostFacts) Object.assign(r.vars, Object.fromEntries(Object.entries(facts).filter(([k]) => !k.startsWith('ansible_'))));
         }
       });
       applyInventoryResults(this.o.inventory, h, out);

@@ -4,6 +4,7 @@ import { candidateNames, resolveAnsibleModule } from './fallback/resolve.js';
 // one import per module; keep each list sorted, one line per module
 // core modules:
 import { addHost } from './add_host.js';
+import { assemble } from './assemble.js';
 import { assertModule } from './assert.js';
 import { asyncStatus } from './async_status.js';
 import { command } from './command.js';
@@ -21,20 +22,28 @@ import { setFact } from './set_fact.js';
 import { shell } from './shell.js';
 import { slurp } from './slurp.js';
 import { stat } from './stat.js';
+import { tempfile } from './tempfile.js';
 import { template } from './template.js';
 import { waitFor } from './wait_for.js';
 import { waitForConnection } from './wait_for_connection.js';
 // system modules:
 import { apt } from './apt.js';
 import { blockinfile } from './blockinfile.js';
+import { cron } from './cron.js';
+import { debconf } from './debconf.js';
 import { dnf } from './dnf.js';
+import { dpkg_selections } from './dpkg_selections.js';
+import { getent } from './getent.js';
 import { get_url } from './get_url.js';
 import { git } from './git.js';
 import { group } from './group.js';
 import { groupBy } from './group_by.js';
+import { known_hosts } from './known_hosts.js';
 import { lineinfile } from './lineinfile.js';
 import { modprobe } from './modprobe.js';
 import { pkg } from './package.js';
+import { packageFacts } from './package_facts.js';
+import { reboot } from './reboot.js';
 import { replace } from './replace.js';
 import { service } from './service.js';
 import { gatherFactsModule, setup } from './setup.js';
@@ -49,6 +58,7 @@ import { yum } from './yum.js';
 const all: ModuleDef[] = [
   // core modules:
   addHost,
+  assemble,
   assertModule,
   asyncStatus,
   command,
@@ -66,20 +76,28 @@ const all: ModuleDef[] = [
   shell,
   slurp,
   stat,
+  tempfile,
   template,
   waitFor,
   waitForConnection,
   // system modules:
   apt,
   blockinfile,
+  cron,
+  debconf,
   dnf,
+  dpkg_selections,
+  getent,
   get_url,
   git,
   group,
   groupBy,
+  known_hosts,
   lineinfile,
   modprobe,
   pkg,
+  packageFacts,
+  reboot,
   replace,
   service,
   setup,

@@ -21,7 +21,7 @@ const schema = lazySchema(() => z
 type Args = z.infer<ReturnType<typeof schema>>;
 
 /** Wait ms, or less when the run is interrupted. */
-const pause = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal }).catch(() => undefined);
+export const pause = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal }).catch(() => undefined);
 
 /**
  * Log in anew and run `test` until it exits 0 or `timeoutSec` passes; the error of the last try

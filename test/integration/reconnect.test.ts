@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -18,6 +18,7 @@ let work: string;
 before(async () => {
   fleet = await startFleet({ count: 1 });
   work = mkdtempSync(join(tmpdir(), 'harun-reconnect-'));
+  chmodSync(work, 0o755); // the fleet's login user reads the boot id file
   // ghost: a port nothing listens on
   writeFileSync(join(work, 'hosts.ini'), `${fleet.inventory}\n[ghost]\nghost ansible_host=127.0.0.1 ansible_port=1\n`);
 });
@@ -34,14 +35,17 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-test('reset_connection logs in anew; wait_for_connection waits out a host that takes no logins, and times out on one that never does', async () => {
+test('reset_connection logs in anew; wait_for_connection waits out a host that takes no logins, and times out on one that never does; reboot waits for a new boot id', async () => {
   const listeners = fleet.listenerPids().join(' ');
+  const bootId = join(work, 'boot_id');
+  writeFileSync(bootId, 'first-boot\n', { mode: 0o666 });
   assert.ok(listeners, 'the fleet has a listening sshd');
   const r = await new Promise<{ code: number; out: string; err: string }>((res) =>
-    execFile('node', [join(ROOT, 'bin/harun.js'), 'play', join(ROOT, 'test/fixtures/reconnect/site.yml'), '-i', join(work, 'hosts.ini'), '-e', `listeners='${listeners}'`, '--output', 'json'], { maxBuffer: 1 << 24 }, (e, out, err) =>
+    execFile('node', [join(ROOT, 'bin/harun.js'), 'play', join(ROOT, 'test/fixtures/reconnect/site.yml'), '-i', join(work, 'hosts.ini'), '-e', `listeners='${listeners}'`, '-e', `boot_id=${bootId}`, '--output', 'json'], { maxBuffer: 1 << 24 }, (e, out, err) =>
       res({ code: e ? Number((e as any).code) : 0, out, err }),
     ),
   );
+  assert.ok(r.out.startsWith('{'), `no JSON document (exit ${r.code}): ${r.err.slice(-2000)}`);
   const doc = JSON.parse(r.out);
   const result = (play: number, name: string, host: string) => doc.plays[play].tasks.find((t: any) => t.task.name === name)?.hosts[host];
   const host = fleet.hosts[0].name;
@@ -58,5 +62,17 @@ test('reset_connection logs in anew; wait_for_connection waits out a host that t
   assert.match(never.msg, /^timed out waiting for ping module test: /);
   assert.ok(never.elapsed >= 2 && never.elapsed <= 6, `gave up after ${never.elapsed} s with timeout 3`);
   assert.equal(result(1, 'never reached', 'ghost'), undefined, 'a failed host runs no more tasks');
+  // reboot: check mode changes nothing; the reboot waits out the drop and the new boot id
+  const rb = (name: string) => result(2, name, host);
+  assert.deepEqual([rb('reboot in check mode').changed, rb('reboot in check mode').rebooted], [true, true]);
+  assert.equal(rb('the boot id after check mode').stdout, 'first-boot');
+  const rebooted = rb('reboot');
+  assert.equal(rebooted.failed, undefined, JSON.stringify(rebooted));
+  assert.deepEqual([rebooted.changed, rebooted.rebooted], [true, true]);
+  assert.ok(rebooted.elapsed >= 3 && rebooted.elapsed < 30, `back after ${rebooted.elapsed} s from a 3.5 s outage`);
+  assert.notEqual(readFileSync(bootId, 'utf8').trim(), 'first-boot');
+  const port2 = (name: string) => String(rb(name).stdout).split(' ')[1];
+  assert.notEqual(port2('after the reboot'), port2('before the reboot'), 'a new connection after the reboot');
+  assert.equal(rb('a shutdown command that is not there').msg, `Unable to find command "no-such-shutdown" in search paths: ['/nonexistent']`);
   assert.equal(r.code, 2, 'the run fails for the ghost host');
 });
