@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { checkArgs } from '../config/args.js';
 import type { Task } from '../config/model.js';
 import { CommandError, HarunError, UnreachableError, formatPos } from '../errors.js';
-import { findModule } from '../modules/index.js';
+import { ansibleModule, findModule } from '../modules/index.js';
 import type { ModuleContext, ModuleResult } from '../modules/types.js';
 import type { HostStatus } from '../report/events.js';
 import { resolveBecome, type Become } from '../shell/wrap.js';
@@ -214,7 +214,25 @@ async function runOnce(task: Task, host: string, env: TaskEnv, item: Record<stri
   return result;
 }
 
-async function invoke(task: Task, mod: NonNullable<ReturnType<typeof findModule>>, host: string, env: TaskEnv, vars: Record<string, unknown>): Promise<ModuleResult> {
+/**
+ * The module a task runs: the native one, or Ansible's own module code where the variable
+ * `harun_fallback` asks for it (true: every module it reaches; a list: the modules named), the
+ * way out when a native module's behaviour differs from what a play relies on.
+ */
+function moduleFor(task: Task, mod: NonNullable<ReturnType<typeof findModule>>, vars: Record<string, unknown>) {
+  if (mod.fallback || mod.controller || vars.harun_fallback === undefined) return mod;
+  const want = renderValue(vars.harun_fallback, vars);
+  const names = Array.isArray(want) ? want.map(String) : undefined;
+  if (names ? !names.some((n) => n === mod.name || findModule(n) === mod) : !toBool(want)) return mod;
+  const theirs = ansibleModule(task.module);
+  if (!theirs || theirs.actionPlugin) {
+    throw new HarunError('harun_fallback', `harun_fallback: ${task.module} cannot run through Ansible's module code (${theirs ? 'Ansible runs it through an action plugin on the controller' : 'no Ansible installation on the controller has it'})`, task.src);
+  }
+  return theirs.def;
+}
+
+async function invoke(task: Task, native: NonNullable<ReturnType<typeof findModule>>, host: string, env: TaskEnv, vars: Record<string, unknown>): Promise<ModuleResult> {
+  const mod = moduleFor(task, native, vars);
   // module_defaults first, outermost first; the task's own arguments win
   const defaults = task.defaults.map((d) => renderValue(d, vars));
   const bad = defaults.findIndex((d) => !d || typeof d !== 'object' || Array.isArray(d));
