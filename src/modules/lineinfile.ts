@@ -6,31 +6,9 @@ import { addLineTrip, convergeFile, readRemoteFile } from './lib/file.js';
 import { parseMode } from './lib/mode.js';
 import type { ModuleContext, ModuleResult } from './types.js';
 import type { ModuleDef } from './types.js';
+import { pyRegex } from '../vars/regex.js';
 
-/**
- * Python `re` syntax as Ansible users write it, translated to a JS RegExp: (?P<name>..) and
- * (?P=name), \A and \Z, and leading inline flags (?ims). Verbose mode (?x) has no JS twin.
- */
-export function pyRegex(pattern: string, flags = ''): RegExp {
-  let p = pattern;
-  const f = new Set(flags);
-  const lead = /^\(\?([aiLmsux]+)\)/.exec(p);
-  if (lead) {
-    if (lead[1].includes('x')) throw new Error(`regular expression ${pattern}: verbose mode (?x) is not supported`);
-    for (const c of lead[1]) if ('ims'.includes(c)) f.add(c);
-    p = p.slice(lead[0].length);
-  }
-  p = p
-    .replace(/\(\?P<(\w+)>/g, '(?<$1>')
-    .replace(/\(\?P=(\w+)\)/g, '\\k<$1>')
-    .replace(/(^|[^\\])((?:\\\\)*)\\A/g, '$1$2(?<![\\s\\S])')
-    .replace(/(^|[^\\])((?:\\\\)*)\\Z/g, '$1$2(?![\\s\\S])');
-  try {
-    return new RegExp(p, [...f].join(''));
-  } catch (e) {
-    throw new Error(`invalid regular expression ${pattern}: ${(e as Error).message}`);
-  }
-}
+export { pyRegex } from '../vars/regex.js';
 
 /** Python's match.expand / re.sub template: \1, \g<1>, \g<name>, \n, \t, \\ . */
 export function pyExpand(template: string, m: RegExpExecArray): string {

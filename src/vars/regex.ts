@@ -17,20 +17,21 @@ export function escapeRegExp(text: string): string {
 
 const CACHE = new Map<string, RegExp>();
 
-export function pyRegex(pattern: string, o: RegexOpts = {}): RegExp {
-  let flags = 'u';
+/**
+ * A Python `re` pattern as a JavaScript RegExp: (?P<name>..) and (?P=name), \A and \Z (the start
+ * and end of the whole text, also in multiline mode), leading inline flags (?aiLmsu); verbose mode
+ * (?x) has no JavaScript twin. `o` gives the flags as options or as JavaScript's letters.
+ */
+export function pyRegex(pattern: string, o: RegexOpts | string = {}): RegExp {
+  const f = new Set(typeof o === 'string' ? o : [o.ignorecase && 'i', o.multiline && 'm', o.sticky && 'y', o.global && 'g'].filter((x): x is string => !!x));
   let src = pattern;
-  // Inline flags at the start: (?i), (?m), (?s), (?x) not supported.
-  src = src.replace(/^\(\?([imsx]+)\)/, (_m, f: string) => {
-    if (f.includes('i')) o = { ...o, ignorecase: true };
-    if (f.includes('m')) o = { ...o, multiline: true };
-    if (f.includes('s')) flags += 's';
-    return '';
-  });
-  if (o.ignorecase) flags += 'i';
-  if (o.multiline) flags += 'm';
-  if (o.sticky) flags += 'y';
-  if (o.global) flags += 'g';
+  const lead = /^\(\?([aiLmsux]+)\)/.exec(src);
+  if (lead) {
+    if (lead[1].includes('x')) throw new TemplateError(`invalid regular expression '${pattern}': verbose mode (?x) is not supported`);
+    for (const c of lead[1]) if ('ims'.includes(c)) f.add(c);
+    src = src.slice(lead[0].length);
+  }
+  const flags = [...f].sort().join('');
   const key = `${flags}/${src}`;
   const hit = CACHE.get(key);
   if (hit) {
@@ -40,15 +41,15 @@ export function pyRegex(pattern: string, o: RegexOpts = {}): RegExp {
   const js = src
     .replace(/\(\?P<(\w+)>/g, '(?<$1>')
     .replace(/\(\?P=(\w+)\)/g, '\\k<$1>')
-    .replace(/\\A/g, '^')
-    .replace(/\\Z/g, '$');
+    .replace(/(^|[^\\])((?:\\\\)*)\\A/g, '$1$2(?<![\\s\\S])')
+    .replace(/(^|[^\\])((?:\\\\)*)\\Z/g, '$1$2(?![\\s\\S])');
   let re: RegExp;
   try {
-    re = new RegExp(js, flags);
+    re = new RegExp(js, flags + 'u');
   } catch {
     try {
       // The u flag rejects escapes Python allows (\-, \#); retry without it.
-      re = new RegExp(js, flags.replace('u', ''));
+      re = new RegExp(js, flags);
     } catch (e) {
       throw new TemplateError(`invalid regular expression '${pattern}': ${(e as Error).message}`);
     }
