@@ -38,6 +38,7 @@ import { get_url } from './get_url.js';
 import { git } from './git.js';
 import { group } from './group.js';
 import { groupBy } from './group_by.js';
+import { hostname } from './hostname.js';
 import { known_hosts } from './known_hosts.js';
 import { lineinfile } from './lineinfile.js';
 import { modprobe } from './modprobe.js';
@@ -92,6 +93,7 @@ const all: ModuleDef[] = [
   git,
   group,
   groupBy,
+  hostname,
   known_hosts,
   lineinfile,
   modprobe,
