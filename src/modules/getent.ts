@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { raw, sh } from '../shell/sh.js';
 import { bool, lazySchema, str } from './lib/args.js';
 import type { ModuleDef, ModuleResult } from './types.js';
+import { pySplit } from '../vars/methods.js';
 
 const schema = lazySchema(() =>
   z
@@ -25,19 +26,9 @@ type Args = z.infer<ReturnType<typeof schema>>;
 /** The databases Ansible splits on ':' when no `split` is given; the others split on whitespace. */
 const COLON = ['passwd', 'shadow', 'group', 'gshadow'];
 
-/** The characters Python's str.split() with no separator splits on (str.isspace()). */
-const PY_SPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
 /** The line ends of Python's str.splitlines(). */
 const PY_LINES = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
 
-/** Python's line.split(sep): on sep exactly, or on runs of whitespace with the ends trimmed. */
-function pySplit(line: string, sep: string | undefined): string[] {
-  if (sep !== undefined) return line.split(sep);
-  const t = line.split(PY_SPACE);
-  if (t[0] === '') t.shift();
-  if (t.length && t[t.length - 1] === '') t.pop();
-  return t;
-}
 
 /**
  * getent's output as Ansible's dict: key -> the other fields; a key seen again turns its value

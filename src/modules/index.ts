@@ -47,6 +47,7 @@ import { packageFacts } from './package_facts.js';
 import { reboot } from './reboot.js';
 import { replace } from './replace.js';
 import { service } from './service.js';
+import { serviceFacts } from './service_facts.js';
 import { gatherFactsModule, setup } from './setup.js';
 import { sysctl } from './sysctl.js';
 import { systemd } from './systemd.js';
@@ -102,6 +103,7 @@ const all: ModuleDef[] = [
   reboot,
   replace,
   service,
+  serviceFacts,
   setup,
   gatherFactsModule,
   sysctl,

@@ -22,14 +22,21 @@ export function splitArgs(args: unknown[]): [unknown[], Record<string, unknown>]
   return [args, {}];
 }
 
-function pySplit(s: string, sep?: unknown, maxsplit?: unknown): string[] {
+/** The characters Python's str.split() with no separator splits on (str.isspace()). */
+const PY_SPACE = '[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+';
+const SPACE = new RegExp(PY_SPACE);
+const LEAD = new RegExp(`^${PY_SPACE}`);
+const TRAIL = new RegExp(`${PY_SPACE}$`);
+
+/** Python's str.split(sep, maxsplit): on sep exactly, or on runs of whitespace with the ends trimmed. */
+export function pySplit(s: string, sep?: unknown, maxsplit?: unknown): string[] {
   const max = maxsplit === undefined || maxsplit === null ? -1 : Number(maxsplit);
   if (sep === undefined || sep === null) {
     const out: string[] = [];
-    let rest = s.replace(/^\s+/, '');
+    let rest = s.replace(LEAD, '');
     while (rest !== '') {
-      if (max >= 0 && out.length === max) { out.push(rest.replace(/\s+$/, '')); break; }
-      const m = /\s+/.exec(rest);
+      if (max >= 0 && out.length === max) { out.push(rest.replace(TRAIL, '')); break; }
+      const m = SPACE.exec(rest);
       if (!m) { out.push(rest); break; }
       out.push(rest.slice(0, m.index));
       rest = rest.slice(m.index + m[0].length);
