@@ -28,6 +28,8 @@ import { waitFor } from './wait_for.js';
 import { waitForConnection } from './wait_for_connection.js';
 // system modules:
 import { apt } from './apt.js';
+import { apt_key } from './apt_key.js';
+import { apt_repository } from './apt_repository.js';
 import { blockinfile } from './blockinfile.js';
 import { cron } from './cron.js';
 import { debconf } from './debconf.js';
@@ -84,6 +86,8 @@ const all: ModuleDef[] = [
   waitForConnection,
   // system modules:
   apt,
+  apt_key,
+  apt_repository,
   blockinfile,
   cron,
   debconf,
