@@ -58,6 +58,7 @@ import { uri } from './uri.js';
 import { user } from './user.js';
 import { validateArgumentSpec } from './validate_argument_spec.js';
 import { yum } from './yum.js';
+import { yum_repository } from './yum_repository.js';
 
 const all: ModuleDef[] = [
   // core modules:
@@ -117,6 +118,7 @@ const all: ModuleDef[] = [
   user,
   validateArgumentSpec,
   yum,
+  yum_repository,
 ];
 
 const registry = new Map(all.map((m) => [m.name, m]));
