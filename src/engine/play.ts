@@ -6,7 +6,7 @@ import type { Inventory } from '../inventory/index.js';
 import type { Emit } from '../report/events.js';
 import type { CliSsh } from '../transport/target.js';
 import { evalCondition, noTemplate, renderValue } from '../vars/template.js';
-import { unifiedDiff } from '../modules/lib/diff.js';
+import { fileDiffText } from '../modules/lib/diff.js';
 import { findModule } from '../modules/index.js';
 import type { FileDiff } from '../modules/types.js';
 import { HostRuntime } from './runtime.js';
@@ -287,8 +287,7 @@ export class Runner {
     const diffs = results.flatMap((r) => (r.diff as FileDiff[] | undefined) ?? []);
     for (const d of diffs) {
       if (!this.o.diff || noLog) continue;
-      if (d.prepared) this.o.emit({ kind: 'diff', host: h, task: name, path: d.path, text: d.prepared });
-      else if (d.before !== d.after) this.o.emit({ kind: 'diff', host: h, task: name, path: d.path, text: unifiedDiff(d.path, d.before, d.after) });
+      if (d.prepared || d.before !== d.after) this.o.emit({ kind: 'diff', host: h, task: name, path: d.path, text: fileDiffText(d) });
     }
     // what a module warns about (Ansible's modules: warnings, deprecations) is shown as Ansible shows it
     for (const res of noLog ? [] : results) {

@@ -1,3 +1,4 @@
+import type { FileDiff } from '../types.js';
 /** Unified diffs (diff -u style) of two texts, for --diff output. */
 
 type Op = { kind: ' ' | '-' | '+'; line: string };
@@ -53,6 +54,11 @@ function editScript(a: string[], b: string[]): Op[] {
  * `--- before: path` / `+++ after: path` headers and @@ hunks with three lines of context.
  * Returns '' when the texts are equal.
  */
+/** A module's file diff as --diff shows it: its own text (prepared), else unified with its headers. */
+export function fileDiffText(d: FileDiff): string {
+  return d.prepared ?? unifiedDiff(d.path, d.before, d.after, 3, { before: d.beforeHeader, after: d.afterHeader });
+}
+
 export function unifiedDiff(path: string, before: string, after: string, context = 3, headers?: { before?: string; after?: string }): string {
   if (before === after) return '';
   const ops = editScript(splitLines(before), splitLines(after));

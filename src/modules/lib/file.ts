@@ -12,7 +12,7 @@ import { posix } from 'node:path';
 import { asShell, joinSh, raw, sh, type Sh } from '../../shell/sh.js';
 import type { ExecResult } from '../../transport/types.js';
 import type { ModuleContext, ModuleResult } from '../types.js';
-import { unifiedDiff } from './diff.js';
+import { fileDiffText } from './diff.js';
 import { fmtMode, NOT_BY_UMASK, parseMode, resolveMode, type ParsedMode } from './mode.js';
 import { parseStat, sameId, statCmd, type StatInfo } from './stat.js';
 
@@ -357,5 +357,5 @@ function withStat(r: ModuleResult, st: StatInfo | undefined): ModuleResult {
 
 /** A unified diff of every file in a result (for reporters). */
 export function resultDiffText(r: ModuleResult): string {
-  return (r.diff ?? []).map((d) => unifiedDiff(d.path, d.before, d.after, 3, { before: d.beforeHeader, after: d.afterHeader })).join('');
+  return (r.diff ?? []).map(fileDiffText).join('');
 }
