@@ -13,6 +13,7 @@ import { debug } from './debug.js';
 import { failModule } from './fail.js';
 import { fetch } from './fetch.js';
 import { file } from './file.js';
+import { find } from './find.js';
 import { includeVars } from './include_vars.js';
 import { pause } from './pause.js';
 import { ping } from './ping.js';
@@ -72,6 +73,7 @@ const all: ModuleDef[] = [
   failModule,
   fetch,
   file,
+  find,
   includeVars,
   pause,
   ping,
