@@ -16,7 +16,7 @@ import { argvWords } from './lib/exec.js';
 import { extraAttrArgs, withExtraAttrs } from './lib/extra-attrs.js';
 import { convergeFile, MAX_DIFF, sha1, type RemoteFile } from './lib/file.js';
 import { parseStat, statCmd } from './lib/stat.js';
-import { pyRegex } from './lineinfile.js';
+import { pyRegex } from '../vars/regex.js';
 import type { ModuleContext, ModuleDef, ModuleResult } from './types.js';
 
 const schema = lazySchema(() =>

@@ -8,7 +8,6 @@ import type { ModuleContext, ModuleResult } from './types.js';
 import type { ModuleDef } from './types.js';
 import { pyRegex } from '../vars/regex.js';
 
-export { pyRegex } from '../vars/regex.js';
 
 /** Python's match.expand / re.sub template: \1, \g<1>, \g<name>, \n, \t, \\ . */
 export function pyExpand(template: string, m: RegExpExecArray): string {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bool, str, withAliases, lazySchema } from './lib/args.js';
-import { fileAttrs, pyExpand, pyRegex, validateArg, writeLinesFile } from './lineinfile.js';
+import { fileAttrs, pyExpand, validateArg, writeLinesFile } from './lineinfile.js';
+import { pyRegex } from '../vars/regex.js';
 import type { ModuleDef } from './types.js';
 
 export interface ReplaceArgs {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { blockinfile, blockinfileEdit, type BlockArgs } from '../../../../src/modules/blockinfile.js';
 import { replace, replaceContent } from '../../../../src/modules/replace.js';
-import { pyRegex } from '../../../../src/modules/lineinfile.js';
+import { pyRegex } from '../../../../src/vars/regex.js';
 import { parseArgs } from '../../../../src/modules/lib/args.js';
 import { runModule, tempDir } from './helpers.js';
 
