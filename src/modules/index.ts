@@ -47,6 +47,7 @@ import { lineinfile } from './lineinfile.js';
 import { modprobe } from './modprobe.js';
 import { pkg } from './package.js';
 import { packageFacts } from './package_facts.js';
+import { pip } from './pip.js';
 import { reboot } from './reboot.js';
 import { replace } from './replace.js';
 import { service } from './service.js';
@@ -107,6 +108,7 @@ const all: ModuleDef[] = [
   modprobe,
   pkg,
   packageFacts,
+  pip,
   reboot,
   replace,
   service,
