@@ -8,7 +8,7 @@
 set -euo pipefail
 dest=$1
 mirror=${HARUN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-pkgs=systemd-sysv,openssh-server,iproute2,procps,curl,sudo,kmod,ca-certificates,iputils-ping,e2fsprogs
+pkgs=systemd-sysv,openssh-server,iproute2,procps,curl,sudo,kmod,ca-certificates,iputils-ping,e2fsprogs,iptables
 [ ! -e "$dest" ] || { echo "rootfs.sh: $dest exists" >&2; exit 1; }
 # Downloaded .debs are kept between builds (uml and docker images share them).
 cache=${HARUN_CACHE:-$HOME/.cache/harun}/lab/debs

@@ -42,6 +42,7 @@ import { git } from './git.js';
 import { group } from './group.js';
 import { groupBy } from './group_by.js';
 import { hostname } from './hostname.js';
+import { iptables } from './iptables.js';
 import { known_hosts } from './known_hosts.js';
 import { lineinfile } from './lineinfile.js';
 import { modprobe } from './modprobe.js';
@@ -103,6 +104,7 @@ const all: ModuleDef[] = [
   group,
   groupBy,
   hostname,
+  iptables,
   known_hosts,
   lineinfile,
   modprobe,
