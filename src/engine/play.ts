@@ -212,13 +212,17 @@ export class Runner {
         // a result is data: braces in a command's output must never be templated later
         for (const x of runOnce ? targets : [h]) this.rt(x).vars[task.register] = v && typeof v === 'object' ? noTemplate(v) : v;
       }, (facts) => {
+        const hostFacts = findModule(task.module)?.hostFacts;
         // set as each item finishes: the next item of a loop sees them, as in Ansible
         for (const x of runOnce ? targets : [h]) {
           const r = this.rt(x);
-          if (findModule(task.module)?.hostFacts) r.facts = { ...(r.facts ?? {}), ...Object.fromEntries(Object.entries(facts).filter(([k]) => k !== 'ansible_facts').map(([k, v]) => [k.replace(/^ansible_/, ''), v])) };
-          else Object.assign(r.vars, facts);
+          if (!hostFacts) {
+            Object.assign(r.vars, facts);
+            continue;
+          }
+          r.facts = { ...(r.facts ?? {}), ...Object.fromEntries(Object.entries(facts).filter(([k]) => k !== 'ansible_facts').map(([k, v]) => [k.replace(/^ansible_/, ''), v])) };
           // Ansible injects a module's facts by their own names too (service_facts: `services`)
-          if (findModule(task.module)?.hostFacts) Object.assign(r.vars, Object.fromEntries(Object.entries(facts).filter(([k]) => !k.startsWith('ansible_'))));
+          Object.assign(r.vars, Object.fromEntries(Object.entries(facts).filter(([k]) => !k.startsWith('ansible_'))));
         }
       });
       applyInventoryResults(this.o.inventory, h, out);

@@ -6,6 +6,15 @@ import { resolveTarget } from '../../src/transport/target.js';
 import { startFleet, type Fleet } from '../fixtures/sshd.js';
 import { testContext } from './ctx.js';
 
+type RunOpts = { check?: boolean; diff?: boolean; facts?: Record<string, unknown> };
+
+/** Run a module over transport t; returns the result and how many exec round trips it took. */
+export async function runModule(t: SshTransport, mod: ModuleDef, args: unknown, o: RunOpts = {}) {
+  const n = t.execs;
+  const r = await mod.run(testContext({ transport: t, ...o }), parseArgs(mod.name, mod.schema, args));
+  return { r, trips: t.execs - n };
+}
+
 /**
  * One loopback sshd host for module tests over SSH. Registers the file's before/after hooks:
  * start the host, connect, make a scratch dir on it; then remove the dir, close, stop. The
@@ -17,11 +26,7 @@ export function sshHost() {
     t: undefined as unknown as SshTransport,
     dir: '',
     /** Run a module over SSH; returns the result and how many exec round trips it took. */
-    async run(mod: ModuleDef, args: unknown, o: { check?: boolean; diff?: boolean; facts?: Record<string, unknown> } = {}) {
-      const n = h.t.execs;
-      const r = await mod.run(testContext({ transport: h.t, ...o }), parseArgs(mod.name, mod.schema, args));
-      return { r, trips: h.t.execs - n };
-    },
+    run: (mod: ModuleDef, args: unknown, o: RunOpts = {}) => runModule(h.t, mod, args, o),
   };
   before(async () => {
     h.fleet = await startFleet({ count: 1 });

@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { buildImage, makeHostKey, run } from '../../src/lab/common.js';
-import { parseArgs } from '../../src/modules/lib/args.js';
 import type { ModuleDef } from '../../src/modules/types.js';
 import { asShell } from '../../src/shell/sh.js';
 import { SshTransport } from '../../src/transport/ssh.js';
 import { resolveTarget } from '../../src/transport/target.js';
-import { testContext } from './ctx.js';
+import { runModule } from './remote.js';
 
 /**
  * A disposable Debian server for module tests that change the system (packages, apt sources,
@@ -23,11 +22,7 @@ export function serverHost() {
     skip: undefined as string | undefined,
     vars: {} as Record<string, unknown>,
     /** Run a module over SSH as root; returns the result and how many round trips it took. */
-    async run(mod: ModuleDef, args: unknown, o: { check?: boolean; diff?: boolean } = {}) {
-      const n = h.t.execs;
-      const r = await mod.run(testContext({ transport: h.t, ...o }), parseArgs(mod.name, mod.schema, args));
-      return { r, trips: h.t.execs - n };
-    },
+    run: (mod: ModuleDef, args: unknown, o: { check?: boolean; diff?: boolean } = {}) => runModule(h.t, mod, args, o),
     /** A shell command on the server as root: its stdout; throws on a non-zero exit. */
     async sh(cmd: string): Promise<string> {
       const r = await h.t.exec(asShell(cmd));
