@@ -189,7 +189,10 @@ export class UmlProvider implements LabProvider {
     }
     const tag = ['-m', 'comment', '--comment', `harun-lab ${state.dir}`.slice(0, 255)];
     const rules = [
-      ['nat', 'POSTROUTING', '-s', SUBNET, '!', '-d', SUBNET, ...tag, '-j', 'MASQUERADE'],
+      // only what leaves through another link: with br_netfilter (docker loads it) bridged
+      // packets pass POSTROUTING too, and the VRRP adverts to 224.0.0.18 would leave the bridge
+      // with the host's address as source (VRRPv3's checksum covers it: every advert refused)
+      ['nat', 'POSTROUTING', '-s', SUBNET, '!', '-d', SUBNET, '!', '-o', BRIDGE, ...tag, '-j', 'MASQUERADE'],
       ['filter', 'FORWARD', '-i', BRIDGE, ...tag, '-j', 'ACCEPT'],
       ['filter', 'FORWARD', '-o', BRIDGE, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', ...tag, '-j', 'ACCEPT'],
     ];
