@@ -154,3 +154,23 @@ test('a mistake in an argument spec file is reported at its line', () => {
     (e: ValidationError) => e.source?.line === 5 && /argument_specs\.main\.options\.port\.type/.test(e.message),
   );
 });
+
+test('the subsecond profile: accepted alone, refused with an auth pass (never echoed), and one profile for all directors', () => {
+  const sub = seed.replace('vrrp_advert_int=1\n', 'vrrp_advert_int=1\nvrrp_profile=subsecond\n');
+  assert.equal(check(sub).err?.describe(), undefined);
+  const withPass = sub.replace('vrrp_profile=subsecond\n', 'vrrp_profile=subsecond\nvrrp_auth_pass="s3cret"\n');
+  const r = check(withPass);
+  at(r, withPass, 'vrrp_auth_pass=', /^vrrp_auth_pass of host lb1 .*: is set, but vrrp_profile subsecond runs VRRPv3, which has no authentication \(RFC 5798\)/);
+  assert.ok(!r.err!.describe().includes('s3cret'));
+  const mixed = seed.replace('vrrp_priority=90', 'vrrp_priority=90 vrrp_profile=subsecond');
+  at(check(mixed), mixed, 'lb2 ', /^vrrp_profile of host lb2 .*: subsecond differs from standard of lb1: a VRRPv2 and a VRRPv3 director do not understand each other's adverts/);
+  const badName = seed.replace('vrrp_advert_int=1\n', 'vrrp_advert_int=1\nvrrp_profile=fast\n');
+  at(check(badName), badName, 'vrrp_profile=', /a failover timer profile .*: expected one of standard, subsecond, got "fast"/);
+  const tooSlow = sub.replace('vrrp_profile=subsecond\n', 'vrrp_profile=subsecond\nvrrp_subsecond_advert_int=1.5\n');
+  at(check(tooSlow), tooSlow, 'vrrp_subsecond_advert_int=', /seconds between adverts below one second: expected a value from 0.01 to 0.99/);
+});
+
+test('directors disagreeing on the IPVS sync id', () => {
+  const text = seed.replace('vrrp_priority=90', 'vrrp_priority=90 lvs_sync_id=7');
+  at(check(text), text, 'lb2 ', /^lvs_sync_id of host lb2 .*: 7 differs from 51 of lb1: a BACKUP's sync daemon drops what a MASTER sends under another sync id/);
+});

@@ -25,7 +25,7 @@ const KEYWORDS = new Set([
 const MODULES = new Set([
   'ansible.builtin.package', 'ansible.builtin.command', 'ansible.builtin.shell', 'ansible.builtin.copy',
   'ansible.builtin.template', 'ansible.builtin.file', 'ansible.builtin.service', 'ansible.builtin.systemd',
-  'ansible.builtin.sysctl', 'ansible.builtin.set_fact', 'ansible.builtin.assert', 'ansible.builtin.fail',
+  'ansible.builtin.sysctl', 'ansible.posix.sysctl', 'ansible.builtin.meta', 'ansible.builtin.set_fact', 'ansible.builtin.assert', 'ansible.builtin.fail',
   'ansible.builtin.get_url', 'ansible.builtin.unarchive', 'ansible.builtin.include_tasks', 'ansible.builtin.apt', 'modprobe',
   'ansible.builtin.debug', 'ansible.builtin.stat', 'ansible.builtin.fetch', 'ansible.builtin.script',
 ]);
