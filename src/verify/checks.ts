@@ -7,8 +7,8 @@ import { asShell, joinSh, raw, sh } from '../shell/sh.js';
 import type { ClusterSpec, Runner } from './cluster.js';
 import { distribution, judgeSpread } from './figures.js';
 import {
-  findService, holdersOf, parseIpAddr, parseIpvsadm, parseKeepalivedConf, parseKeyValues, sections,
-  type IpAddr, type IpvsService, type KeepalivedConf,
+  findService, holdersOf, parseIpAddr, parseIpvsadm, parseKeepalivedConf, parseKeyValues, parseSyncDaemons, sections,
+  type IpAddr, type IpvsService, type KeepalivedConf, type SyncDaemon,
 } from './parse.js';
 import { traffic } from './probe.js';
 import type { Check, Figures } from './report.js';
@@ -52,6 +52,8 @@ export interface DirectorState {
   ipvs: IpvsState;
   conf: KeepalivedConf;
   keepalived: string;
+  /** The IPVS connection sync daemons running in its kernel. */
+  syncd: { master?: SyncDaemon; backup?: SyncDaemon };
 }
 
 /** What the IPVS section of the director script printed. */
@@ -74,6 +76,7 @@ export async function directorState(ctx: Ctx, d: Runner, confPath: string): Prom
       sh`echo "--- ipvs"; ${raw(IPVS_SCRIPT)}`,
       sh`echo "--- conf"; cat ${confPath} 2>/dev/null`,
       sh`echo "--- keepalived"; pidof keepalived 2>/dev/null || pgrep -x keepalived || true`,
+      sh`echo "--- syncd"; [ -e /proc/net/ip_vs ] && ipvsadm -L --daemon 2>/dev/null`,
     ], '\n'),
   );
   const s = sections(r.stdout);
@@ -85,6 +88,7 @@ export async function directorState(ctx: Ctx, d: Runner, confPath: string): Prom
     ipvs: ipvsOf(s.get('ipvs') ?? ''),
     conf: parseKeepalivedConf(s.get('conf') ?? ''),
     keepalived: (s.get('keepalived') ?? '').trim(),
+    syncd: parseSyncDaemons(s.get('syncd') ?? ''),
   };
 }
 
@@ -144,6 +148,7 @@ export async function checkState(ctx: Ctx, confPath: string): Promise<State> {
     const j = judgeIpvs(ctx, holder);
     add(ctx, 1, `the IPVS table on ${holder.runner.name} lists every real server`, j.status, j.detail);
     if (holder.ipvs.kind === 'absent') noDataPath = noIpvs(holder.runner.name);
+    else checkSyncDaemons(ctx, holder, directors);
   } else {
     add(ctx, 1, 'the IPVS table of the VIP holder lists every real server', 'not run', 'no single director holds the VIP');
     noDataPath = 'no single director holds the VIP';
@@ -153,6 +158,27 @@ export async function checkState(ctx: Ctx, confPath: string): Promise<State> {
   if (!ctx.client) noDataPath = `the inventory has no host in group 'clients' to send requests from`;
   ctx.log(`state: VIP on ${holder?.runner.name ?? '?'}; port ${port}`);
   return { directors, holder, pages, noDataPath };
+}
+
+/**
+ * Where keepalived.conf asks for IPVS connection sync: the VIP holder runs the master sync
+ * daemon and every other director the backup one, with the same sync id (keepalived swaps them at
+ * each VRRP transition). Without lvs_sync_daemon there is nothing to check here; the long-lived
+ * connections of the failover step show what that costs.
+ */
+function checkSyncDaemons(ctx: Ctx, holder: DirectorState, directors: DirectorState[]): void {
+  if (!directors.some((d) => d.conf.lvsSync)) return;
+  const show = (d: DirectorState) =>
+    `${d.runner.name}: ${(['master', 'backup'] as const).filter((k) => d.syncd[k]).map((k) => `${k} (${d.syncd[k]!.iface}, syncid ${d.syncd[k]!.syncid})`).join(', ') || 'none'}`;
+  const want = (d: DirectorState) => (d === holder ? 'master' : 'backup');
+  const ids = new Set(directors.flatMap((d) => (d.syncd[want(d)] ? [d.syncd[want(d)]!.syncid] : [])));
+  const wrong = directors.filter((d) => !d.conf.lvsSync || !d.syncd[want(d)]);
+  const problems = [
+    ...wrong.map((d) => `${d.runner.name} runs no ${want(d)} sync daemon${d.conf.lvsSync ? '' : ' (no lvs_sync_daemon in its keepalived.conf)'}`),
+    ...(ids.size > 1 ? [`the sync ids differ (${[...ids].join(', ')}): a backup daemon drops what a master of another id sends`] : []),
+  ];
+  add(ctx, 1, 'IPVS connection sync runs: master daemon on the VIP holder, backup on the others', problems.length ? 'fail' : 'pass',
+    `${problems.length ? `${problems.join('; ')}; ` : ''}${directors.map(show).join('; ')}`);
 }
 
 async function checkRealserver(ctx: Ctx, rs: Runner, pages: Map<string, string>): Promise<void> {

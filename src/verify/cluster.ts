@@ -19,6 +19,8 @@ export interface HostSpec {
   /** Address on the cluster network: lvs_address, else lab_address, else ansible_host. */
   address: string;
   vars: Record<string, unknown>;
+  /** A real server's document root (webserver_docroot, else the webserver role's default). */
+  docroot: string;
 }
 
 export interface ClusterSpec {
@@ -50,7 +52,8 @@ export function hostValue(inv: Inventory, host: string, name: string): unknown {
 
 function spec(inv: Inventory, host: string): HostSpec {
   const addr = ['lvs_address', 'lab_address', 'ansible_host'].map((k) => hostValue(inv, host, k)).find((v) => typeof v === 'string' && v.length > 0);
-  return { name: host, address: String(addr ?? host), vars: inv.hostVars(host) };
+  const docroot = hostValue(inv, host, 'webserver_docroot');
+  return { name: host, address: String(addr ?? host), vars: inv.hostVars(host), docroot: typeof docroot === 'string' && docroot.startsWith('/') ? docroot.replace(/\/+$/, '') : '/var/www/html' };
 }
 
 /** Reads and checks what verify needs; bad input is a ValidationError (exit 4) naming the problem. */

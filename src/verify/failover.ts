@@ -10,6 +10,9 @@ import { add, checkTraffic, directorState, judgeIpvs, noIpvs, type Ctx, type Dir
 import { FaultUnavailable, inject, recover, type Fault, type Injected } from './faults.js';
 import { computeOutage, describeBound, vrrpBound, type VrrpBound } from './figures.js';
 import { findService, parseIpvsadm } from './parse.js';
+import {
+  closeLongLived, collectLongLived, judgeDownload, judgeKeepAlive, openLongLived, parseLongLived, SYNC_SETTLE_MS, triggerSecondRequest, type LongLivedHandle,
+} from './longlived.js';
 import { clockOffset, PROBE_INTERVAL_MS, readProbe, startProbe, stopProbe, waitVip, type ProbeHandle, type Seen } from './probe.js';
 import { timelineRequests } from './timeline.js';
 
@@ -29,13 +32,18 @@ function varNumber(v: unknown): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** priority / advert_int as deployed (keepalived.conf), else the inventory, else the role's defaults. */
-function vrrpOf(ctx: Ctx, d: DirectorState): { priority: number; advertInt: number; nopreempt: boolean } {
+/**
+ * priority / advert_int / VRRP version as deployed (keepalived.conf), else the inventory, else
+ * the role's defaults.
+ */
+function vrrpOf(ctx: Ctx, d: DirectorState): { priority: number; advertInt: number; version: number; nopreempt: boolean } {
   const i = ctx.directors.indexOf(d.runner);
   const vars = ctx.spec.directors[i]?.vars ?? {};
+  const subsecond = vars.vrrp_profile === 'subsecond';
   return {
     priority: d.conf.priority ?? varNumber(vars.vrrp_priority) ?? Math.max(100 - 10 * i, 1),
-    advertInt: d.conf.advertInt ?? varNumber(vars.vrrp_advert_int) ?? 1,
+    advertInt: d.conf.advertInt ?? varNumber(subsecond ? vars.vrrp_subsecond_advert_int : vars.vrrp_advert_int) ?? (subsecond ? 0.1 : 1),
+    version: d.conf.vrrpVersion ?? (subsecond ? 3 : 2),
     nopreempt: d.conf.nopreempt || toBool(vars.vrrp_nopreempt),
   };
 }
@@ -71,7 +79,8 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
   const b = others.reduce((x, y) => (vrrpOf(ctx, y).priority > vrrpOf(ctx, x).priority ? y : x));
   const master = m.runner;
   const backup = b.runner;
-  const bound: VrrpBound = vrrpBound(vrrpOf(ctx, b).advertInt, vrrpOf(ctx, b).priority);
+  const vb = vrrpOf(ctx, b);
+  const bound: VrrpBound = vrrpBound(vb.advertInt, vb.priority, vb.version);
   ctx.figures.bound = bound;
   ctx.log(`failover: fault ${fault} on ${master.name}, expecting ${backup.name} to take the VIP within ${bound.boundMs} ms`);
 
@@ -84,12 +93,23 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
       probeWhy = (e as Error).message;
     }
   }
+  let long: LongLivedHandle | undefined;
+  let longWhy = probeWhy;
   try {
+    if (probe) {
+      try {
+        const rss = ctx.realservers.map((rs, i) => ({ rs, docroot: ctx.spec.realservers[i].docroot }));
+        long = await openLongLived(ctx.client!, rss, vip, port, (2 * ctx.timeoutMs) / 1000 + 60);
+      } catch (e) {
+        longWhy = (e as Error).message;
+      }
+    }
     const offMaster = fault === 'crash' ? 0 : await clockOffset(master);
     const offBackup = await clockOffset(backup);
     const offClient = probe ? await clockOffset(probe.client) : 0;
     if (probe) await steadyBaseline(ctx, probe);
     else await sleep(1500);
+    if (long) await sleep(long.openedAt + SYNC_SETTLE_MS - Date.now());
     const watching = waitVip(backup, vip, true, ctx.timeoutMs);
     await sleep(300);
     let injected;
@@ -102,6 +122,7 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
       return { master: master.name, backup: backup.name };
     }
     add(ctx, 3, `fault ${fault} injected on ${master.name}`, 'pass', injected.detail);
+    const faultOnClient = injected.at + offClient;
     const seen = await watching;
     const span = seen === undefined ? undefined : takeoverSpan(seen, offBackup, injected);
     const takeover = span?.latest;
@@ -128,7 +149,6 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
 
     if (!probe) add(ctx, 3, 'the client probe sees service again', 'not run', probeWhy ?? 'no probe');
     else {
-      const faultOnClient = injected.at + offClient;
       const deadline = Date.now() + ctx.timeoutMs;
       while (Date.now() < deadline) {
         const samples = await readProbe(probe);
@@ -154,6 +174,7 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
         add(ctx, 3, 'the client-observed outage is within the VRRP bound', o.outageMs <= bound.boundMs + OUTAGE_SLACK_MS ? 'pass' : 'fail',
           `${Math.round(o.outageMs)} ms vs ${bound.boundMs} ms (+${OUTAGE_SLACK_MS} ms for the probe interval, its 500 ms timeout and ARP)`);
     }
+    await checkLongLived(ctx, long, longWhy, state, bs, faultOnClient, takeover === undefined ? undefined : faultOnClient + takeover);
 
     // traffic after the failover, and proof that it went through the backup's IPVS
     const afterState: State = { ...state, noDataPath: state.noDataPath ?? (bs.ipvs.kind === 'absent' ? noIpvs(backup.name) : undefined) };
@@ -183,8 +204,32 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
     await checkRecovery(ctx, fault, m, b, bound, offMaster, offBackup, confPath, afterState);
   } finally {
     if (probe) await stopProbe(probe).catch(() => undefined);
+    if (long) await closeLongLived(long);
   }
   return { master: master.name, backup: backup.name };
+}
+
+/**
+ * The long-lived connections (longlived.ts): the idle one sends its second request now that
+ * service is back, then both are judged. `fault` and `takeover` are on the client's clock.
+ */
+async function checkLongLived(
+  ctx: Ctx, long: LongLivedHandle | undefined, why: string | undefined, state: State, newMaster: DirectorState, fault: number, takeover: number | undefined,
+): Promise<void> {
+  const names = ['a download through the VIP outlives the failover intact', 'an idle keep-alive connection through the VIP answers after the failover'];
+  if (!long || takeover === undefined) {
+    for (const n of names) add(ctx, 3, n, 'not run', long ? 'the VIP did not move' : why ?? 'no client');
+    return;
+  }
+  await triggerSecondRequest(long);
+  const log = parseLongLived(await collectLongLived(long, ctx.timeoutMs + 60_000));
+  const verdicts = [judgeDownload(log.download, long.sums, fault, takeover), judgeKeepAlive(log.exchanges, state.pages, fault, takeover)];
+  const noSync = newMaster.conf.lvsSync === undefined
+    ? `; keepalived.conf of ${newMaster.runner.name} has no lvs_sync_daemon: without IPVS connection sync the new MASTER has no entry for a connection opened through the old one, and its kernel resets it (lvs_sync in the keepalived role)`
+    : '';
+  verdicts.forEach((v, i) => add(ctx, 3, names[i], v.status, v.broken ? v.detail + noSync : v.detail));
+  ctx.figures.longLivedConnections = verdicts.filter((v) => v.status !== 'not run').length;
+  ctx.figures.longLivedBroken = verdicts.filter((v) => v.broken).length;
 }
 
 /**

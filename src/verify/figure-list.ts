@@ -23,6 +23,8 @@ const LABELS: Record<string, string> = {
   returnMs: 'VIP back on the old master after its restart',
   requestsLost: 'requests lost in the outage',
   probeFailed: 'probe requests failed in all',
+  longLivedConnections: 'long-lived connections open through the failover',
+  longLivedBroken: 'long-lived connections broken',
 };
 
 /** camelCase field to words; a trailing Ms is the unit. */

@@ -7,20 +7,23 @@ import type { ProbeSample } from './parse.js';
 export interface VrrpBound {
   advertIntS: number;
   priority: number;
-  /** Skew time, (256 - priority) / 256 s, in ms. */
+  /** 2 or 3: VRRPv3 scales the skew by the advert interval. */
+  version: number;
+  /** Skew time in ms: (256 - priority) / 256 s (VRRPv2), times advert_int (VRRPv3). */
   skewMs: number;
-  /** Master down interval: 3 x advert_int + skew, in ms (RFC 3768 section 6.1). */
+  /** Master down interval: 3 x advert_int + skew, in ms (RFC 3768 6.1, RFC 5798 6.1). */
   boundMs: number;
 }
 
 /** How long a BACKUP of `priority` waits without adverts before it takes the VIP. */
-export function vrrpBound(advertIntS: number, priority: number): VrrpBound {
-  const skewMs = ((256 - priority) / 256) * 1000;
-  return { advertIntS, priority, skewMs: Math.round(skewMs), boundMs: Math.round(3 * advertIntS * 1000 + skewMs) };
+export function vrrpBound(advertIntS: number, priority: number, version = 2): VrrpBound {
+  const skewMs = ((256 - priority) / 256) * 1000 * (version === 3 ? advertIntS : 1);
+  return { advertIntS, priority, version, skewMs: Math.round(skewMs), boundMs: Math.round(3 * advertIntS * 1000 + skewMs) };
 }
 
 export function describeBound(b: VrrpBound): string {
-  return `3 x advert_int ${b.advertIntS} s + skew (256 - ${b.priority}) / 256 s = ${b.boundMs} ms`;
+  const v3 = b.version === 3;
+  return `${v3 ? 'VRRPv3: ' : ''}3 x advert_int ${b.advertIntS} s + skew (256 - ${b.priority}) / 256${v3 ? ` x ${b.advertIntS}` : ''} s = ${b.boundMs} ms`;
 }
 
 export interface Outage {

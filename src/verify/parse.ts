@@ -104,6 +104,10 @@ export interface KeepalivedConf {
   advertInt?: number;
   nopreempt: boolean;
   lbAlgo?: string;
+  /** vrrp_version (global_defs) or version (vrrp_instance); keepalived's default is 2. */
+  vrrpVersion?: number;
+  /** lvs_sync_daemon: the interface, and the VRRP instance whose state it follows. */
+  lvsSync?: { iface: string; instance?: string };
 }
 
 export function parseKeepalivedConf(text: string): KeepalivedConf {
@@ -119,7 +123,19 @@ export function parseKeepalivedConf(text: string): KeepalivedConf {
     advertInt: num('advert_int'),
     nopreempt: lines.some((l) => l === 'nopreempt'),
     lbAlgo: word('lb_algo'),
+    vrrpVersion: num('vrrp_version') ?? num('version'),
+    lvsSync: syncDaemon(lines),
   };
+}
+
+/** `lvs_sync_daemon <IFACE> [[inst] <VRRP_INSTANCE>] [id N] [maxlen N] [port N] [ttl N] [group IP]` */
+function syncDaemon(lines: string[]): KeepalivedConf['lvsSync'] {
+  const w = lines.find((l) => /^lvs_sync_daemon\s/.test(l))?.split(/\s+/).slice(1);
+  if (!w?.length) return undefined;
+  const [iface, ...rest] = w;
+  const at = rest[0] === 'inst' ? 1 : 0;
+  const instance = rest[at] !== undefined && !['id', 'maxlen', 'port', 'ttl', 'group'].includes(rest[at]) ? rest[at] : undefined;
+  return { iface, instance };
 }
 
 /** One request of the client-side probe. Times are the client's clock, in ms since the epoch. */
@@ -187,5 +203,21 @@ export function sections(text: string): Map<string, string> {
     } else buf.push(line);
   }
   if (name) out.set(name, buf.join('\n'));
+  return out;
+}
+
+/** A sync daemon as `ipvsadm -L --daemon` shows it. */
+export interface SyncDaemon {
+  iface: string;
+  syncid: number;
+}
+
+/** `ipvsadm -L --daemon`: `master sync daemon (mcast=eth0, syncid=51, ...)`, the same for backup. */
+export function parseSyncDaemons(text: string): { master?: SyncDaemon; backup?: SyncDaemon } {
+  const out: { master?: SyncDaemon; backup?: SyncDaemon } = {};
+  for (const line of text.split('\n')) {
+    const m = /^(master|backup) sync daemon \(mcast=([^,\s)]+),\s*syncid=(\d+)/.exec(line.trim());
+    if (m) out[m[1] as 'master' | 'backup'] = { iface: m[2], syncid: Number(m[3]) };
+  }
   return out;
 }

@@ -35,6 +35,10 @@ export interface Figures {
   distributionAfter?: Record<string, number>;
   /** Recovery: keepalived restarted to VIP back on the old master. */
   returnMs?: number;
+  /** Connections open through the failover that verify could judge (a download, an idle keep-alive one). */
+  longLivedConnections?: number;
+  /** Of those, how many broke (reset, cut short, damaged, or answered by another real server). */
+  longLivedBroken?: number;
 }
 
 export interface Report {
@@ -100,6 +104,7 @@ export function renderPlain(r: Report): string {
   out.push(`  requests lost            ${f.requestsLost ?? '-'}${f.requestsLost !== undefined ? ' (from the last good answer before the fault)' : ''}`);
   out.push(`  distribution before      ${formatCounts(f.distributionBefore)}`);
   out.push(`  distribution after       ${formatCounts(f.distributionAfter)}`);
+  if (f.longLivedConnections !== undefined) out.push(`  long-lived connections   ${f.longLivedConnections} open through the failover, ${f.longLivedBroken ?? 0} broken`);
   if (f.returnMs !== undefined) out.push(`  VIP back on old master   ${ms(f.returnMs)} after keepalived restarted`);
   out.push('', `${verdict(r.checks)} in ${(r.elapsedMs / 1000).toFixed(1)} s`);
   return out.join('\n') + '\n';

@@ -3,8 +3,11 @@
  * hosts (keepalived from the artifact of a source build: compiled natively on the lab's build
  * host when the cache has none, never on the directors, which get no compiler), a second run that changes nothing, harun verify with
  * --fault kill (every check passes: distribution over web1 and web2 through the VIP, service
- * back through lb2, VIP back on lb1), then --fault crash (recovery not run: a crashed lab host
- * cannot be booted by verify), then lab down leaves no process, tap, bridge or NAT rule.
+ * back through lb2, VIP back on lb1, a slow download and an idle keep-alive connection opened
+ * before the fault intact after it: IPVS connection sync), the same with lvs_sync off (exactly
+ * those two connections broken), then --fault crash with sync on again (recovery not run: a
+ * crashed lab host cannot be booted by verify), then lab down leaves no process, tap, bridge or
+ * NAT rule.
  * The figures (boot time, site.yml wall time, outage vs the VRRP bound) go to the test output.
  */
 import { test } from 'node:test';
@@ -17,6 +20,8 @@ import { OUTAGE_SLACK_MS, TAKEOVER_SLACK_MS } from '../../src/verify/failover.js
 import { harun, labRules, labTraces, parseReport, recap, sshLab, summary, taskLines, type JsonReport } from './helpers.js';
 
 const MIN = 60_000;
+const SYNC_RUNS = 'IPVS connection sync runs: master daemon on the VIP holder, backup on the others';
+const LONG_LIVED = ['a download through the VIP outlives the failover intact', 'an idle keep-alive connection through the VIP answers after the failover'];
 /**
  * The whole test; CI gives all tests 90 min including set-up. site.yml on fresh hosts took 832 s
  * on a quiet 2-core machine and over 1200 s beside other work (apt inside UML is the cost): the
@@ -86,12 +91,31 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
     assert.ok(k.checks.some((c) => c.name === 'lb1 no longer holds the VIP' && c.status === 'pass'));
     assert.ok(k.checks.some((c) => c.name === 'the service comes back through lb2' && c.status === 'pass'));
     assert.ok(k.checks.some((c) => c.name === 'the VIP returns to lb1 (preemption on)' && c.status === 'pass'));
+    assert.ok(k.checks.some((c) => c.name === SYNC_RUNS && c.status === 'pass'), summary(k));
+    assert.deepEqual(LONG_LIVED.map((n) => k.checks.find((c) => c.name === n)?.status), ['pass', 'pass'], summary(k));
+    assert.equal(k.figures.longLivedConnections, 2);
+    assert.equal(k.figures.longLivedBroken, 0);
     const bound = k.figures.bound!.boundMs;
     // as verify judges it: the earliest the evidence allows (a loaded uml host's checks for the
     // VIP run hundreds of ms apart); and the client's own view of the outage, within its slack
     assert.ok(k.figures.takeoverEarliestMs! <= bound + TAKEOVER_SLACK_MS, `takeover ${k.figures.takeoverEarliestMs}-${k.figures.takeoverMs} ms vs bound ${bound} ms`);
     assert.ok(k.figures.outageMs! <= bound + OUTAGE_SLACK_MS, `kill outage ${k.figures.outageMs} ms vs bound ${bound} ms`);
     note(`kill: outage ${Math.round(k.figures.outageMs!)} ms, VIP takeover ${Math.round(k.figures.takeoverEarliestMs!)}-${Math.round(k.figures.takeoverMs!)} ms, VRRP bound ${bound} ms, ${k.figures.requestsLost} probe requests lost; distribution before ${JSON.stringify(k.figures.distributionBefore)}, after ${JSON.stringify(k.figures.distributionAfter)}`);
+
+    // connection sync off: the same fault breaks exactly the two long-lived connections
+    const off = await harun(['play', 'playbooks/site.yml', '-i', inv, '--tags', 'keepalived', '-e', 'lvs_sync=false', '--output', 'plain'], 6 * MIN);
+    assert.equal(off.code, 0, `site.yml -e lvs_sync=false failed:\n${off.stdout.slice(-4000)}`);
+    assert.deepEqual(taskLines(off.stdout, 'Stop the IPVS sync daemons (lvs_sync is off)'), ['changed: [lb1]', 'changed: [lb2]']);
+    const killOff = await harun(['verify', '-i', inv, '--fault', 'kill', '--output', 'json'], 4 * MIN);
+    const ko: JsonReport = parseReport(killOff.stdout);
+    t.diagnostic(`verify --fault kill, lvs_sync off:\n${summary(ko)}`);
+    assert.equal(killOff.code, 1, `verify --fault kill with sync off: exit ${killOff.code}\n${summary(ko)}`);
+    assert.deepEqual(ko.checks.filter((c) => c.status !== 'pass').map((c) => [c.name, c.status]), LONG_LIVED.map((n) => [n, 'fail']), summary(ko));
+    assert.match(ko.checks.find((c) => c.name === LONG_LIVED[0])!.detail, /^broken at .*curl exit 56.*no lvs_sync_daemon/);
+    assert.equal(ko.figures.longLivedBroken, 2);
+    const on = await harun(['play', 'playbooks/site.yml', '-i', inv, '--tags', 'keepalived', '--output', 'plain'], 6 * MIN);
+    assert.equal(on.code, 0, `site.yml with lvs_sync on again failed:\n${on.stdout.slice(-4000)}`);
+    note(`kill with lvs_sync off: ${ko.checks.filter((c) => LONG_LIVED.includes(c.name)).map((c) => c.detail.split(';')[0]).join(' | ')}`);
 
     const crash = await harun(['verify', '-i', inv, '--fault', 'crash', '--output', 'json'], 4 * MIN);
     const c: JsonReport = parseReport(crash.stdout);
@@ -100,6 +124,7 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
     assert.equal(crash.code, 2, `verify --fault crash: exit ${crash.code}\n${summary(c)}\n${crash.stderr.slice(-2000)}`);
     assert.deepEqual(notRun.map((x) => [x.step, x.status]), [[4, 'not run']], summary(c));
     assert.match(notRun[0].detail, /cannot boot a crashed lab host/);
+    assert.equal(c.figures.longLivedBroken, 0, summary(c));
     assert.ok(c.figures.outageMs! <= c.figures.bound!.boundMs + OUTAGE_SLACK_MS, `crash outage ${c.figures.outageMs} ms`);
     note(`crash: outage ${Math.round(c.figures.outageMs!)} ms, VIP takeover ${Math.round(c.figures.takeoverEarliestMs!)}-${Math.round(c.figures.takeoverMs!)} ms, VRRP bound ${c.figures.bound!.boundMs} ms, ${c.figures.requestsLost} probe requests lost`);
   } finally {

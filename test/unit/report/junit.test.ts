@@ -73,7 +73,7 @@ const report: Report = {
     { step: 2, name: 'the answers show every real server', status: 'not run', detail: 'the kernel of lb1 has no IPVS (ip_vs)\nmore', atMs: 1500 },
     { step: 3, name: 'the takeover is within the VRRP bound', status: 'fail', detail: '5200 ms vs 3648 ms <bound>', atMs: 9000 },
   ],
-  figures: { takeoverMs: 5200.4, bound: { advertIntS: 1, priority: 90, skewMs: 648, boundMs: 3648 }, distributionBefore: { web1: 10, web2: 10 } },
+  figures: { takeoverMs: 5200.4, bound: { advertIntS: 1, priority: 90, version: 2, skewMs: 648, boundMs: 3648 }, distributionBefore: { web1: 10, web2: 10 } },
 };
 
 test('verify --junit: a suite per step, a case per check with its evidence, the figures as properties; valid', () => {

@@ -1,14 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeOutage, distribution, judgeSpread, vrrpBound } from '../../../src/verify/figures.js';
+import { computeOutage, describeBound, distribution, judgeSpread, vrrpBound } from '../../../src/verify/figures.js';
 import type { ProbeSample } from '../../../src/verify/parse.js';
 import { takeoverSpan } from '../../../src/verify/failover.js';
 
 test('VRRP bound: 3 x advert_int + (256 - priority) / 256 s', () => {
   // the seed's backup: advert_int 1, priority 90 -> 3 s + 166/256 s
-  assert.deepEqual(vrrpBound(1, 90), { advertIntS: 1, priority: 90, skewMs: 648, boundMs: 3648 });
+  assert.deepEqual(vrrpBound(1, 90), { advertIntS: 1, priority: 90, version: 2, skewMs: 648, boundMs: 3648 });
   assert.equal(vrrpBound(2, 100).boundMs, 6609);
   assert.equal(vrrpBound(0.5, 254).boundMs, 1508);
+});
+
+test('VRRPv3 bound: the skew scales with advert_int (RFC 5798 6.1), as keepalived computes it', () => {
+  // VRRP_TIMER_SKEW_CALC for version 3: (256 - prio) * adver_int(cs) * 625 / 16 us
+  assert.deepEqual(vrrpBound(0.1, 90, 3), { advertIntS: 0.1, priority: 90, version: 3, skewMs: 65, boundMs: 365 });
+  assert.equal(vrrpBound(1, 90, 3).boundMs, 3648);
+  assert.equal(vrrpBound(0.2, 90, 3).boundMs, 730);
+  assert.equal(describeBound(vrrpBound(0.1, 90, 3)), 'VRRPv3: 3 x advert_int 0.1 s + skew (256 - 90) / 256 x 0.1 s = 365 ms');
 });
 
 /** A probe every 100 ms from t=0; `bad(t)` says which requests fail; answers take 5 ms. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  findService, holdersOf, parseIpAddr, parseIpvsadm, parseKeepalivedConf, parseKeyValues, parseProbeLog, parseTraffic, sections,
+  findService, holdersOf, parseIpAddr, parseIpvsadm, parseKeepalivedConf, parseKeyValues, parseProbeLog, parseSyncDaemons, parseTraffic, sections,
 } from '../../../src/verify/parse.js';
 
 const IP_O_ADDR = [
@@ -88,8 +88,8 @@ vrrp_instance VI_1 {
 virtual_server 10.222.2.100 80 {
     lb_algo wrr
 }`);
-  assert.deepEqual(c, { state: 'BACKUP', priority: 90, advertInt: 2, nopreempt: true, lbAlgo: 'wrr' });
-  assert.deepEqual(parseKeepalivedConf(''), { state: undefined, priority: undefined, advertInt: undefined, nopreempt: false, lbAlgo: undefined });
+  assert.deepEqual(c, { state: 'BACKUP', priority: 90, advertInt: 2, nopreempt: true, lbAlgo: 'wrr', vrrpVersion: undefined, lvsSync: undefined });
+  assert.deepEqual(parseKeepalivedConf(''), { state: undefined, priority: undefined, advertInt: undefined, nopreempt: false, lbAlgo: undefined, vrrpVersion: undefined, lvsSync: undefined });
   assert.equal(parseKeepalivedConf('    # nopreempt\n').nopreempt, false);
 });
 
@@ -125,4 +125,22 @@ test('traffic answers, key=value lines and sections', () => {
   assert.equal(kv.size, 2);
   const s = sections('noise\n--- addr\na\nb\n--- ipvs\nno-ipvs\n--- conf\n');
   assert.deepEqual([...s], [['addr', 'a\nb'], ['ipvs', 'no-ipvs'], ['conf', '']]);
+});
+
+test('keepalived.conf: VRRP version and the sync daemon as the keepalived role renders them', () => {
+  const c = parseKeepalivedConf('global_defs {\n   router_id lb1\n   vrrp_version 3\n   lvs_sync_daemon eth0 VI_1 id 51\n}\nvrrp_instance VI_1 {\n    advert_int 0.1\n}\n');
+  assert.equal(c.vrrpVersion, 3);
+  assert.equal(c.advertInt, 0.1);
+  assert.deepEqual(c.lvsSync, { iface: 'eth0', instance: 'VI_1' });
+  assert.deepEqual(parseKeepalivedConf('global_defs {\n lvs_sync_daemon eth1 inst VI_2 maxlen 1400\n}\n').lvsSync, { iface: 'eth1', instance: 'VI_2' });
+  assert.deepEqual(parseKeepalivedConf('global_defs {\n lvs_sync_daemon eth1 id 7\n}\n').lvsSync, { iface: 'eth1', instance: undefined });
+  const none = parseKeepalivedConf('vrrp_instance VI_1 {\n    version 2\n}\n! lvs_sync_daemon eth0 VI_1\n');
+  assert.equal(none.lvsSync, undefined);
+  assert.equal(none.vrrpVersion, 2);
+});
+
+test('ipvsadm -L --daemon: the master and backup sync daemons', () => {
+  const text = 'master sync daemon (mcast=eth0, syncid=51, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\nbackup sync daemon (mcast=eth0, syncid=51, maxlen=1472, group=224.0.0.81, port=8848)\n';
+  assert.deepEqual(parseSyncDaemons(text), { master: { iface: 'eth0', syncid: 51 }, backup: { iface: 'eth0', syncid: 51 } });
+  assert.deepEqual(parseSyncDaemons(''), {});
 });

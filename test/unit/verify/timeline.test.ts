@@ -20,7 +20,7 @@ test('timeline: probe samples from the fault on the client clock, each named by 
 });
 
 test('figure list: every figure of the result object, a figure added later included, in ms where the field says so', () => {
-  const f = figureList({ outageMs: 3362.4, bound: { advertIntS: 1, priority: 90, skewMs: 648, boundMs: 3648 }, distributionAfter: { web1: 10, web2: 10 }, ...({ failedProbeRequests: 16 } as object) });
+  const f = figureList({ outageMs: 3362.4, bound: { advertIntS: 1, priority: 90, version: 2, skewMs: 648, boundMs: 3648 }, distributionAfter: { web1: 10, web2: 10 }, ...({ failedProbeRequests: 16 } as object) });
   assert.deepEqual(f.map((x) => [x.key, x.label, x.text]), [
     ['outageMs', 'client-observed outage', '3362 ms'],
     ['bound', 'VRRP bound', '3 x advert_int 1 s + skew (256 - 90) / 256 s = 3648 ms'],
