@@ -206,32 +206,76 @@ async function checkRealserver(ctx: Ctx, rs: Runner, pages: Map<string, string>)
     h.code === 0 ? `curl ${url} from ${from.name}: "${h.stdout.trim().slice(0, 80)}"` : `curl ${url} from ${from.name} failed (exit ${h.code}): ${h.stderr.trim()}`);
 }
 
-/** One round of N requests through the VIP, judged as step `step`; returns the distribution. */
-export async function checkTraffic(ctx: Ctx, step: 2 | 3 | 4, state: State, via: string, scheduler: string): Promise<Record<string, number> | undefined> {
+/** The virtual service vip:port of `d` with its counters (`ipvsadm -Ln --stats`). */
+export async function ipvsStats(d: Runner, vip: string, port: number): Promise<IpvsService | undefined> {
+  const r = await d.run(sh`ipvsadm -Ln --stats 2>/dev/null`);
+  return r.code === 0 ? findService(parseIpvsadm(r.stdout), vip, port) : undefined;
+}
+
+/** The kernel adds up its per-CPU IPVS counters for ipvsadm once per estimator period. */
+const ESTIMATOR_MS = 2000;
+
+/**
+ * The connections `d` scheduled since `before`, per real server address: read until every one
+ * of `expect` requests is counted, or a whole estimator period added nothing more (requests
+ * that matched an entry it held are never counted), at most four periods.
+ */
+export async function scheduledSince(d: Runner, vip: string, port: number, before: IpvsService, expect: number): Promise<Map<string, number> | undefined> {
+  const t0 = Date.now();
+  let last: { total: number; at: number } | undefined;
+  for (;;) {
+    const now = await ipvsStats(d, vip, port);
+    if (!now) return undefined;
+    const total = now.conns - before.conns;
+    const stale = last !== undefined && last.total === total && Date.now() - last.at > ESTIMATOR_MS + 250;
+    if (total >= expect || stale || Date.now() - t0 > 4 * ESTIMATOR_MS) {
+      return new Map(now.reals.map((r) => [r.address, r.conns - (before.reals.find((b) => b.address === r.address && b.port === r.port)?.conns ?? 0)]));
+    }
+    if (last?.total !== total) last = { total, at: Date.now() };
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** What a round of requests through the VIP showed: answers per real server, and what IPVS scheduled. */
+export interface TrafficRound {
+  answers?: Record<string, number>;
+  /** New connections the director's IPVS scheduled to each real server during the round. */
+  scheduled?: Record<string, number>;
+}
+
+/**
+ * One round of N requests through the VIP, judged as step `step`. `director` is the one the
+ * traffic should pass: its IPVS counters are read around the round.
+ */
+export async function checkTraffic(ctx: Ctx, step: 2 | 3 | 4, state: State, via: string, scheduler: string, director?: Runner): Promise<TrafficRound> {
   const { vip, port } = ctx.spec;
   const what = `${ctx.requests} requests to http://${vip}:${port}/ from ${ctx.client?.name ?? 'a client'}`;
   if (state.noDataPath) {
     add(ctx, step, `${what} (via ${via}) all succeed`, 'not run', state.noDataPath);
     if (step !== 4) add(ctx, step, 'the answers show every real server, spread as the scheduler promises', 'not run', state.noDataPath);
-    return undefined;
+    return {};
   }
+  const before = director ? await ipvsStats(director, vip, port) : undefined;
   const t = await traffic(ctx.client!, `http://${vip}:${port}/`, ctx.requests);
+  const byAddress = before ? await scheduledSince(director!, vip, port, before, ctx.requests) : undefined;
+  const name = (address: string) => ctx.realservers.find((rs) => rs.address === address)?.name ?? address;
+  const scheduled = byAddress && Object.fromEntries([...byAddress].map(([a, n]) => [name(a), n]));
   const answered = t.bodies.length;
   add(ctx, step, `${what} (via ${via}) all succeed`, t.failures.length === 0 && answered === ctx.requests ? 'pass' : 'fail',
     `${answered} of ${ctx.requests} answered${t.failures.length ? `; failures: ${[...new Set(t.failures)].slice(0, 3).join(' | ')}` : ''}`);
-  if (step === 4) return undefined;
+  if (step === 4) return { scheduled };
   const pages = state.pages;
   if (pages.size < ctx.realservers.length) {
     add(ctx, step, 'the answers show every real server, spread as the scheduler promises', 'fail', 'not every real server answered on its own address, so answers cannot be told apart');
-    return undefined;
+    return { scheduled };
   }
   if (new Set(pages.values()).size < pages.size) {
     add(ctx, step, 'the answers show every real server, spread as the scheduler promises', 'not run', `real servers serve the same page (${[...pages].map(([h, p]) => `${h}: "${p}"`).join(', ')}): answers cannot be told apart; give each its own web_body`);
-    return undefined;
+    return { scheduled };
   }
   const d = distribution(t.bodies, pages);
-  const v = judgeSpread(d.counts, scheduler);
+  const v = judgeSpread(d.counts, scheduler, scheduled);
   const extra = d.unknown.length ? `; ${d.unknown.length} answers from no known real server: "${d.unknown[0].slice(0, 60)}"` : '';
   add(ctx, step, 'the answers show every real server, spread as the scheduler promises', v.ok && !d.unknown.length ? 'pass' : 'fail', v.why + extra);
-  return d.counts;
+  return { answers: d.counts, scheduled };
 }

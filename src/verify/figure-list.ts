@@ -23,6 +23,8 @@ const LABELS: Record<string, string> = {
   returnMs: 'VIP back on the old master after its restart',
   requestsLost: 'requests lost in the outage',
   probeFailed: 'probe requests failed in all',
+  scheduledBefore: 'IPVS scheduled before',
+  scheduledAfter: 'IPVS scheduled after',
   longLivedConnections: 'long-lived connections open through the failover',
   longLivedBroken: 'long-lived connections broken',
 };

@@ -99,21 +99,33 @@ export interface SpreadVerdict {
 }
 
 /**
- * Every real server answered; with rr, counts differ by at most one. Other schedulers
- * promise no exact spread, so only "everyone answered" is checked for them.
+ * Every real server answered; with rr, the connections IPVS scheduled to each differ by at most
+ * one. `scheduled` is what the director's counters say it scheduled in the round (per real
+ * server); without it the answers stand in for it. A request whose source port matches a
+ * connection entry the director still holds (in direct routing an entry stays in FIN_WAIT for
+ * two minutes after the client closed it, and a synced one likewise) goes to that entry's real
+ * server without being scheduled: the answers can then differ by more than one while rr kept
+ * its promise. Other schedulers promise no exact spread, so only "everyone answered" is checked.
  */
-export function judgeSpread(counts: Record<string, number>, scheduler: string): SpreadVerdict {
+export function judgeSpread(counts: Record<string, number>, scheduler: string, scheduled?: Record<string, number>): SpreadVerdict {
   const hosts = Object.keys(counts);
   const silent = hosts.filter((h) => counts[h] === 0);
-  const shown = hosts.map((h) => `${h} ${counts[h]}`).join(', ');
+  const shown = formatCounts(counts);
   if (!hosts.length) return { ok: false, why: 'no real servers to compare' };
   if (silent.length) return { ok: false, why: `${silent.join(', ')} never answered (${shown})` };
   if (scheduler !== 'rr') return { ok: true, why: `every real server answered (${shown}); scheduler ${scheduler} promises no exact spread` };
-  const values = hosts.map((h) => counts[h]);
+  const basis = scheduled ?? counts;
+  const values = Object.values(basis);
   const spread = Math.max(...values) - Math.min(...values);
+  const sum = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+  const reused = scheduled ? sum(counts) - sum(scheduled) : 0;
+  const what = scheduled
+    ? `IPVS scheduled ${formatCounts(scheduled)}; answers ${shown}` +
+      (reused > 0 ? ` (${reused} request${reused === 1 ? '' : 's'} matched a connection entry the director still held for the client's source port, and went to its real server unscheduled)` : '')
+    : shown;
   return spread <= 1
-    ? { ok: true, why: `rr spread: ${shown} (counts differ by ${spread})` }
-    : { ok: false, why: `rr should spread evenly but counts differ by ${spread}: ${shown}` };
+    ? { ok: true, why: `rr spread: ${what}; counts differ by ${spread}` }
+    : { ok: false, why: `rr should spread evenly but counts differ by ${spread}: ${what}` };
 }
 
 export function formatCounts(counts: Record<string, number> | undefined): string {

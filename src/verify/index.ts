@@ -59,7 +59,9 @@ export function prepareVerify(o: VerifyOptions): Prepared {
       const state = await checkState(ctx, confPath);
       o.log('step 2: traffic through the VIP');
       const algo = state.holder?.conf.lbAlgo ?? (typeof hostValue(inv, spec.directors[0].name, 'lvs_algo') === 'string' ? String(hostValue(inv, spec.directors[0].name, 'lvs_algo')) : 'rr');
-      ctx.figures.distributionBefore = await checkTraffic(ctx, 2, state, state.holder?.runner.name ?? '?', algo);
+      const round = await checkTraffic(ctx, 2, state, state.holder?.runner.name ?? '?', algo, state.holder?.runner);
+      ctx.figures.distributionBefore = round.answers;
+      ctx.figures.scheduledBefore = round.scheduled;
       o.log(`step 3: failover (fault ${fault})`);
       try {
         const who = await checkFailover(ctx, state, fault, confPath);

@@ -31,8 +31,12 @@ export interface Figures {
   probeRequests?: number;
   /** Every probe request that failed, before the fault too: more than requestsLost means failures outside the outage. */
   probeFailed?: number;
+  /** Answers per real server to the round of requests before the fault, and after it. */
   distributionBefore?: Record<string, number>;
   distributionAfter?: Record<string, number>;
+  /** New connections the director's IPVS scheduled to each real server in those rounds. */
+  scheduledBefore?: Record<string, number>;
+  scheduledAfter?: Record<string, number>;
   /** Recovery: keepalived restarted to VIP back on the old master. */
   returnMs?: number;
   /** Connections open through the failover that verify could judge (a download, an idle keep-alive one). */
@@ -102,8 +106,9 @@ export function renderPlain(r: Report): string {
   out.push(`  VIP takeover             ${ms(f.takeoverMs)}${f.takeoverEarliestMs !== undefined && f.takeoverMs !== undefined && f.takeoverEarliestMs < f.takeoverMs - 100 ? ` (at the earliest ${ms(f.takeoverEarliestMs)})` : ''}`);
   out.push(`  VRRP bound               ${f.bound ? describeBound(f.bound) : '-'}`);
   out.push(`  requests lost            ${f.requestsLost ?? '-'}${f.requestsLost !== undefined ? ' (from the last good answer before the fault)' : ''}`);
-  out.push(`  distribution before      ${formatCounts(f.distributionBefore)}`);
-  out.push(`  distribution after       ${formatCounts(f.distributionAfter)}`);
+  const scheduled = (c?: Record<string, number>) => (c ? ` (IPVS scheduled ${formatCounts(c)})` : '');
+  out.push(`  distribution before      ${formatCounts(f.distributionBefore)}${scheduled(f.scheduledBefore)}`);
+  out.push(`  distribution after       ${formatCounts(f.distributionAfter)}${scheduled(f.scheduledAfter)}`);
   if (f.longLivedConnections !== undefined) out.push(`  long-lived connections   ${f.longLivedConnections} open through the failover, ${f.longLivedBroken ?? 0} broken`);
   if (f.returnMs !== undefined) out.push(`  VIP back on old master   ${ms(f.returnMs)} after keepalived restarted`);
   out.push('', `${verdict(r.checks)} in ${(r.elapsedMs / 1000).toFixed(1)} s`);

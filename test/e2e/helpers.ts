@@ -71,6 +71,8 @@ export interface JsonReport {
     requestsLost?: number;
     distributionBefore?: Record<string, number>;
     distributionAfter?: Record<string, number>;
+    scheduledBefore?: Record<string, number>;
+    scheduledAfter?: Record<string, number>;
     longLivedConnections?: number;
     longLivedBroken?: number;
   };

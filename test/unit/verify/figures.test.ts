@@ -90,6 +90,19 @@ test('spread: rr counts differ by at most one; every real server must answer', (
   assert.equal(judgeSpread({}, 'rr').ok, false);
 });
 
+test('spread: with the director counters, rr is judged on what IPVS scheduled; a request that matched a held entry is named', () => {
+  // 20 answers, 19 scheduled evenly: the one extra web1 answer reused an entry
+  const reused = judgeSpread({ web1: 11, web2: 9 }, 'rr', { web1: 10, web2: 9 });
+  assert.equal(reused.ok, true, reused.why);
+  assert.match(reused.why, /IPVS scheduled web1 10, web2 9; answers web1 11, web2 9 \(1 request matched a connection entry/);
+  // the scheduler itself uneven: fails, whatever the answers say
+  const skewed = judgeSpread({ web1: 10, web2: 10 }, 'rr', { web1: 12, web2: 8 });
+  assert.equal(skewed.ok, false);
+  assert.match(skewed.why, /differ by 4: IPVS scheduled web1 12, web2 8/);
+  // a real server that never answered fails even when the counters look even
+  assert.equal(judgeSpread({ web1: 20, web2: 0 }, 'rr', { web1: 1, web2: 1 }).ok, false);
+});
+
 test('takeover span: latest from the fault start to the first check with the VIP, earliest from the fault end to the last check without it', () => {
   // controller clock: fault struck between 1000 and 1400 (a slow host); the backup (clock +50 ms)
   // last missed the VIP at 4650 and saw it at 5650
