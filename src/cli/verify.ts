@@ -14,6 +14,7 @@ interface VerifyOpts extends VaultOptions {
   requests: number;
   output: 'plain' | 'json';
   timeout: number;
+  client?: string;
   junit?: string;
   report?: string;
 }
@@ -32,13 +33,14 @@ export function registerVerify(program: Command): void {
     .addOption(new Option('--output <kind>', 'report format on stdout (json: the stable schema of docs/verify-json.md)').choices(['plain', 'json']).default('plain'))
     .option('--junit <file>', 'also write the checks as JUnit XML for CI (a test case per check; the figures as properties)', outputFile('--junit'))
     .option('--report <file.html>', 'also write the failover as one self-contained HTML page (timeline, figures, checks)', outputFile('--report'))
+    .option('--client <host>', 'the inventory host the requests, the probe and the long-lived connections go from (default: the first of group clients); a host with ansible_connection=local makes it this machine')
     .option('--timeout <seconds>', 'how long to wait for the VIP to move, service to come back and the VIP to return', positiveInt('--timeout'), 30)
     .action(async (o: VerifyOpts) => {
       try {
         await setupVault(o, loadConfig());
         // the report and its log lines are masked like a play's output: no vaulted value shows
         const log = o.output === 'plain' ? (m: string) => process.stderr.write(mask(`verify: ${m}\n`)) : () => {};
-        const p = prepareVerify({ inventory: o.inventory, fault: o.fault, requests: o.requests, timeoutS: o.timeout, log });
+        const p = prepareVerify({ inventory: o.inventory, fault: o.fault, requests: o.requests, timeoutS: o.timeout, client: o.client, log });
         const { report, exitCode } = await p.run();
         process.stdout.write(mask(o.output === 'json' ? renderJson(report) : renderPlain(report)));
         if (o.junit) writeFileSync(o.junit, mask((await import('../verify/junit.js')).verifyJUnit(report)));

@@ -4,7 +4,7 @@
  * (the run's transport, become through sudo when the inventory says ansible_become).
  */
 import { isIPv4 } from 'node:net';
-import { ValidationError } from '../errors.js';
+import { OptionsError, ValidationError } from '../errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Sh } from '../shell/sh.js';
 import { resolveBecome, wrap } from '../shell/wrap.js';
@@ -56,8 +56,13 @@ function spec(inv: Inventory, host: string): HostSpec {
   return { name: host, address: String(addr ?? host), vars: inv.hostVars(host), docroot: typeof docroot === 'string' && docroot.startsWith('/') ? docroot.replace(/\/+$/, '') : '/var/www/html' };
 }
 
-/** Reads and checks what verify needs; bad input is a ValidationError (exit 4) naming the problem. */
-export function clusterSpec(inv: Inventory): ClusterSpec {
+/**
+ * Reads and checks what verify needs; bad input is a ValidationError (exit 4) naming the problem.
+ * `client` (--client) picks the host the probe and the long-lived connections run from instead
+ * of the first of group clients: any inventory host but a director or a real server, which hold
+ * the VIP themselves (an OptionsError, exit 5).
+ */
+export function clusterSpec(inv: Inventory, client?: string): ClusterSpec {
   const groups = inv.groups();
   const directors = groups.directors ?? [];
   if (!directors.length)
@@ -85,6 +90,11 @@ export function clusterSpec(inv: Inventory): ClusterSpec {
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new ValidationError('verify', `lvs_port: expected a port from 1 to 65535, got "${String(rawPort)}"`, inv.varOrigin(directors[0], 'lvs_port'));
   const clients = groups.clients ?? [];
+  if (client !== undefined) {
+    if (!inv.has(client)) throw new OptionsError(`--client ${client}: no such host in inventory ${where(inv)}; expected a host of it (such as one with ansible_connection=local for this machine)`);
+    if (directors.includes(client) || realservers.includes(client))
+      throw new OptionsError(`--client ${client}: a ${directors.includes(client) ? 'director' : 'real server'} holds the VIP itself, so its requests never cross the load balancer; expected another host`);
+  }
   const labDir = hostValue(inv, directors[0], 'harun_lab_dir');
   const labProvider = hostValue(inv, directors[0], 'harun_lab_provider');
   return {
@@ -92,7 +102,7 @@ export function clusterSpec(inv: Inventory): ClusterSpec {
     port,
     directors: directors.map((h) => spec(inv, h)),
     realservers: realservers.map((h) => spec(inv, h)),
-    client: clients.length ? spec(inv, clients[0]) : undefined,
+    client: client !== undefined ? spec(inv, client) : clients.length ? spec(inv, clients[0]) : undefined,
     labDir: typeof labDir === 'string' && labDir ? labDir : undefined,
     labProvider: typeof labProvider === 'string' ? labProvider : undefined,
   };

@@ -18,6 +18,8 @@ export interface VerifyOptions {
   requests: number;
   /** Seconds to wait for the VIP to move, service to come back, the VIP to return. */
   timeoutS: number;
+  /** --client: the inventory host to send the client's requests from. */
+  client?: string;
   log: (msg: string) => void;
 }
 
@@ -34,7 +36,7 @@ export function prepareVerify(o: VerifyOptions): Prepared {
   const sources = o.inventory.length ? o.inventory : cfg.inventory;
   if (!sources.length) throw new OptionsError('no inventory: give -i INVENTORY (or set inventory in the [defaults] of ansible.cfg / harun.cfg)');
   const inv = loadInventory(sources);
-  const spec = clusterSpec(inv);
+  const spec = clusterSpec(inv, o.client);
   const fault: Fault = checkFault(o.fault, spec);
   const conf = hostValue(inv, spec.directors[0].name, 'keepalived_conf');
   const confPath = typeof conf === 'string' && conf.startsWith('/') ? conf : DEFAULT_CONF;

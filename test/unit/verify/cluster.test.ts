@@ -110,3 +110,19 @@ test('prepareVerify refuses bad input before connecting: exit 4 for the inventor
     seed.cleanup();
   }
 });
+
+test('--client picks any other inventory host as the client (this machine with ansible_connection=local); a director, a real server or an unknown host is exit 5', () => {
+  const inv = inventory(SEED + '[here]\ncontroller ansible_connection=local lab_address=192.168.2.1\n');
+  try {
+    const i = loadInventory([inv.file]);
+    assert.equal(clusterSpec(i).client?.name, 'client');
+    const s = clusterSpec(i, 'controller');
+    assert.equal(s.client?.name, 'controller');
+    assert.equal(s.client?.vars.ansible_connection, 'local');
+    assert.equal(s.client?.address, '192.168.2.1');
+    for (const [host, why] of [['lb2', /--client lb2: a director holds the VIP itself/], ['web1', /--client web1: a real server holds the VIP itself/], ['nohost', /--client nohost: no such host in inventory/]] as const)
+      assert.throws(() => clusterSpec(i, host), (e: unknown) => e instanceof OptionsError && e.exitCode === 5 && why.test(e.message), host);
+  } finally {
+    inv.cleanup();
+  }
+});
