@@ -3,6 +3,7 @@
  * real servers' VIP on lo, ARP settings and pages) and traffic through the VIP from the client.
  * One round trip per host for the state; one remote loop for the traffic.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { asShell, joinSh, raw, sh } from '../shell/sh.js';
 import type { ClusterSpec, Runner } from './cluster.js';
 import { distribution, judgeSpread } from './figures.js';
@@ -131,7 +132,7 @@ export async function checkState(ctx: Ctx, confPath: string): Promise<State> {
   const t0 = Date.now();
   let directors = await Promise.all(ctx.directors.map((d) => directorState(ctx, d, confPath)));
   while (directors.filter((d) => d.holdsVip).length !== 1 && directors.every((d) => d.keepalived) && Date.now() - t0 < ctx.timeoutMs) {
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     directors = await Promise.all(ctx.directors.map((d) => directorState(ctx, d, confPath)));
   }
   const waited = Date.now() - t0 > 1000 ? ` (settled after ${Date.now() - t0} ms)` : '';
@@ -216,11 +217,11 @@ export async function ipvsStats(d: Runner, vip: string, port: number): Promise<I
 const ESTIMATOR_MS = 2000;
 
 /**
- * The connections `d` scheduled since `before`, per real server address: read until every one
- * of `expect` requests is counted, or a whole estimator period added nothing more (requests
- * that matched an entry it held are never counted), at most four periods.
+ * The connections `d` scheduled since `before`, in all and per real server address: read until
+ * every one of `expect` requests is counted, or a whole estimator period added nothing more
+ * (requests that matched an entry it held are never counted), at most four periods.
  */
-export async function scheduledSince(d: Runner, vip: string, port: number, before: IpvsService, expect: number): Promise<Map<string, number> | undefined> {
+export async function scheduledSince(d: Runner, vip: string, port: number, before: IpvsService, expect: number): Promise<{ total: number; byAddress: Map<string, number> } | undefined> {
   const t0 = Date.now();
   let last: { total: number; at: number } | undefined;
   for (;;) {
@@ -229,10 +230,11 @@ export async function scheduledSince(d: Runner, vip: string, port: number, befor
     const total = now.conns - before.conns;
     const stale = last !== undefined && last.total === total && Date.now() - last.at > ESTIMATOR_MS + 250;
     if (total >= expect || stale || Date.now() - t0 > 4 * ESTIMATOR_MS) {
-      return new Map(now.reals.map((r) => [r.address, r.conns - (before.reals.find((b) => b.address === r.address && b.port === r.port)?.conns ?? 0)]));
+      const byAddress = new Map(now.reals.map((r) => [r.address, r.conns - (before.reals.find((b) => b.address === r.address && b.port === r.port)?.conns ?? 0)]));
+      return { total, byAddress };
     }
     if (last?.total !== total) last = { total, at: Date.now() };
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }
 
@@ -257,9 +259,9 @@ export async function checkTraffic(ctx: Ctx, step: 2 | 3 | 4, state: State, via:
   }
   const before = director ? await ipvsStats(director, vip, port) : undefined;
   const t = await traffic(ctx.client!, `http://${vip}:${port}/`, ctx.requests);
-  const byAddress = before ? await scheduledSince(director!, vip, port, before, ctx.requests) : undefined;
+  const counted = before ? await scheduledSince(director!, vip, port, before, ctx.requests) : undefined;
   const name = (address: string) => ctx.realservers.find((rs) => rs.address === address)?.name ?? address;
-  const scheduled = byAddress && Object.fromEntries([...byAddress].map(([a, n]) => [name(a), n]));
+  const scheduled = counted && Object.fromEntries([...counted.byAddress].map(([a, n]) => [name(a), n]));
   const answered = t.bodies.length;
   add(ctx, step, `${what} (via ${via}) all succeed`, t.failures.length === 0 && answered === ctx.requests ? 'pass' : 'fail',
     `${answered} of ${ctx.requests} answered${t.failures.length ? `; failures: ${[...new Set(t.failures)].slice(0, 3).join(' | ')}` : ''}`);

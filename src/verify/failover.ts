@@ -3,11 +3,12 @@
  * to the BACKUP within the VRRP bound, service back through the BACKUP; then keepalived back on
  * the old master and the VIP where preemption says it belongs.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { toBool } from '../vars/filters.js';
 import type { Runner } from './cluster.js';
 import { add, checkTraffic, directorState, ipvsStats, judgeIpvs, noIpvs, scheduledSince, type Ctx, type DirectorState, type State } from './checks.js';
 import { FaultUnavailable, inject, recover, type Fault, type Injected } from './faults.js';
-import { computeOutage, describeBound, vrrpBound, type VrrpBound } from './figures.js';
+import { computeOutage, countsTotal, describeBound, vrrpBound, type VrrpBound } from './figures.js';
 import {
   closeLongLived, collectLongLived, judgeDownload, judgeKeepAlive, openLongLived, parseLongLived, SYNC_SETTLE_MS, triggerSecondRequest, type LongLivedHandle,
 } from './longlived.js';
@@ -23,7 +24,6 @@ export const TAKEOVER_SLACK_MS = 500;
 /** The client also waits for the next probe request (100 ms), a timed-out one (500 ms) and ARP. */
 export const OUTAGE_SLACK_MS = 1000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function varNumber(v: unknown): number | undefined {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
@@ -101,7 +101,7 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
     const offClient = probe ? await clockOffset(probe.client) : 0;
     if (probe) await steadyBaseline(ctx, probe);
     else await sleep(1500);
-    if (long) await sleep(long.openedAt + SYNC_SETTLE_MS - Date.now());
+    if (long) await sleep(Math.max(0, long.openedAt + SYNC_SETTLE_MS - Date.now()));
     const watching = waitVip(backup, vip, true, ctx.timeoutMs);
     await sleep(300);
     let injected;
@@ -178,9 +178,8 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
     ctx.figures.distributionAfter = round.answers;
     ctx.figures.scheduledAfter = round.scheduled;
     if (!afterState.noDataPath) {
-      const counted = round.scheduled && Object.values(round.scheduled).reduce((a, b) => a + b, 0);
-      const oldCounts = oldMaster && beforeOld ? await scheduledSince(oldMaster, vip, port, beforeOld, 1) : undefined;
-      const viaOld = oldCounts && [...oldCounts.values()].reduce((a, b) => a + b, 0);
+      const counted = round.scheduled && countsTotal(round.scheduled);
+      const viaOld = oldMaster && beforeOld ? (await scheduledSince(oldMaster, vip, port, beforeOld, 1))?.total : undefined;
       // requests that matched an entry the backup held (synced from the old master) are not
       // counted: some counted on the backup and none on the old master is the proof
       add(ctx, 3, `the service comes back through ${backup.name}`, counted !== undefined && counted > 0 && !viaOld ? 'pass' : 'fail',

@@ -117,8 +117,7 @@ export function judgeSpread(counts: Record<string, number>, scheduler: string, s
   const basis = scheduled ?? counts;
   const values = Object.values(basis);
   const spread = Math.max(...values) - Math.min(...values);
-  const sum = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
-  const reused = scheduled ? sum(counts) - sum(scheduled) : 0;
+  const reused = scheduled ? countsTotal(counts) - countsTotal(scheduled) : 0;
   const what = scheduled
     ? `IPVS scheduled ${formatCounts(scheduled)}; answers ${shown}` +
       (reused > 0 ? ` (${reused} request${reused === 1 ? '' : 's'} matched a connection entry the director still held for the client's source port, and went to its real server unscheduled)` : '')
@@ -126,6 +125,11 @@ export function judgeSpread(counts: Record<string, number>, scheduler: string, s
   return spread <= 1
     ? { ok: true, why: `rr spread: ${what}; counts differ by ${spread}` }
     : { ok: false, why: `rr should spread evenly but counts differ by ${spread}: ${what}` };
+}
+
+/** The sum of counts per real server. */
+export function countsTotal(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
 }
 
 export function formatCounts(counts: Record<string, number> | undefined): string {
