@@ -31,7 +31,7 @@ export function registerLab(program: Command): void {
         if (!(await provider.hasIpvs()))
           log('note: this kernel has no IPVS (ip_vs): VRRP failover can be proven in this lab, the IPVS data path cannot; --provider uml proves it');
         const t0 = Date.now();
-        const state = await labUp(opts.dir, provider);
+        const state = await labUp(opts.dir, provider, log);
         process.stdout.write(`lab up (${state.provider}) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
         for (const h of state.hosts) process.stdout.write(`  ${h.name.padEnd(7)} ${h.address.padEnd(12)} ssh ${h.sshHost}:${h.sshPort}\n`);
         process.stdout.write(`  VIP     ${state.vip}\ninventory: ${state.dir}/inventory.yml\n`);

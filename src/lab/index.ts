@@ -1,7 +1,7 @@
 import { rm, rmdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LabError, hostKernelHasIpvs, readState, stateFile } from './common.js';
-import { UmlProvider } from './uml.js';
+import { UmlProvider, removeDeadUmlLab } from './uml.js';
 import type { LabProvider, LabState } from './types.js';
 
 export type { LabHost, LabProvider, LabState } from './types.js';
@@ -50,11 +50,12 @@ export async function readLabState(dir: string): Promise<LabState | undefined> {
   return readState(resolve(dir));
 }
 
-export async function labUp(dir: string, provider: LabProvider): Promise<LabState> {
+export async function labUp(dir: string, provider: LabProvider, log: (msg: string) => void = (m) => process.stderr.write(m + '\n')): Promise<LabState> {
   dir = resolve(dir);
   const existing = await readState(dir);
   if (existing)
     throw new LabError(`a ${existing.provider} lab is already up in ${dir} (take it down with: harun lab down --dir ${dir})`);
+  await removeDeadUmlLab(log);
   try {
     return await provider.up(dir);
   } catch (e) {

@@ -4,7 +4,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   CONTROLLER_ADDR, DIRECTORS, HOSTS, LabError, PREFIX, SUBNET, VIP,
-  assertSubnetFree, buildImage, aptArchivesDir, makeKeys, resolvConf, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
+  assertSubnetFree, buildImage, aptArchivesDir, makeKeys, readState, resolvConf, run, stateFile, waitForSsh, writeInventory, writeKnownHosts,
+  writeState,
 } from './common.js';
 import { LAB_VAULT_FILES } from './vault.js';
 import { buildHostInventory, removeBuildHost, startBuildHost, type BuildHostRecord } from './build-host.js';
@@ -97,6 +98,42 @@ function dockerdRuns(): boolean {
   }
 }
 
+/** NAT and forwarding for the lab in DIR, tagged with DIR (how a lab left behind is traced to its record). */
+function natRules(dir: string): string[][] {
+  const tag = ['-m', 'comment', '--comment', `harun-lab ${dir}`.slice(0, 255)];
+  return [
+    // only what leaves through another link: with br_netfilter (docker loads it) bridged
+    // packets pass POSTROUTING too, and the VRRP adverts to 224.0.0.18 would leave the bridge
+    // with the host's address as source (VRRPv3's checksum covers it: every advert refused)
+    ['nat', 'POSTROUTING', '-s', SUBNET, '!', '-d', SUBNET, '!', '-o', BRIDGE, ...tag, '-j', 'MASQUERADE'],
+    ['filter', 'FORWARD', '-i', BRIDGE, ...tag, '-j', 'ACCEPT'],
+    ['filter', 'FORWARD', '-o', BRIDGE, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', ...tag, '-j', 'ACCEPT'],
+  ];
+}
+
+/**
+ * A uml lab none of whose hosts runs any more (its `lab up` or test run was killed, the machine
+ * was stopped) still holds the bridge, the taps and the rules, and every later lab is refused
+ * for them. Nothing uses them: they are removed, by the lab's record when its directory (named
+ * in its rules' tag) still has one, else by their names and tag. A lab that runs is left alone.
+ */
+export async function removeDeadUmlLab(log: (msg: string) => void): Promise<void> {
+  if (!(await linkExists(BRIDGE)) || otherLabDir() !== undefined) return;
+  const rules = await run('iptables', ['-w', '-S', 'FORWARD'], { check: false });
+  const dir = new RegExp(`-i ${BRIDGE} -m comment --comment "?harun-lab (.+?)"? -j ACCEPT`).exec(rules.stdout)?.[1];
+  log(`lab up: no host of the uml lab${dir ? ` in ${dir}` : ''} runs, but its bridge ${BRIDGE} is still here: removing what it left`);
+  const recorded = dir ? await readState(dir).catch(() => undefined) : undefined;
+  if (dir && recorded?.provider === 'uml') {
+    await new UmlProvider().down(recorded);
+    await rm(stateFile(dir), { force: true });
+    return;
+  }
+  for (const link of [...HOSTS.map((h) => tapName(h.name)), BRIDGE]) if (await linkExists(link)) await run('ip', ['link', 'del', link]);
+  for (const [table, chain, ...spec] of dir ? natRules(dir) : [])
+    if ((await run('iptables', ['-w', '-t', table, '-C', chain, ...spec], { check: false })).code === 0)
+      await run('iptables', ['-w', '-t', table, '-D', chain, ...spec]);
+}
+
 async function linkExists(name: string): Promise<boolean> {
   return (await run('ip', ['link', 'show', 'dev', name], { check: false })).code === 0;
 }
@@ -187,16 +224,7 @@ export class UmlProvider implements LabProvider {
       await writeState(state);
       await writeFile('/proc/sys/net/ipv4/ip_forward', '1\n');
     }
-    const tag = ['-m', 'comment', '--comment', `harun-lab ${state.dir}`.slice(0, 255)];
-    const rules = [
-      // only what leaves through another link: with br_netfilter (docker loads it) bridged
-      // packets pass POSTROUTING too, and the VRRP adverts to 224.0.0.18 would leave the bridge
-      // with the host's address as source (VRRPv3's checksum covers it: every advert refused)
-      ['nat', 'POSTROUTING', '-s', SUBNET, '!', '-d', SUBNET, '!', '-o', BRIDGE, ...tag, '-j', 'MASQUERADE'],
-      ['filter', 'FORWARD', '-i', BRIDGE, ...tag, '-j', 'ACCEPT'],
-      ['filter', 'FORWARD', '-o', BRIDGE, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', ...tag, '-j', 'ACCEPT'],
-    ];
-    for (const [table, chain, ...spec] of rules) {
+    for (const [table, chain, ...spec] of natRules(state.dir)) {
       // -I: ahead of a DROP policy rule someone else (dockerd) may have put in FORWARD.
       await run('iptables', ['-w', '-t', table, '-I', chain, ...spec]);
       r.iptables.push([table, chain, ...spec]);

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { getProvider, labDown, labKill, labStatus, labUp, readLabState } from '../../src/lab/index.js';
-import { sshRun } from '../../src/lab/common.js';
+import { sshRun, run } from '../../src/lab/common.js';
+import { removeDeadUmlLab } from '../../src/lab/uml.js';
 import type { LabState } from '../../src/lab/types.js';
 
 const hasUml = (() => {
@@ -39,6 +40,54 @@ async function ssh(state: LabState, name: string, cmd: string, timeoutMs = 60_00
   const h = state.hosts.find((x) => x.name === name)!;
   return sshRun(state, h, cmd, timeoutMs);
 }
+
+test('a uml lab whose hosts no longer run: the next lab up removes its bridge, taps and rules, by its record or by name and tag', async (t) => {
+  if (process.getuid?.() !== 0 || (await run('ip', ['link', 'show', 'dev', 'harun-br0'], { check: false })).code === 0) {
+    t.skip('needs root and no uml lab on this machine');
+    return;
+  }
+  const leave = async (dir: string) => {
+    const tag = ['-m', 'comment', '--comment', `harun-lab ${dir}`];
+    await run('ip', ['link', 'add', 'harun-br0', 'type', 'bridge']);
+    await run('ip', ['tuntap', 'add', 'dev', 'harun-web1', 'mode', 'tap']);
+    await run('ip', ['link', 'set', 'harun-web1', 'master', 'harun-br0']);
+    const rule = ['filter', 'FORWARD', '-i', 'harun-br0', ...tag, '-j', 'ACCEPT'];
+    await run('iptables', ['-w', '-t', rule[0], '-I', ...rule.slice(1)]);
+    return rule;
+  };
+  const gone = () => {
+    assert.doesNotMatch(sh('ip -o link show'), /harun-(br0|web1)/);
+    assert.doesNotMatch(sh('iptables -w -S'), /harun-lab/);
+  };
+  const messages: string[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'harun-dead-'));
+  try {
+    // no record (the run died before writing one, or its directory is gone): names and tag
+    await leave(dir);
+    await removeDeadUmlLab((m) => messages.push(m));
+    gone();
+    assert.match(messages[0], new RegExp(`no host of the uml lab in ${dir} runs`));
+
+    // a record: what `lab down` would do, and the record goes too; files beside it stay
+    const rule = await leave(dir);
+    writeFileSync(join(dir, 'web1.log'), 'console\n');
+    writeFileSync(join(dir, 'lab.json'), JSON.stringify({
+      provider: 'uml', dir, subnet: '10.222.2.0/24', vip: '10.222.2.100', keyFile: '', knownHosts: '',
+      hosts: [{ name: 'web1', address: '10.222.2.30', sshHost: '10.222.2.30', sshPort: 22, state: 'running' }],
+      resources: { bridge: 'harun-br0', taps: ['harun-web1'], iptables: [rule], pids: {}, files: [] },
+    }));
+    await removeDeadUmlLab((m) => messages.push(m));
+    gone();
+    assert.equal(await readLabState(dir), undefined);
+    assert.ok(existsSync(join(dir, 'web1.log')));
+
+    // nothing left: nothing to say
+    await removeDeadUmlLab((m) => messages.push(m));
+    assert.equal(messages.length, 2);
+  } finally {
+    sh(`ip link del harun-web1 2>/dev/null; ip link del harun-br0 2>/dev/null; iptables -w -D FORWARD -i harun-br0 -m comment --comment "harun-lab ${dir}" -j ACCEPT 2>/dev/null; rm -rf ${dir}; true`);
+  }
+});
 
 test('uml lab: up, ssh, lab network, IPVS, NAT to the mirror, kill, down leaves nothing', { timeout: 20 * 60_000 }, async (t) => {
   if (!hasUml) {
