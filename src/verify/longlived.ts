@@ -13,8 +13,8 @@ import { joinSh, sh } from '../shell/sh.js';
 import type { Runner } from './cluster.js';
 
 export const DOWNLOAD_BYTES = 4 * 1024 * 1024;
-/** Client read rate: 4 MiB take about 20 s, longer than the time to the fault plus a takeover. */
-export const DOWNLOAD_RATE = '200k';
+/** Client read rate, bytes/s: 4 MiB take about 20 s, longer than the time to the fault plus a takeover. */
+export const DOWNLOAD_RATE = 200 * 1024;
 /**
  * The sync daemon sends a connection after its third packet, but the kernel flushes a partly
  * filled sync buffer only once it is 2 s old, checked every second: the fault waits that long
@@ -34,6 +34,9 @@ export interface LongLivedHandle {
   openedAt: number;
 }
 
+/** Copies stdin to stdout at no more than ARGV[0] bytes/s (one process: no fork per chunk). */
+const PACE = 'binmode STDIN; binmode STDOUT; while ((my $n = sysread STDIN, my $b, 16384) > 0) { syswrite STDOUT, $b; select undef, undef, undef, $n / $ARGV[0] }';
+
 /** The client's script (bash: /dev/tcp); exported for tests of its output. */
 export function clientScript(vip: string, port: number, path: string, prefix: string, maxWaitS: number, rate = DOWNLOAD_RATE): string {
   const url = `http://${vip}:${port}${path}`;
@@ -42,9 +45,15 @@ export function clientScript(vip: string, port: number, path: string, prefix: st
   return joinSh([
     sh`set -f; export LC_ALL=C`,
     sh`ms() { date +%s%3N; }`,
-    // the download, read slowly
-    sh`( s=$(ms); w=$(curl -sS --limit-rate ${rate} -m ${maxWaitS + 120} -o ${`${prefix}.bin`} -w '%{http_code} %{size_download}' ${url} 2>${`${prefix}.err`}); rc=$?`,
-    sh`  echo "download $s $(ms) $rc $w $(sha256sum < ${`${prefix}.bin`} | cut -c1-64)" $(head -c 200 ${`${prefix}.err`}) >> ${`${prefix}.log`} ) &`,
+    // The download, read slowly. curl's --limit-rate averages over seconds: on a fast link (this
+    // machine as the client) the whole file can arrive in its first burst. A reader paced at the
+    // rate behind a pipe holds curl, and through TCP's window the real server, to it (perl-base
+    // is on every Debian host; without perl, --limit-rate alone). curl's status and size follow
+    // the body on the pipe, after a newline: the last line of the file.
+    sh`  pace() { if command -v perl >/dev/null; then perl -e ${PACE} ${rate}; else cat; fi; }`,
+    sh`( s=$(ms); curl -sS --limit-rate ${rate} -m ${maxWaitS + 120} -w '\\n%{http_code} %{size_download}' ${url} 2>${`${prefix}.err`} | pace > ${`${prefix}.bin`}; rc=\${PIPESTATUS[0]}; e=$(ms)`,
+    sh`  w=$(tail -n 1 ${`${prefix}.bin`}); n=\${w#* }; case $n in ''|*[!0-9]*) n=0 ;; esac`,
+    sh`  echo "download $s $e $rc $w $(head -c "$n" ${`${prefix}.bin`} | sha256sum | cut -c1-64)" $(head -c 200 ${`${prefix}.err`}) >> ${`${prefix}.log`} ) &`,
     // the idle keep-alive connection
     // no SIGPIPE: a write to a connection reset meanwhile is an error to report, not the end
     sh`( trap '' PIPE; ask() {`,

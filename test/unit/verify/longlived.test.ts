@@ -42,11 +42,11 @@ function server(cut: { download?: boolean; secondRequest?: boolean; closeIdle?: 
 }
 
 /** Runs the client script; lets the idle connection go on once its first answer is logged. */
-async function runClient(port: number): Promise<string> {
+async function runClient(port: number, rate = 100 * 1024 * 1024): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'harun-longlived-'));
   const prefix = join(dir, 'x');
   try {
-    const script = clientScript('127.0.0.1', port, '/dl.bin', prefix, 20, '100M');
+    const script = clientScript('127.0.0.1', port, '/dl.bin', prefix, 20, rate);
     const child = spawn('bash', ['-c', script], { stdio: 'ignore' });
     const exited = new Promise((ok) => child.on('exit', ok));
     for (let i = 0; i < 100 && !/^(answer|error) 1 /m.test(read(`${prefix}.log`)); i++) await new Promise((r) => setTimeout(r, 100));
@@ -87,6 +87,18 @@ test('long-lived connections: an intact download and an idle connection answered
     assert.deepEqual(p.exchanges.map((e) => [e.n, e.ok, e.what, e.body]), [[1, true, '200', '11111'], [2, true, '200', '11111']]);
     assert.equal(keep.status, 'pass', keep.detail);
     assert.match(keep.detail, /request 2 on the same connection answered by web1/);
+  } finally {
+    s.close();
+  }
+});
+
+test('long-lived connections: the download is read at the rate even over loopback, where curl\'s --limit-rate alone lets it through in a burst', async () => {
+  const s = await server({});
+  try {
+    const p = parseLongLived(await runClient((s.address() as AddressInfo).port, 1024 * 1024));
+    assert.equal(p.download!.sha256, sum);
+    // 4 MiB at 1 MiB/s, less what the pipe and the socket buffers hold ahead of the reader
+    assert.ok(p.download!.end - p.download!.start >= 2500, `4 MiB at 1 MiB/s took ${p.download!.end - p.download!.start} ms`);
   } finally {
     s.close();
   }
