@@ -162,24 +162,30 @@ export async function checkState(ctx: Ctx, confPath: string): Promise<State> {
 }
 
 /**
- * Where keepalived.conf asks for IPVS connection sync: the VIP holder runs the master sync
- * daemon and every other director the backup one, with the same sync id (keepalived swaps them at
- * each VRRP transition). Without lvs_sync_daemon there is nothing to check here; the long-lived
- * connections of the failover step show what that costs.
+ * IPVS connection sync: the VIP holder must send the connections it forwards, every other
+ * director receive them, under one sync id. Two ways to run the kernel's daemons: keepalived's
+ * lvs_sync_daemon (master on the VRRP MASTER, backup on the others, swapped at each transition),
+ * or both daemons on every director all the time (the keepalived role's harun-ipvs-sync unit).
+ * A director without lvs_sync_daemon is held to the second. Where no director syncs either way
+ * there is nothing to check here; the long-lived connections of the failover step show the cost.
  */
 function checkSyncDaemons(ctx: Ctx, holder: DirectorState, directors: DirectorState[]): void {
-  if (!directors.some((d) => d.conf.lvsSync)) return;
+  const v = judgeSync(holder, directors);
+  if (v) add(ctx, 1, 'IPVS connection sync runs: the VIP holder sends its connections, every other director receives them', v.ok ? 'pass' : 'fail', v.detail);
+}
+
+export function judgeSync(holder: DirectorState, directors: DirectorState[]): { ok: boolean; detail: string } | undefined {
+  if (!directors.some((d) => d.conf.lvsSync || d.syncd.master || d.syncd.backup)) return undefined;
   const show = (d: DirectorState) =>
     `${d.runner.name}: ${(['master', 'backup'] as const).filter((k) => d.syncd[k]).map((k) => `${k} (${d.syncd[k]!.iface}, syncid ${d.syncd[k]!.syncid})`).join(', ') || 'none'}`;
-  const want = (d: DirectorState) => (d === holder ? 'master' : 'backup');
-  const ids = new Set(directors.flatMap((d) => (d.syncd[want(d)] ? [d.syncd[want(d)]!.syncid] : [])));
-  const wrong = directors.filter((d) => !d.conf.lvsSync || !d.syncd[want(d)]);
+  const want = (d: DirectorState): Array<'master' | 'backup'> => (!d.conf.lvsSync ? ['master', 'backup'] : d === holder ? ['master'] : ['backup']);
+  const ids = new Set(directors.flatMap((d) => want(d).flatMap((k) => (d.syncd[k] ? [d.syncd[k]!.syncid] : []))));
   const problems = [
-    ...wrong.map((d) => `${d.runner.name} runs no ${want(d)} sync daemon${d.conf.lvsSync ? '' : ' (no lvs_sync_daemon in its keepalived.conf)'}`),
+    ...directors.flatMap((d) => want(d).filter((k) => !d.syncd[k]).map((k) =>
+      `${d.runner.name} runs no ${k} sync daemon${d.conf.lvsSync ? ' (keepalived runs it: lvs_sync_daemon)' : ''}`)),
     ...(ids.size > 1 ? [`the sync ids differ (${[...ids].join(', ')}): a backup daemon drops what a master of another id sends`] : []),
   ];
-  add(ctx, 1, 'IPVS connection sync runs: master daemon on the VIP holder, backup on the others', problems.length ? 'fail' : 'pass',
-    `${problems.length ? `${problems.join('; ')}; ` : ''}${directors.map(show).join('; ')}`);
+  return { ok: problems.length === 0, detail: `${problems.length ? `${problems.join('; ')}; ` : ''}${directors.map(show).join('; ')}` };
 }
 
 async function checkRealserver(ctx: Ctx, rs: Runner, pages: Map<string, string>): Promise<void> {

@@ -211,8 +211,10 @@ async function checkLongLived(
   await triggerSecondRequest(long);
   const log = parseLongLived(await collectLongLived(long, ctx.timeoutMs + 60_000));
   const verdicts = [judgeDownload(log.download, long.sums, fault, takeover), judgeKeepAlive(log.exchanges, state.pages, fault, takeover)];
-  const noSync = newMaster.conf.lvsSync === undefined
-    ? `; keepalived.conf of ${newMaster.runner.name} has no lvs_sync_daemon: without IPVS connection sync the new MASTER has no entry for a connection opened through the old one, and its kernel resets it (lvs_sync in the keepalived role)`
+  // what it ran before the fault (keepalived's lvs_sync_daemon swaps backup for master at the takeover)
+  const received = state.directors.find((d) => d.runner.name === newMaster.runner.name)?.syncd.backup;
+  const noSync = !received
+    ? `; ${newMaster.runner.name} ran no backup sync daemon before the fault: without IPVS connection sync the new MASTER has no entry for a connection opened through the old one, and its kernel resets it (lvs_sync in the keepalived role)`
     : '';
   verdicts.forEach((v, i) => add(ctx, 3, names[i], v.status, v.broken ? v.detail + noSync : v.detail));
   ctx.figures.longLivedConnections = verdicts.filter((v) => v.status !== 'not run').length;
