@@ -75,6 +75,9 @@ async function main(): Promise<void> {
         hostVerifier: (k: Buffer) => k.toString('base64') === hostKey,
         readyTimeout: 60_000,
       } as any);
+      // no Nagle: an exec request and its EOF written back to back must not wait for the
+      // server's delayed ACK (harun's transport does the same)
+      (ssh.connection as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
       return ssh;
     }),
   );
