@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { command } from '../../src/modules/command.js';
@@ -26,6 +26,45 @@ test('copy over ssh: check, change in one round trip, unchanged in one, diff', a
   const c3 = await run(copy, { content: 'a=2\n', dest, backup: true }, { diff: true });
   assert.deepEqual(c3.r.diff, [{ path: dest, before: 'a=1\n', after: 'a=2\n' }]);
   assert.equal((await h.t.exec(`cat '${c3.r.backup_file}'`)).stdout, 'a=1\n');
+});
+
+test('copy decides on the host: small text compared by the shell, byte for byte, in one round trip', async () => {
+  const dest = `${h.dir}/cmp.conf`;
+  const tricky = 'a\\b $x `y` "q" \'s\'  \t trailing  \r\n\n\u00e9t\u00e9 \\n no final newline';
+  // [what the file holds, the content asked for, changed?] (the fleet's hosts are this machine)
+  const cases: [string | Buffer, string, boolean][] = [
+    [tricky, tricky, false],
+    ['', '', false],
+    ['\n\n', '\n\n', false],
+    // same size, other bytes: a NUL the shell cannot hold, a missing final newline, a byte that is not UTF-8
+    [Buffer.from('ab\0d\n'), 'abcd\n', true],
+    ['abc', 'ab\n', true],
+    [Buffer.from([0xff, 0x0a]), 'y\n', true],
+    ['x=1\n', 'x=2\n', true],
+    // larger than the shell's builtins take: sha1sum decides
+    [`${'z'.repeat(3000)}\n`, `${'z'.repeat(3000)}\n`, false],
+    [`${'z'.repeat(3000)}\n`, `${'z'.repeat(2999)}y\n`, true],
+  ];
+  for (const [held, content, changed] of cases) {
+    writeFileSync(dest, held);
+    const c = await run(copy, { content, dest });
+    assert.deepEqual([c.r.changed, c.trips], [changed, 1], JSON.stringify([held.slice(0, 40).toString(), content.slice(0, 40)]));
+    assert.equal(readFileSync(dest, 'utf8'), content);
+  }
+  // the content goes on stdin, never into a command's text (which the host's process list shows)
+  const sent: string[] = [];
+  const exec = h.t.exec.bind(h.t);
+  h.t.exec = (cmd, o) => (sent.push(cmd), exec(cmd, o));
+  try {
+    for (const held of ['', 'password=old-one\n', 'password=0123456789\n']) {
+      writeFileSync(dest, held);
+      assert.equal((await run(copy, { content: 'password=0123456789\n', dest })).r.changed, held !== 'password=0123456789\n');
+    }
+  } finally {
+    h.t.exec = exec;
+  }
+  assert.equal(sent.length, 3);
+  assert.equal(sent.filter((c) => c.includes('0123456789')).length, 0);
 });
 
 test('file and stat over ssh', async () => {

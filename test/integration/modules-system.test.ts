@@ -71,6 +71,19 @@ test('lineinfile with only line: one exec, and the same results as reading first
     ['é=1\n', { line: 'ü=2', insertafter: 'EOF' }, {}, 1],
     ['a\n', { validate: 'grep -q nope %s' }, {}, 1],
     ['a\n', { validate: 'grep -q bench %s' }, {}, 1],
+    // the shell's read loop drops NUL bytes: its count then differs, and cat and awk decide
+    ['a\0b', {}, {}, 1],
+    ['bench=1\0\n', {}, {}, 1],
+    ['x\0\nbench=1\n', {}, {}, 1],
+    ['bench=1\n\0', {}, {}, 1],
+    // larger than the shell's read loop takes
+    [`${'y'.repeat(1500)}\nbench=1\n`, {}, {}, 1],
+    [`${'y'.repeat(1500)}\n`, {}, { diff: true }, 1],
+    ['bench=1\r\r\n', {}, {}, 2],
+    // pattern characters and expansions in the line are text
+    ['bxx=\na\\b*[x]\n', { line: 'b*=' }, {}, 1],
+    ['b*=\n', { line: 'b*=' }, {}, 1],
+    ['x\n', { line: '$HOME `id` \\n' }, {}, 1],
   ];
   let i = 0;
   for (const [content, extra, o, trips] of cases) {

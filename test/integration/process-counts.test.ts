@@ -39,14 +39,21 @@ test('file, copy, template, lineinfile: processes per task when they change some
     ['file: directory as it is', file, { path: d, state: 'directory', mode: '0755' }, false, 2],
     // sh, mv, stat: the shell writes and creates the temp file itself
     ['copy: new file', copy, { content: 'a=1\n', dest: `${d}/a.conf`, mode: '0644' }, true, 3],
-    ['copy: as it is', copy, { content: 'a=1\n', dest: `${d}/a.conf`, mode: '0644' }, false, 3],
-    ['copy: new content', copy, { content: 'a=2\n', dest: `${d}/a.conf`, mode: '0644' }, true, 5],
+    // sh, stat: the shell's read loop compares small text (no sha1sum)
+    ['copy: as it is', copy, { content: 'a=1\n', dest: `${d}/a.conf`, mode: '0644' }, false, 2],
+    // sh, stat (same size, compared by the shell), mv, stat
+    ['copy: new content', copy, { content: 'a=2\n', dest: `${d}/a.conf`, mode: '0644' }, true, 4],
+    // sh, stat (another size: nothing to compare), mv, stat
+    ['copy: longer content', copy, { content: 'a=22\n', dest: `${d}/a.conf`, mode: '0644' }, true, 4],
+    // text larger than the shell's builtins take: sh, cat, mv, stat to write it; sh, stat, sha1sum to compare
+    ['copy: large, new file', copy, { content: `${'x'.repeat(2000)}\n`, dest: `${d}/big`, mode: '0644' }, true, 4],
+    ['copy: large, as it is', copy, { content: `${'x'.repeat(2000)}\n`, dest: `${d}/big`, mode: '0644' }, false, 3],
     ['template: new file', template, { src: tpl, dest: `${d}/motd`, mode: '0644' }, true, 3],
-    ['template: as it is', template, { src: tpl, dest: `${d}/motd`, mode: '0644' }, false, 3],
+    ['template: as it is', template, { src: tpl, dest: `${d}/motd`, mode: '0644' }, false, 2],
     ['lineinfile: new file', lineinfile, { path: `${d}/s.conf`, line: 'x=1', create: true, mode: '0644' }, true, 3],
-    // sh, stat, cat (the probe reads the file), awk (decides on the host), cat (old lines into the temp file), mv, stat
-    ['lineinfile: add a line', lineinfile, { path: `${d}/s.conf`, line: 'y=2' }, true, 7],
-    ['lineinfile: line present', lineinfile, { path: `${d}/s.conf`, line: 'x=1' }, false, 4],
+    // sh, stat, mv, stat: the shell's read loop reads a small file, decides and writes the old lines
+    ['lineinfile: add a line', lineinfile, { path: `${d}/s.conf`, line: 'y=2' }, true, 4],
+    ['lineinfile: line present', lineinfile, { path: `${d}/s.conf`, line: 'x=1' }, false, 2],
     // as it is: sh, sysctl (the running value), cat (the file's content)
     ['sysctl: new file', sysctl, { name: 'kernel.msgmax', value: msgmax, sysctl_file: `${d}/sysctl.conf` }, true, 5],
     ['sysctl: as it is', sysctl, { name: 'kernel.msgmax', value: msgmax, sysctl_file: `${d}/sysctl.conf` }, false, 3],
@@ -60,7 +67,7 @@ test('file, copy, template, lineinfile: processes per task when they change some
     want.push(`${name}: ${n}`);
   }
   assert.deepEqual(got, want);
-  assert.equal((await h.t.exec(`cat ${d}/a.conf ${d}/motd ${d}/s.conf; stat -c %a ${d} ${d}/a.conf ${d}/motd ${d}/s.conf`)).stdout, 'a=2\nhello {{ x }}\nx=1\ny=2\n755\n644\n644\n644\n');
+  assert.equal((await h.t.exec(`cat ${d}/a.conf ${d}/motd ${d}/s.conf; stat -c %a ${d} ${d}/a.conf ${d}/motd ${d}/s.conf`)).stdout, 'a=22\nhello {{ x }}\nx=1\ny=2\n755\n644\n644\n644\n');
 });
 
 test('command, shell, service and apt when nothing changes: processes per task', async () => {

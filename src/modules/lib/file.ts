@@ -67,27 +67,56 @@ export const sha1 = (data: string | Buffer) => createHash('sha1').update(data).d
 /**
  * The probe: `present` + stat + sha1 (+ content up to maxContent bytes) or `absent` + parent.
  * The sha1 is `=` when the whole file is read and the host does not need $sum itself (hostSum):
- * the controller hashes what it read, and no sha1sum runs.
+ * the controller hashes what it read, and no sha1sum runs. With `against` (hostSum only) the host
+ * needs to know no more than whether the file holds that content: a file of another size does
+ * not (the sha1 is `-`, no sha1sum runs), and small text (on stdin, read into $W) is compared by
+ * the shell's own read loop (the sha1 is then against.sum or `-`). On stdin, not in the script:
+ * a command's text is in the process list of the host, and the content may be a secret.
  */
-function probeCmd(path: string, maxContent: number, intoDir: string | undefined, hostSum: boolean): Sh {
-  const limit = Number.isFinite(maxContent) ? String(maxContent) : '';
+function probeCmd(path: string, o: { maxContent: number; intoDir?: string; hostSum?: boolean; against?: Against; addLine?: string }): Sh {
+  const { against } = o;
+  const limit = Number.isFinite(o.maxContent) ? String(o.maxContent) : '';
   const sum = 'sum=$(sha1sum < "$p") || exit 3; sum=${sum%% *}; echo "$sum"; ';
-  const read = 'echo read; cat -- "$p" || exit 3; ';
+  const read =
+    o.addLine === undefined
+      ? 'echo read; cat -- "$p" || exit 3; '
+      : `echo read; if [ "$4" -le ${BUILTIN_TEXT_MAX} ]; then ${ADD_LINE_SCAN}fi; if [ -n "$z" ]; then printf '%s' "$r"; else cat -- "$p" || exit 3; fi; `;
   const small = '[ -z "$lim" ] || [ "$4" -le "$lim" ]';
+  const compare = !against
+    ? sum
+    : !against.text
+      ? `if [ "$4" -eq ${against.size} ]; then ${sum}else sum=-; echo -; fi; `
+      : `sum=-; if [ "$4" -eq ${against.size} ]; then [ -r "$p" ] || exit 3; ${READ_INTO_R}[ "$r" != "$W" ] || sum=${against.sum}; fi; echo $sum; `;
   return joinSh([
     sh`p=${path}; dir=${posix.dirname(path)}; lim=${limit}; `,
-    intoDir ? sh`if [ -d "$p" ]; then dir=$p; p=$p/${intoDir}; echo into; fi; ` : sh``,
+    against?.text ? sh`W=; while IFS= read -r l; do W="$W$l\n"; done; W="$W$l"; ` : sh``,
+    o.addLine !== undefined ? sh`L=${o.addLine}; export L; CR=${'\r'}; w=; z=; ` : sh``,
+    o.intoDir ? sh`if [ -d "$p" ]; then dir=$p; p=$p/${o.intoDir}; echo into; fi; ` : sh``,
     sh`if [ -e "$p" ]; then s=$(${statCmd('p', true)}) || exit 3; echo present; echo "$s"; `,
     asShell(
       'if [ -f "$p" ]; then set -- $s; ' +
-        (hostSum
-          ? `${sum}if ${small}; then ${read}else echo skip; fi; `
+        (o.hostSum
+          ? `${compare}if ${small}; then ${read}else echo skip; fi; `
           : `if ${small}; then sum==; echo =; ${read}else ${sum}echo skip; fi; `) +
         'else sum=-; echo -; echo skip; fi; ' +
         'else echo absent; if [ -d "$dir" ]; then echo dir; else echo nodir; fi; fi',
     ),
   ], '');
 }
+
+/** The content the one-trip script compares a file with; text: small text the shell's builtins handle. */
+interface Against {
+  size: number;
+  sum: string;
+  text: boolean;
+}
+
+/**
+ * The whole of file $p in $r, by the shell's read loop (no process; dash reads a byte per system
+ * call, hence only for small files). A NUL byte, which the shell cannot hold, leaves $r shorter
+ * than the file: never equal to content of the file's size.
+ */
+const READ_INTO_R = 'r=; while IFS= read -r l; do r="$r$l\n"; done < "$p"; r="$r$l"; ';
 
 function parseProbe(buf: Buffer): RemoteFile {
   const nl = (from: number) => {
@@ -128,7 +157,7 @@ function parseState(state: string, next: () => string, rest: () => Buffer): Remo
 }
 
 async function probe(ctx: ModuleContext, path: string, maxContent: number, intoDir?: string): Promise<RemoteFile> {
-  const r = await ctx.run(probeCmd(path, maxContent, intoDir, false));
+  const r = await ctx.run(probeCmd(path, { maxContent, intoDir }));
   if (r.code !== 0) throw new Error(`cannot read ${path}: ${r.stderr.trim() || `exit ${r.code}`}`);
   return parseProbe(r.stdoutBuf ?? Buffer.from(r.stdout));
 }
@@ -222,6 +251,22 @@ export async function addLineTrip(ctx: ModuleContext, want: WantFile & { addLine
 }
 
 /**
+ * ADD_LINE_AWK's decision by the shell's read loop, for a small file $p of size $4 (L the line, CR
+ * a carriage return): $w the decision, $r the file's content, $z set when $r holds the file as it
+ * is. The loop knows whether the last line ended in LF ($u empty) or at the end of the file ($u =
+ * y), so the bytes it read must come to S (or S + 1 with $u) exactly; any other count (a NUL byte,
+ * which the shell drops, or a shell that counts characters, not bytes) leaves $w and $z empty:
+ * cat and awk then run as for a large file.
+ */
+const ADD_LINE_SCAN =
+  'r=; k=0; b=0; n=0; x=; u=; ' +
+  'while IFS= read -r l || { [ -n "$l" ] && u=y; }; do k=$((k + 1)); b=$((b + ${#l} + 1)); r="$r$l\n"; ' +
+  'case $l in "$L"*) case ${l#"$L"} in *[!$CR]*) ;; "") n=$k; x=y;; *) n=$k; x=;; esac;; esac; done < "$p"; ' +
+  'if [ -z "$u" ] && [ $b -eq $4 ]; then f=y; elif [ -n "$u" ] && [ $b -eq $(($4 + 1)) ]; then f=n; r=${r%?}; else f=; fi; ' +
+  'if [ -n "$f" ]; then z=y; if [ $n -eq 0 ]; then if [ $f = y ]; then w=add; else w=add-nl; fi; ' +
+  'elif [ -z "$x" ]; then w=defer; elif [ $n -lt $k ] || [ $f = y ]; then w=same; else w=defer; fi; fi; ';
+
+/**
  * addLineTrip's scan of the current file on stdin, S its size: add (add-nl when the file lacks a
  * final newline), same or defer. Counting the bytes tells whether the last line ends in LF (b ==
  * S) or not (b == S + 1), so no `tail` runs; any other count (bytes awk cannot read) defers.
@@ -257,15 +302,18 @@ function writeCmd(dest: string, cur: RemoteFile, want: WantFile, p: Plan): Sh {
 /** After the temp file is filled: an existing file's uid:gid ($o) kept, chown only when the temp file's differ. */
 const KEEP_OWNER = sh`{ [ -O "$d" ] && [ -G "$d" ] && [ -G "$t" ]; } || chown "$o" "$t" 2>/dev/null || true; `;
 
-/** Content up to this size without NUL bytes is written by the shell's own read loop, not by cat. */
-const BUILTIN_FILL_MAX = 1024;
+/** Text up to this size without NUL bytes is handled by the shell's builtins, not by cat or sha1sum. */
+const BUILTIN_TEXT_MAX = 1024;
+
+/** Whether the shell's builtins handle content: small, without NUL bytes. */
+function builtinText(content: string | Buffer): boolean {
+  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+  return bytes.length <= BUILTIN_TEXT_MAX && !bytes.includes(0);
+}
 
 /** What fills the temp file from the content on stdin: builtins for small text (no cat to start). */
 function stdinFill(content: string | Buffer): Sh {
-  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
-  return bytes.length <= BUILTIN_FILL_MAX && !bytes.includes(0)
-    ? sh`while IFS= read -r l; do printf '%s\\n' "$l"; done; printf '%s' "$l"; `
-    : sh`cat; `;
+  return builtinText(content) ? sh`while IFS= read -r l; do printf '%s\\n' "$l"; done; printf '%s' "$l"; ` : sh`cat; `;
 }
 
 /** The octal digits of shell variable v's number, by arithmetic alone (no printf, no subshell). */
@@ -296,7 +344,8 @@ function replaceTail(want: WantFile, final: string, attrs: Sh, fill: Sh): Sh {
 
 /**
  * The one-trip script: the probe's output, a marker line, then (unless check mode or nothing
- * differs) the write's output. It decides as plan() does; stdin is read only when it writes.
+ * differs) the write's output. It decides as plan() does; stdin (the content) is read only when it
+ * writes, or first into $W when it is small text.
  */
 function oneTripCmd(ctx: ModuleContext, want: WantFile, mode: ParsedMode | undefined, newSum: string, marker: string): Sh {
   const idTest = (v: string | undefined, idField: number, nameField: number, flag: string) =>
@@ -314,16 +363,18 @@ function oneTripCmd(ctx: ModuleContext, want: WantFile, mode: ParsedMode | undef
       '',
     );
   const add = want.addLine !== undefined;
+  const compared = !add && want.force !== false;
+  const text = compared && builtinText(want.content);
+  const against = compared ? { size: Buffer.byteLength(want.content), sum: newSum, text } : undefined;
   const none = sh``;
   return joinSh([
-    probeCmd(want.dest, add ? Infinity : ctx.diff ? MAX_DIFF : 0, want.intoDir, !add),
+    probeCmd(want.dest, { maxContent: add ? Infinity : ctx.diff ? MAX_DIFF : 0, intoDir: want.intoDir, hostSum: !add, against, addLine: want.addLine }),
     sh`; echo; echo ${marker}; `,
-    add ? sh`L=${want.addLine!}; export L; ` : none,
     // what differs: c = content, a = attributes (m, o, g)
     sh`[ -d "$p" ] && exit 0; c=n; a=; `,
     sh`if [ -e "$p" ]; then set -- $s; `,
     add
-      ? sh`w=$(S=$4 LC_ALL=C awk ${ADD_LINE_AWK} < "$p") || exit 3; `
+      ? sh`[ -n "$w" ] || w=$(S=$4 LC_ALL=C awk ${ADD_LINE_AWK} < "$p") || exit 3; `
       : want.force === false ? none : sh`[ "$sum" = ${newSum} ] || c=y; `,
     wm !== undefined ? sh`[ $(( 0x$1 & 4095 )) -eq ${wm} ] || a="$a"m; ` : none,
     idTest(want.owner, 2, 6, 'o'),
@@ -344,8 +395,10 @@ function oneTripCmd(ctx: ModuleContext, want: WantFile, mode: ParsedMode | undef
       wm === undefined ? '$f' : String(wm),
       sh`if [ -e "$d" ]; then ${raw(KEEP_OWNER)}${raw(attrsOn('t', false, false))}else :; ${raw(attrsOn('t', true, false))}fi; `,
       add
-        ? sh`if [ -e "$d" ]; then cat -- "$d"; [ -z "$e" ] || echo; fi; printf '%s\\n' "$L"; `
-        : stdinFill(want.content),
+        ? sh`if [ -n "$z" ]; then printf '%s' "$r"; elif [ -e "$d" ]; then cat -- "$d"; fi; [ -z "$e" ] || echo; printf '%s\\n' "$L"; `
+        : text
+          ? sh`printf '%s' "$W"; `
+          : stdinFill(want.content),
     ),
   ], '');
 }
