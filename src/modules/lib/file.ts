@@ -86,10 +86,10 @@ function probeCmd(path: string, o: { maxContent: number; intoDir?: string; hostS
     ? sum
     : !against.text
       ? `if [ "$4" -eq ${against.size} ]; then ${sum}else sum=-; echo -; fi; `
-      : `sum=-; if [ "$4" -eq ${against.size} ]; then [ -r "$p" ] || exit 3; ${READ_INTO_R}[ "$r" != "$W" ] || sum=${against.sum}; fi; echo $sum; `;
+      : `sum=-; if [ "$4" -eq ${against.size} ]; then [ -r "$p" ] || exit 3; ${readInto('r', ' < "$p"')}[ "$r" != "$W" ] || sum=${against.sum}; fi; echo $sum; `;
   return joinSh([
     sh`p=${path}; dir=${posix.dirname(path)}; lim=${limit}; `,
-    against?.text ? sh`W=; while IFS= read -r l; do W="$W$l\n"; done; W="$W$l"; ` : sh``,
+    against?.text ? asShell(readInto('W')) : sh``,
     o.addLine !== undefined ? sh`L=${o.addLine}; export L; CR=${'\r'}; w=; z=; ` : sh``,
     o.intoDir ? sh`if [ -d "$p" ]; then dir=$p; p=$p/${o.intoDir}; echo into; fi; ` : sh``,
     sh`if [ -e "$p" ]; then s=$(${statCmd('p', true)}) || exit 3; echo present; echo "$s"; `,
@@ -112,11 +112,11 @@ interface Against {
 }
 
 /**
- * The whole of file $p in $r, by the shell's read loop (no process; dash reads a byte per system
- * call, hence only for small files). A NUL byte, which the shell cannot hold, leaves $r shorter
- * than the file: never equal to content of the file's size.
+ * All of stdin (or of the redirect `from`) in shell variable v, by the shell's read loop (no
+ * process; dash reads a byte per system call, hence only for small text). A NUL byte, which the
+ * shell cannot hold, leaves $v shorter than its source: never equal to content of the source's size.
  */
-const READ_INTO_R = 'r=; while IFS= read -r l; do r="$r$l\n"; done < "$p"; r="$r$l"; ';
+const readInto = (v: string, from = '') => `${v}=; while IFS= read -r l; do ${v}="$${v}$l\n"; done${from}; ${v}="$${v}$l"; `;
 
 function parseProbe(buf: Buffer): RemoteFile {
   const nl = (from: number) => {
