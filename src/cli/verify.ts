@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config/cfg.js';
+import { OptionsError } from '../errors.js';
 import { mask } from '../report/mask.js';
 import type { VaultOptions } from '../vault/sources.js';
 import { writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ interface VerifyOpts extends VaultOptions {
   client?: string;
   junit?: string;
   report?: string;
+  during?: boolean;
 }
 
 /**
@@ -35,11 +37,23 @@ export function registerVerify(program: Command): void {
     .option('--report <file.html>', 'also write the failover as one self-contained HTML page (timeline, figures, checks)', outputFile('--report'))
     .option('--client <host>', 'the inventory host the requests, the probe and the long-lived connections go from (default: the first of group clients); a host with ansible_connection=local makes it this machine')
     .option('--timeout <seconds>', 'how long to wait for the VIP to move, service to come back and the VIP to return', positiveInt('--timeout'), 30)
-    .action(async (o: VerifyOpts) => {
+    .option('--during', 'instead of the checks: probe the VIP from the client every 100 ms for the whole run of the command after --, and report failed requests, the longest gap and which real servers answered before, during and after it (exit 2 when a request failed)')
+    .argument('[command...]', 'with --during: the command to watch, after -- (e.g. -- harun play rollout.yml)')
+    .action(async (command: string[], o: VerifyOpts) => {
       try {
         await setupVault(o, loadConfig());
         // the report and its log lines are masked like a play's output: no vaulted value shows
         const log = o.output === 'plain' ? (m: string) => process.stderr.write(mask(`verify: ${m}\n`)) : () => {};
+        if (o.during || command.length) {
+          if (!o.during) throw new OptionsError(`verify: unexpected argument "${command[0]}" (to watch a command, give --during -- COMMAND)`);
+          if (o.junit || o.report) throw new OptionsError('--during writes no --junit or --report: its report is the plain text or --output json');
+          const { prepareDuring, renderDuringPlain, duringExitCode } = await import('../verify/during.js');
+          const run = prepareDuring({ inventory: o.inventory, client: o.client, timeoutS: o.timeout, command, commandStdout: o.output === 'json' ? 'stderr' : 'inherit', log });
+          const r = await run();
+          process.stdout.write(mask(o.output === 'json' ? JSON.stringify({ ...r, exitCode: duringExitCode(r) }, null, 2) + '\n' : renderDuringPlain(r)));
+          process.exitCode = duringExitCode(r);
+          return;
+        }
         const p = prepareVerify({ inventory: o.inventory, fault: o.fault, requests: o.requests, timeoutS: o.timeout, client: o.client, log });
         const { report, exitCode } = await p.run();
         process.stdout.write(mask(o.output === 'json' ? renderJson(report) : renderPlain(report)));

@@ -188,6 +188,16 @@ export function judgeSync(holder: DirectorState, directors: DirectorState[]): { 
   return { ok: problems.length === 0, detail: `${problems.length ? `${problems.join('; ')}; ` : ''}${directors.map(show).join('; ')}` };
 }
 
+const pageRequest = (url: string) => sh`curl -fsS -m 5 ${url}`;
+/** A page as the probe logs it: its words joined by single spaces. */
+const pageOf = (body: string) => body.trim().split(/\s+/).join(' ');
+
+/** The page a real server serves on its own address, asked from `from`; undefined when it does not answer. */
+export async function fetchPage(from: Runner, rs: Runner, port: number): Promise<string | undefined> {
+  const h = await from.run(pageRequest(`http://${rs.address}:${port}/`));
+  return h.code === 0 ? pageOf(h.stdout) : undefined;
+}
+
 async function checkRealserver(ctx: Ctx, rs: Runner, pages: Map<string, string>): Promise<void> {
   const { vip, port } = ctx.spec;
   const r = await rs.run(
@@ -207,8 +217,8 @@ async function checkRealserver(ctx: Ctx, rs: Runner, pages: Map<string, string>)
   // from the client, as a user would; from the real server itself when there is none
   const from = ctx.client ?? rs;
   const url = `http://${rs.address}:${port}/`;
-  const h = await from.run(sh`curl -fsS -m 5 ${url}`);
-  if (h.code === 0) pages.set(rs.name, h.stdout.trim().split(/\s+/).join(' '));
+  const h = await from.run(pageRequest(url));
+  if (h.code === 0) pages.set(rs.name, pageOf(h.stdout));
   add(ctx, 1, `${rs.name} answers HTTP on its own address ${rs.address}:${port}`, h.code === 0 ? 'pass' : 'fail',
     h.code === 0 ? `curl ${url} from ${from.name}: "${h.stdout.trim().slice(0, 80)}"` : `curl ${url} from ${from.name} failed (exit ${h.code}): ${h.stderr.trim()}`);
 }

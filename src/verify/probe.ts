@@ -17,10 +17,12 @@ export interface ProbeHandle {
   client: Runner;
   log: string;
   stop: string;
+  /** Per-request timeout (s). */
+  timeoutS: number;
 }
 
 /** The loop as it runs on the client (exported for tests of its shape). */
-export function probeScript(url: string, log: string, stop: string, maxSeconds: number): string {
+export function probeScript(url: string, log: string, stop: string, maxSeconds: number, timeoutS = PROBE_TIMEOUT_S): string {
   const iterations = Math.ceil((maxSeconds * 1000) / PROBE_INTERVAL_MS);
   // set -f: the body's words are echoed unquoted (joins its lines), so no globbing of them
   return [
@@ -28,7 +30,7 @@ export function probeScript(url: string, log: string, stop: string, maxSeconds: 
     sh`rm -f ${stop}; : > ${log}`,
     'i=0',
     sh`while [ "$i" -lt ${iterations} ] && [ ! -e ${stop} ]; do`,
-    sh`  ( t=$(date +%s%3N); r=$(curl -s -m ${PROBE_TIMEOUT_S} -w ' %{http_code} %{time_total}' ${url} 2>/dev/null); rc=$?; echo "$t $rc" $r >> ${log} ) &`,
+    sh`  ( t=$(date +%s%3N); r=$(curl -s -m ${timeoutS} -w ' %{http_code} %{time_total}' ${url} 2>/dev/null); rc=$?; echo "$t $rc" $r >> ${log} ) &`,
     `  sleep ${PROBE_INTERVAL_MS / 1000}`,
     '  i=$((i+1))',
     'done',
@@ -36,15 +38,15 @@ export function probeScript(url: string, log: string, stop: string, maxSeconds: 
   ].join('\n');
 }
 
-export async function startProbe(client: Runner, url: string, maxSeconds: number): Promise<ProbeHandle> {
+export async function startProbe(client: Runner, url: string, maxSeconds: number, timeoutS = PROBE_TIMEOUT_S): Promise<ProbeHandle> {
   const id = `${process.pid}-${Date.now()}`;
   const log = `/tmp/harun-verify-probe-${id}.log`;
   const stop = `/tmp/harun-verify-probe-${id}.stop`;
-  const script = probeScript(url, log, stop, maxSeconds);
+  const script = probeScript(url, log, stop, maxSeconds, timeoutS);
   // setsid + every descriptor redirected: the SSH channel returns at once, the loop runs on
   const r = await client.run(sh`command -v curl >/dev/null || { echo 'curl is not installed' >&2; exit 3; }; (setsid sh -c ${script} </dev/null >/dev/null 2>&1 &) ; echo started`);
   if (r.code !== 0 || !r.stdout.includes('started')) throw new Error(`${client.name}: cannot start the probe: ${(r.stderr || r.stdout).trim()}`);
-  return { client, log, stop };
+  return { client, log, stop, timeoutS };
 }
 
 export async function readProbe(h: ProbeHandle): Promise<ProbeSample[]> {
@@ -55,7 +57,7 @@ export async function readProbe(h: ProbeHandle): Promise<ProbeSample[]> {
 /** Stops the loop, waits for its last requests, returns every sample and removes its files. */
 export async function stopProbe(h: ProbeHandle): Promise<{ samples: ProbeSample[]; malformed: number }> {
   const r = await h.client.run(
-    sh`touch ${h.stop}; sleep ${PROBE_TIMEOUT_S + 0.3}; cat ${h.log} 2>/dev/null; rm -f ${h.log} ${h.stop}`,
+    sh`touch ${h.stop}; sleep ${h.timeoutS + 0.3}; cat ${h.log} 2>/dev/null; rm -f ${h.log} ${h.stop}`,
   );
   return parseProbeLog(r.stdout);
 }

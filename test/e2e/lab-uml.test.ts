@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UmlProvider } from '../../src/lab/uml.js';
+import type { DuringReport } from '../../src/verify/during.js';
 import { OUTAGE_SLACK_MS, TAKEOVER_SLACK_MS } from '../../src/verify/failover.js';
 import { harun, labRules, labTraces, parseReport, recap, sshLab, summary, taskLines, type JsonReport } from './helpers.js';
 
@@ -73,10 +74,19 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
     for (const [h, c] of r2) assert.equal(c.changed, 0, `${h} changed on the second run:\n${again.stdout.slice(-4000)}`);
     note(`site.yml again: ${(again.ms / 1000).toFixed(1)} s, changed=0 on every host`);
 
-    const check = await harun(['play', 'playbooks/site.yml', '-i', inv, '--check', '--output', 'plain'], 6 * MIN);
-    assert.equal(check.code, 0, `site.yml --check failed:\n${check.stdout.slice(-4000)}`);
-    for (const [h, c] of recap(check.stdout)) assert.equal(c.changed, 0, `${h}: --check on the converged cluster reports a change:\n${check.stdout.slice(-4000)}`);
-    note(`site.yml --check on the converged cluster: ${(check.ms / 1000).toFixed(1)} s, changed=0 on every host`);
+    // --check, watched from the client through the VIP (verify --during): the play's own
+    // output goes to stderr, the watch's JSON to stdout
+    const check = await harun(['verify', '-i', inv, '--during', '--output', 'json', '--',
+      process.execPath, 'bin/harun.js', 'play', 'playbooks/site.yml', '-i', inv, '--check', '--output', 'plain'], 6 * MIN);
+    const w = JSON.parse(check.stdout) as DuringReport & { exitCode: number };
+    assert.equal(check.code, 0, `verify --during site.yml --check: exit ${check.code}\n${check.stdout}\n${check.stderr.slice(-4000)}`);
+    assert.equal(w.commandExit, 0);
+    const checkRecap = recap(check.stderr);
+    for (const h of ['lb1', 'lb2', 'web1', 'web2']) assert.equal(checkRecap.get(h)?.changed, 0, `${h}: --check on the converged cluster reports a change:\n${check.stderr.slice(-4000)}`);
+    assert.deepEqual(w.failures, []);
+    assert.ok(w.during.sent >= 10 && w.during.failed === 0, JSON.stringify(w.during));
+    assert.ok(w.during.servers.web1 > 0 && w.during.servers.web2 > 0, `answers during the run ${JSON.stringify(w.during.servers)}`);
+    note(`site.yml --check on the converged cluster: ${(w.commandMs / 1000).toFixed(1)} s, changed=0 on every host; watched through the VIP: ${w.during.sent} requests in ${(w.commandMs / 1000).toFixed(1)} s, 0 failed, longest gap ${Math.round(w.longestGapMs!)} ms, answered by ${JSON.stringify(w.during.servers)}`);
 
     const kill = await harun(['verify', '-i', inv, '--fault', 'kill', '--output', 'json'], 4 * MIN);
     const k: JsonReport = parseReport(kill.stdout);

@@ -8,6 +8,7 @@ import { loadInventory } from '../../../src/inventory/index.js';
 import { clusterSpec } from '../../../src/verify/cluster.js';
 import { checkFault } from '../../../src/verify/faults.js';
 import { prepareVerify } from '../../../src/verify/index.js';
+import { prepareDuring } from '../../../src/verify/during.js';
 
 function inventory(text: string, name = 'hosts.ini') {
   const dir = mkdtempSync(join(tmpdir(), 'harun-verify-'));
@@ -107,6 +108,21 @@ test('prepareVerify refuses bad input before connecting: exit 4 for the inventor
     assert.equal(typeof prepareVerify({ ...opts, inventory: [seed.file] }).run, 'function');
   } finally {
     noVip.cleanup();
+    seed.cleanup();
+  }
+});
+
+test('verify --during refuses before connecting: no command, no client host (exit 5), a bad inventory (exit 4)', () => {
+  const noClient = inventory('[directors]\nlb1\n[realservers]\nweb1\n[all:vars]\nlvs_vip=10.0.0.100\n');
+  const seed = inventory(SEED);
+  try {
+    const opts = { timeoutS: 30, commandStdout: 'inherit' as const, log: () => {} };
+    assert.throws(() => prepareDuring({ ...opts, inventory: [seed.file], command: [] }), (e: unknown) => e instanceof OptionsError && /--during: expected a command after --/.test(e.message));
+    assert.throws(() => prepareDuring({ ...opts, inventory: [noClient.file], command: ['true'] }), (e: unknown) => e instanceof OptionsError && /add one to group clients, or name one with --client/.test(e.message));
+    assert.throws(() => prepareDuring({ ...opts, inventory: [seed.file], client: 'web1', command: ['true'] }), /--client web1: a real server/);
+    assert.equal(typeof prepareDuring({ ...opts, inventory: [seed.file], command: ['true'] }), 'function');
+  } finally {
+    noClient.cleanup();
     seed.cleanup();
   }
 });
