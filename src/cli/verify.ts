@@ -36,7 +36,7 @@ export function registerVerify(program: Command): void {
     .option('--junit <file>', 'also write the checks as JUnit XML for CI (a test case per check; the figures as properties)', outputFile('--junit'))
     .option('--report <file.html>', 'also write the failover as one self-contained HTML page (timeline, figures, checks)', outputFile('--report'))
     .option('--client <host>', 'the inventory host the requests, the probe and the long-lived connections go from (default: the first of group clients); a host with ansible_connection=local makes it this machine')
-    .option('--timeout <seconds>', 'how long to wait for the VIP to move, service to come back and the VIP to return', positiveInt('--timeout'), 30)
+    .option('--timeout <seconds>', 'how long to wait for the VIP to move, service to come back and the VIP to return (with --during: for a steady service before the command)', positiveInt('--timeout'), 30)
     .option('--during', 'instead of the checks: probe the VIP from the client every 100 ms for the whole run of the command after --, and report failed requests, the longest gap and which real servers answered before, during and after it (exit 2 when a request failed)')
     .argument('[command...]', 'with --during: the command to watch, after -- (e.g. -- harun play rollout.yml)')
     .action(async (command: string[], o: VerifyOpts) => {

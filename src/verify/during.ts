@@ -133,7 +133,8 @@ export function prepareDuring(o: DuringOptions): () => Promise<DuringReport> {
           const s = await readProbe(probe);
           if (s.length >= STEADY && s.slice(-STEADY).every((x) => x.ok)) break;
           if (Date.now() - t0 > o.timeoutS * 1000) {
-            problem = `no ${STEADY} good answers in a row through ${spec.vip}:${spec.port} within ${o.timeoutS} s before the command: the service was not steady, so its failures cannot be told from the command's`;
+            const bad = s.filter((x) => !x.ok).length;
+            problem = `no ${STEADY} good answers in a row through ${spec.vip}:${spec.port} within ${o.timeoutS} s before the command (${s.length} answered or failed by then, ${bad} failed): the service was not steady, so its failures cannot be told from the command's`;
             break;
           }
         }

@@ -76,7 +76,8 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
 
     // --check, watched from the client through the VIP (verify --during): the play's own
     // output goes to stderr, the watch's JSON to stdout
-    const check = await harun(['verify', '-i', inv, '--during', '--output', 'json', '--',
+    // (--timeout: up to 120 s for the steady baseline on a loaded machine)
+    const check = await harun(['verify', '-i', inv, '--during', '--timeout', '120', '--output', 'json', '--',
       process.execPath, 'bin/harun.js', 'play', 'playbooks/site.yml', '-i', inv, '--check', '--output', 'plain'], 6 * MIN);
     const w = JSON.parse(check.stdout) as DuringReport & { exitCode: number };
     assert.equal(check.code, 0, `verify --during site.yml --check: exit ${check.code}\n${check.stdout}\n${check.stderr.slice(-4000)}`);
