@@ -184,6 +184,8 @@ function bannerOk(host: string, port: number): Promise<boolean> {
     s.setTimeout(2000, () => done(false));
     s.on('data', (d) => done(d.toString().startsWith('SSH-')));
     s.on('error', () => done(false));
+    // a forwarder (the uml lab's, docker's proxy) accepts and then closes when the host is not up yet
+    s.on('close', () => done(false));
   });
 }
 
