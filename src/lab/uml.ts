@@ -50,6 +50,9 @@ interface UmlResources {
   files: string[];
   /** The container where keepalived compiles natively (none when no docker engine answers). */
   buildHost?: BuildHostRecord;
+  /** Only in the record of a lab brought up before the namespace: its bridge and taps on the host. */
+  bridge?: string;
+  taps?: string[];
 }
 
 function res(state: LabState): UmlResources {
@@ -450,6 +453,8 @@ export class UmlProvider implements LabProvider {
     const forwarder = () => forwarders().filter((f) => f.pid === r.forwarder || f.dir === resolve(state.dir)).map((f) => f.pid);
     await attempt('forwarder', () => killAll('the port forwarder', forwarder));
     if (r.netns) await attempt(`namespace ${r.netns}`, () => deleteNamespace(r.netns!));
+    for (const link of [...(r.taps ?? []), ...(r.bridge ? [r.bridge] : [])])
+      if (await linkExists(link)) await attempt(`link ${link}`, () => run('ip', ['link', 'del', link]));
     for (const rule of r.iptables) await attempt(`iptables ${rule[1]}`, () => deleteRule(rule));
     // A dockerd started while the lab was up saw forwarding on and relies on it from then on;
     // another uml lab's uplink relies on it too.
