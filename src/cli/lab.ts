@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { HarunError } from '../errors.js';
-import { getProvider, labDown, labKill, labStatus, labUp, type ProviderName } from '../lab/index.js';
+import { getProvider, labDown, labKill, labStart, labStatus, labUp, type ProviderName } from '../lab/index.js';
 
 const DEFAULT_DIR = '.harun-lab';
 
@@ -72,6 +72,18 @@ export function registerLab(program: Command): void {
       guard(async () => {
         await labKill(opts.dir, host);
         process.stdout.write(`${host} killed\n`);
+      }),
+    );
+
+  lab.command('start')
+    .description('boot a host stopped by lab kill again, on the disk it had, and wait for its sshd')
+    .argument('<host>', 'client, lb1, lb2, web1 or web2')
+    .addOption(dirOpt())
+    .action((host: string, opts: { dir: string }) =>
+      guard(async () => {
+        const t0 = Date.now();
+        await labStart(opts.dir, host);
+        process.stdout.write(`${host} is up (sshd answered after ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
       }),
     );
 }

@@ -4,7 +4,7 @@ import { homedir, release } from 'node:os';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { writeLabVault } from './vault.js';
 import { join, resolve } from 'node:path';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { stringify } from 'yaml';
 import { HarunError } from '../errors.js';
 import { packagePath } from '../package.js';
@@ -49,6 +49,32 @@ export function run(cmd: string, args: string[], opts: { input?: string; check?:
     });
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
+}
+
+/** The lab's host of that name, or an error that lists the hosts there are. */
+export function labHost(state: LabState, name: string): LabHost {
+  const h = state.hosts.find((x) => x.name === name);
+  if (!h) throw new LabError(`no host ${name} in the lab (hosts: ${state.hosts.map((x) => x.name).join(', ')})`);
+  return h;
+}
+
+/**
+ * N distinct ports on 127.0.0.1 that nothing listens on now (all held open until each is
+ * chosen, so no two are the same). A container published on a port of its own keeps it when it
+ * starts again; with port 0, docker picks a new one at every start.
+ */
+export async function freeLoopbackPorts(n: number): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => createServer());
+  try {
+    return await Promise.all(
+      servers.map((srv) => new Promise<number>((res, rej) => {
+        srv.on('error', rej);
+        srv.listen(0, '127.0.0.1', () => res((srv.address() as { port: number }).port));
+      })),
+    );
+  } finally {
+    await Promise.all(servers.map((srv) => new Promise((res) => srv.close(res))));
+  }
 }
 
 export const stateFile = (dir: string) => join(dir, 'lab.json');
@@ -184,7 +210,7 @@ function bannerOk(host: string, port: number): Promise<boolean> {
     s.setTimeout(2000, () => done(false));
     s.on('data', (d) => done(d.toString().startsWith('SSH-')));
     s.on('error', () => done(false));
-    // a forwarder (the uml lab's, docker's proxy) accepts and then closes when the host is not up yet
+    // a forwarder (the uml lab's, docker's port proxy) accepts, then closes when nothing listens behind it yet
     s.on('close', () => done(false));
   });
 }

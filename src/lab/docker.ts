@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { GenericContainer, Wait, getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
 import {
   CONTROLLER_ADDR, HOSTS, LabError, SUBNET, VIP,
-  aptArchivesDir, assertSubnetFree, buildImage, hostKernelHasIpvs, makeKeys, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
+  aptArchivesDir, assertSubnetFree, buildImage, freeLoopbackPorts, hostKernelHasIpvs, labHost, makeKeys, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
 } from './common.js';
 import { LAB_VAULT_FILES } from './vault.js';
 import type { LabHost, LabProvider, LabState } from './types.js';
@@ -50,9 +50,10 @@ class LabContainer extends GenericContainer {
     this.hostConfig.Binds = [...(this.hostConfig.Binds ?? []), '/sys/fs/cgroup:/sys/fs/cgroup:rw'];
     return this;
   }
-  sshOnLoopback(): this {
+  /** sshd on 127.0.0.1:port, the same port after a restart (`lab start`): the inventory names it. */
+  sshOnLoopback(port: number): this {
     this.withExposedPorts(22);
-    this.hostConfig.PortBindings = { '22/tcp': [{ HostIp: '127.0.0.1', HostPort: '0' }] };
+    this.hostConfig.PortBindings = { '22/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] };
     return this;
   }
 }
@@ -133,12 +134,13 @@ export class DockerProvider implements LabProvider {
 
     const keys = await makeKeys(dir);
     const pub = await readFile(keys.keyFile + '.pub', 'utf8');
+    const ports = await freeLoopbackPorts(hosts.length);
     await Promise.all(
-      hosts.map(async (h) => {
+      hosts.map(async (h, i) => {
         const seed = join(dir, 'hosts', h.name, 'seed');
         await writeFile(join(seed, 'env'), `HOSTNAME=${h.name}\n`); // docker sets the address
         await writeFile(join(seed, 'authorized_keys'), pub);
-        const started = await serverContainer({ image, name: `${name}-${h.name}`, dir, host: h.name, seed })
+        const started = await serverContainer({ image, name: `${name}-${h.name}`, dir, host: h.name, seed, sshPort: ports[i] })
           .withExtraHosts(HOSTS.map((x) => ({ host: x.name, ipAddress: x.address })))
           .onLabNetwork(name, h.address)
           .start()
@@ -176,12 +178,21 @@ export class DockerProvider implements LabProvider {
   }
 
   async kill(state: LabState, host: string): Promise<void> {
-    const id = res(state).containers[host];
-    if (!id) throw new LabError(`no host ${host} in the lab (hosts: ${state.hosts.map((h) => h.name).join(', ')})`);
+    labHost(state, host);
     const docker = await client();
-    await docker.container.getById(id).kill({ signal: 'SIGKILL' }).catch((e: Error) => {
+    await docker.container.getById(res(state).containers[host]).kill({ signal: 'SIGKILL' }).catch((e: Error) => {
       if (!/is not running|304/.test(e.message)) throw e;
     });
+  }
+
+  async start(state: LabState, host: string): Promise<void> {
+    const h = labHost(state, host);
+    const docker = await client();
+    await docker.container.getById(res(state).containers[host]).start().catch((e: Error) => {
+      if (/already started|304/.test(e.message)) throw new LabError(`${host} is running: nothing to start (harun lab kill ${host} stops it)`);
+      dockerError(`starting ${host}`, e);
+    });
+    await waitForSsh({ ...state, hosts: [h] }, BOOT_TIMEOUT_MS);
   }
 
   async down(state: LabState): Promise<void> {
@@ -204,6 +215,8 @@ interface ServerSpec {
   host: string;
   /** Directory copied to /etc/harun-seed: the host's identity (harun-seed in rootfs.sh). */
   seed: string;
+  /** Where sshd is published on 127.0.0.1. */
+  sshPort: number;
 }
 
 /**
@@ -221,17 +234,18 @@ function serverContainer(o: ServerSpec): LabContainer {
     .asServer()
     .withTmpFs({ '/run': 'rw', '/run/lock': 'rw', '/tmp': 'rw' })
     .withCopyDirectoriesToContainer([{ source: o.seed, target: '/etc/harun-seed' }])
-    .sshOnLoopback()
+    .sshOnLoopback(o.sshPort)
     .withWaitStrategy(Wait.forListeningPorts())
     .withStartupTimeout(BOOT_TIMEOUT_MS)
     .withAutoRemove(false);
 }
 
 /** A lab server alone on docker's default bridge: it reaches the mirror through docker's NAT. */
-export async function startServerContainer(o: ServerSpec): Promise<{ id: string; sshPort: number }> {
+export async function startServerContainer(o: Omit<ServerSpec, 'sshPort'>): Promise<{ id: string; sshPort: number }> {
   await client(); // a clear error when no engine answers
   await ensureForwarding();
-  const started = await serverContainer(o).start().catch((e) => dockerError(`starting ${o.host}`, e));
+  const [sshPort] = await freeLoopbackPorts(1);
+  const started = await serverContainer({ ...o, sshPort }).start().catch((e) => dockerError(`starting ${o.host}`, e));
   return { id: started.getId(), sshPort: started.getMappedPort(22) };
 }
 

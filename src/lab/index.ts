@@ -84,6 +84,12 @@ export async function labKill(dir: string, host: string): Promise<void> {
   await (await getProvider(state.provider)).kill(state, host);
 }
 
+export async function labStart(dir: string, host: string): Promise<void> {
+  const state = await readState(resolve(dir));
+  if (!state) throw new LabError(`no lab in ${resolve(dir)} (harun lab up --dir ${dir})`);
+  await (await getProvider(state.provider)).start(state, host);
+}
+
 export async function labStatus(dir: string): Promise<LabState | undefined> {
   const state = await readState(resolve(dir));
   if (!state) return undefined;

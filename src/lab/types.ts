@@ -33,6 +33,12 @@ export interface LabProvider {
   status(state: LabState): Promise<LabHost[]>;
   /** Hard-stop one host (a crash). */
   kill(state: LabState, host: string): Promise<void>;
+  /**
+   * Boot a hard-stopped host again on the disk it had (what was written before the crash
+   * stays) and wait until its sshd takes the lab key; where the controller reaches it does not
+   * change, so the inventory stays valid.
+   */
+  start(state: LabState, host: string): Promise<void>;
   /** Remove everything in state.resources; safe to call twice. */
   down(state: LabState): Promise<void>;
 }

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CONTROLLER_ADDR, DIRECTORS, HOSTS, LabError, PREFIX, SUBNET, VIP,
-  buildImage, aptArchivesDir, makeKeys, readState, resolvConf, run, stateFile, waitForSsh, writeInventory, writeKnownHosts,
+  buildImage, aptArchivesDir, labHost, makeKeys, readState, resolvConf, run, stateFile, waitForSsh, writeInventory, writeKnownHosts,
   writeState,
 } from './common.js';
 import { LAB_VAULT_FILES } from './vault.js';
@@ -401,7 +401,8 @@ export class UmlProvider implements LabProvider {
     await rm(join(dir, 'hosts', h.name, 'root.cow'), { force: true });
   }
 
-  private boot(state: LabState, image: string, h: LabHost): number {
+  /** `flags` 'a' when booting again: the console log of the crash stays, for post-mortems. */
+  private boot(state: LabState, image: string, h: LabHost, flags: 'w' | 'a' = 'w'): number {
     const hostDir = join(state.dir, 'hosts', h.name);
     const octet = h.address.split('.')[3];
     const args = [
@@ -417,7 +418,7 @@ export class UmlProvider implements LabProvider {
       'con=null', 'ssl=null', 'con0=null,fd:1',
       'systemd.show_status=0',
     ];
-    const log = openSync(join(state.dir, `${h.name}.log`), 'w');
+    const log = openSync(join(state.dir, `${h.name}.log`), flags);
     // setsid: the instance (and its per-address-space helper processes) is one process group,
     // independent of the controller; a SIGKILL to the group is a crash of the whole machine.
     // ip netns exec execs linux.uml: the pid (and the process group) is the instance's
@@ -433,9 +434,22 @@ export class UmlProvider implements LabProvider {
   }
 
   async kill(state: LabState, host: string): Promise<void> {
-    if (!state.hosts.some((h) => h.name === host))
-      throw new LabError(`no host ${host} in the lab (hosts: ${state.hosts.map((h) => h.name).join(', ')})`);
+    labHost(state, host);
     await killHost(state, host);
+  }
+
+  async start(state: LabState, host: string): Promise<void> {
+    const h = labHost(state, host);
+    const r = res(state);
+    if (umlProcesses(state.dir, host).length) throw new LabError(`${host} is running: nothing to start (harun lab kill ${host} stops it)`);
+    if (!r.image) throw new LabError(`${host}: the lab record names no image to boot`);
+    // the same copy-on-write disk: the host boots with what it had written before the crash
+    r.pids[host] = this.boot(state, r.image, h, 'a');
+    state.resources = r as unknown as Record<string, unknown>;
+    await writeState(state);
+    await waitForSsh({ ...state, hosts: [h] }, BOOT_TIMEOUT_MS, async () =>
+      umlProcesses(state.dir, host).length === 0 ? `linux.uml exited during boot; see ${join(state.dir, host + '.log')}` : undefined,
+    );
   }
 
   async down(state: LabState): Promise<void> {

@@ -28,6 +28,12 @@ export class TransportPool {
     return t;
   }
 
+  /** Closes the host's connection; the next get() opens a new one (the host was rebooted). */
+  drop(hostName: string): void {
+    void this.byHost.get(hostName)?.close();
+    this.byHost.delete(hostName);
+  }
+
   /** SSH sessions opened over the whole run. */
   get channels(): number {
     let n = 0;

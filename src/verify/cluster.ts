@@ -113,6 +113,8 @@ export interface Runner {
   readonly address: string;
   /** Runs one POSIX sh command as root (become applied); never throws for a non-zero exit. */
   run(cmd: Sh, timeoutMs?: number): Promise<ExecResult>;
+  /** Drops the connection: the host was booted again, the next run logs in anew. */
+  reconnect(): void;
 }
 
 /** One transport per host for the whole verification, closed by `close()`. */
@@ -123,12 +125,14 @@ export class Hosts {
   }
 
   runner(h: HostSpec): Runner {
-    const t = this.pool.get(h.name, h.vars);
+    this.pool.get(h.name, h.vars); // bad connection variables fail here, before anything runs
     const become = resolveBecome(h.vars);
     return {
       name: h.name,
       address: h.address,
+      reconnect: () => this.pool.drop(h.name),
       run: async (cmd, timeoutMs = 30_000) => {
+        const t = this.pool.get(h.name, h.vars);
         await t.connect();
         const w = wrap(cmd, { become }, t.user);
         return t.exec(w.cmd, { timeoutMs, stdin: w.stdinPrefix || undefined });

@@ -4,7 +4,7 @@
  * so that the takeover is timed from the fault itself and not from when SSH carried the command.
  */
 import { OptionsError } from '../errors.js';
-import { labKill } from '../lab/index.js';
+import { labKill, labStart } from '../lab/index.js';
 import { asShell, type Sh } from '../shell/sh.js';
 import type { ClusterSpec, Runner } from './cluster.js';
 
@@ -104,10 +104,16 @@ export async function inject(fault: Fault, master: Runner, offset: number, spec:
 
 /**
  * Undoes the fault and (re)starts keepalived on the old master. Returns the controller time
- * when keepalived was started; throws with the host's words on failure. A crashed lab host
- * cannot be brought back by verify: the caller reports recovery as not run.
+ * when keepalived was started (for a crash: when the lab began to boot the host again, whose
+ * keepalived starts at boot); throws with the host's words on failure.
  */
-export async function recover(fault: Exclude<Fault, 'crash'>, master: Runner, offset: number): Promise<number> {
+export async function recover(fault: Fault, master: Runner, offset: number, spec: ClusterSpec): Promise<number> {
+  if (fault === 'crash') {
+    const at = Date.now();
+    await labStart(spec.labDir!, master.name);
+    master.reconnect(); // the connection to the crashed instance is dead
+    return at;
+  }
   const undo =
     fault === 'isolate'
       ? [

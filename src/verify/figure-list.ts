@@ -20,7 +20,7 @@ const LABELS: Record<string, string> = {
   takeoverMs: 'VIP takeover',
   takeoverEarliestMs: 'VIP takeover at the earliest',
   bound: 'VRRP bound',
-  returnMs: 'VIP back on the old master after its restart',
+  returnMs: 'VIP back on the old master after its restart (crash: after its boot began)',
   requestsLost: 'requests lost in the outage',
   probeFailed: 'probe requests failed in all',
   scheduledBefore: 'IPVS scheduled before',

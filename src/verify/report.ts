@@ -110,7 +110,7 @@ export function renderPlain(r: Report): string {
   out.push(`  distribution before      ${formatCounts(f.distributionBefore)}${scheduled(f.scheduledBefore)}`);
   out.push(`  distribution after       ${formatCounts(f.distributionAfter)}${scheduled(f.scheduledAfter)}`);
   if (f.longLivedConnections !== undefined) out.push(`  long-lived connections   ${f.longLivedConnections} open through the failover, ${f.longLivedBroken ?? 0} broken`);
-  if (f.returnMs !== undefined) out.push(`  VIP back on old master   ${ms(f.returnMs)} after keepalived restarted`);
+  if (f.returnMs !== undefined) out.push(`  VIP back on old master   ${ms(f.returnMs)} after ${r.fault === 'crash' ? 'its lab began to boot it again' : 'keepalived restarted'}`);
   out.push('', `${verdict(r.checks)} in ${(r.elapsedMs / 1000).toFixed(1)} s`);
   return out.join('\n') + '\n';
 }

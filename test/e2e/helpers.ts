@@ -76,6 +76,7 @@ export interface JsonReport {
     scheduledAfter?: Record<string, number>;
     longLivedConnections?: number;
     longLivedBroken?: number;
+    returnMs?: number;
   };
   exitCode: number;
   master?: string;

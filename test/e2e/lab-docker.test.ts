@@ -19,7 +19,7 @@ import { harun, labTraces, parseReport, recap, sshLab, summary, taskLines } from
 
 const MIN = 60_000;
 
-test('docker lab: site.yml, idempotent rerun, verify --fault kill, lab down', { timeout: 30 * MIN }, async (t) => {
+test('docker lab: site.yml, idempotent rerun, verify --fault kill and crash, lab down', { timeout: 30 * MIN }, async (t) => {
   let avail: { ok: boolean; reason: string };
   try {
     const { DockerProvider } = await import('../../src/lab/docker.js');
@@ -98,6 +98,16 @@ test('docker lab: site.yml, idempotent rerun, verify --fault kill, lab down', { 
       }
     }
     t.diagnostic(`takeover ${Math.round(r.figures.takeoverMs ?? -1)} ms vs VRRP bound ${r.figures.bound?.boundMs} ms`);
+
+    // a crash of lb1's whole container; the lab starts it again and the VIP comes back to it
+    const cv = await harun(['verify', '-i', inv, '--fault', 'crash', '--output', 'json'], 4 * MIN);
+    const cr = parseReport(cv.stdout);
+    t.diagnostic(`verify --fault crash:\n${summary(cr)}`);
+    assert.ok(!cr.checks.some((c) => c.status === 'fail'), summary(cr));
+    assert.equal(cv.code, ipvs ? 0 : 2, summary(cr));
+    for (const name of ['lb1 boots again', 'the VIP returns to lb1 (preemption on)', 'exactly one director holds the VIP after recovery'])
+      assert.equal(cr.checks.find((c) => c.step === 4 && c.name === name)?.status, 'pass', `${name}\n${summary(cr)}`);
+    t.diagnostic(`crash: takeover ${Math.round(cr.figures.takeoverMs ?? -1)} ms, VIP back on lb1 ${Math.round(cr.figures.returnMs ?? -1)} ms after its boot began`);
   } finally {
     const down = await harun(['lab', 'down', '--dir', dir], 3 * MIN);
     rmSync(dir, { recursive: true, force: true });

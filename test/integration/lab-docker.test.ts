@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { getProvider, labDown, labKill, labStatus, labUp } from '../../src/lab/index.js';
+import { getProvider, labDown, labKill, labStart, labStatus, labUp } from '../../src/lab/index.js';
 import { sshRun } from '../../src/lab/common.js';
 import type { LabState } from '../../src/lab/types.js';
 
@@ -41,7 +41,7 @@ test('docker lab without an engine: says how to start one', async () => {
   }
 });
 
-test('docker lab: up, ssh on loopback ports, lab network, systemd, writable net sysctls, kill, down', { timeout: 15 * 60_000 }, async (t) => {
+test('docker lab: up, ssh on loopback ports, lab network, systemd, writable net sysctls, kill, start, down', { timeout: 15 * 60_000 }, async (t) => {
   if (!dockerAnswers) {
     t.skip('no Docker engine answers (bash scripts/start-dockerd.sh)');
     return;
@@ -66,10 +66,18 @@ test('docker lab: up, ssh on loopback ports, lab network, systemd, writable net 
     assert.equal(inv.all.children.directors.hosts.lb1.lab_address, '10.222.2.1');
     assert.equal(inv.all.children.directors.hosts.lb1.ansible_port, state.hosts.find((h) => h.name === 'lb1')!.sshPort);
 
+    // a crash and a boot: the same disk, the same port (the inventory stays right)
+    assert.equal((await ssh(state, 'lb2', 'echo before-the-crash > /root/mark')).code, 0);
     await labKill(dir, 'lb2');
     const st = await labStatus(dir);
     assert.equal(st!.hosts.find((h) => h.name === 'lb2')!.state, 'stopped');
     assert.equal(st!.hosts.find((h) => h.name === 'lb1')!.state, 'running');
+    await labStart(dir, 'lb2');
+    assert.equal((await labStatus(dir))!.hosts.find((h) => h.name === 'lb2')!.state, 'running');
+    const back = await ssh(state, 'lb2', 'cat /root/mark; hostname');
+    assert.equal(back.stdout, 'before-the-crash\nlb2\n', back.stderr);
+    await assert.rejects(labStart(dir, 'lb1'), /lb1 is running: nothing to start/);
+    await assert.rejects(labStart(dir, 'web9'), /: no host web9 in the lab \(hosts: (client|lb1|lb2|web1|web2)(, (client|lb1|lb2|web1|web2)){4}\)$/);
 
     assert.equal(await labDown(dir), true);
     assert.equal(docker('ps', '-a', '-q', '--filter', `label=harun.lab.dir=${dir}`).trim(), '');

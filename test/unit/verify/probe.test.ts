@@ -14,7 +14,7 @@ import { clockOffset, readProbe, startProbe, stopProbe, traffic, waitVip } from 
 /** The probe and traffic loops run as they would on the client: here, on the controller against loopback. */
 const local: Runner = (() => {
   const t = new LocalTransport('client');
-  return { name: 'client', address: '127.0.0.1', run: (cmd: string, timeoutMs = 30_000) => t.exec(cmd, { timeoutMs }) };
+  return { name: 'client', address: '127.0.0.1', reconnect: () => {}, run: (cmd: string, timeoutMs = 30_000) => t.exec(cmd, { timeoutMs }) };
 })();
 
 /** Two "real servers" behind one port, alternating, that can be switched off (a failover). */
