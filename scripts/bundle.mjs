@@ -9,7 +9,7 @@
  */
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, sep } from 'node:path';
 
@@ -61,6 +61,10 @@ await build({
 const text = readFileSync(BUNDLE, 'utf8');
 const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 if (ascii !== text) writeFileSync(BUNDLE, ascii);
+
+// The uml lab's port forwarder runs as a process of its own, from the file beside the code that
+// starts it (src/lab/uml.ts finds it by its own URL): beside the bundle too. node: imports only.
+copyFileSync('dist/src/lab/forwarder.js', join(OUT, 'forwarder.js'));
 
 // the first run writes the code cache; it also proves that the bundle starts
 execFileSync(process.execPath, ['bin/harun.js', 'play', '--syntax-check', 'playbooks/site.yml', '-i', 'inventory/seed.ini'], {

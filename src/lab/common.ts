@@ -210,7 +210,7 @@ function bannerOk(host: string, port: number): Promise<boolean> {
     s.setTimeout(2000, () => done(false));
     s.on('data', (d) => done(d.toString().startsWith('SSH-')));
     s.on('error', () => done(false));
-    // docker's port proxy accepts, then closes when nothing listens in the container yet
+    // a forwarder (the uml lab's, docker's port proxy) accepts, then closes when nothing listens behind it yet
     s.on('close', () => done(false));
   });
 }

@@ -1,84 +1,119 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CONTROLLER_ADDR, DIRECTORS, HOSTS, LabError, PREFIX, SUBNET, VIP,
-  assertSubnetFree, buildImage, aptArchivesDir, labHost, makeKeys, readState, resolvConf, run, stateFile, waitForSsh, writeInventory, writeKnownHosts,
+  buildImage, aptArchivesDir, labHost, makeKeys, readState, resolvConf, run, stateFile, waitForSsh, writeInventory, writeKnownHosts,
   writeState,
 } from './common.js';
 import { LAB_VAULT_FILES } from './vault.js';
 import { buildHostInventory, removeBuildHost, startBuildHost, type BuildHostRecord } from './build-host.js';
 import type { LabHost, LabProvider, LabState } from './types.js';
 
-/** Names on the host; the fixed subnet means one uml lab per machine. */
+/**
+ * Every uml lab has a network namespace of its own, named after its directory: the bridge with
+ * the lab's gateway address, the taps and the NAT of the lab's subnet live there, so the host's
+ * routes and rules hold nothing of the (fixed) subnet and labs in other directories run side by
+ * side. The host end of the namespace's uplink (a veth pair) has the namespace's name.
+ */
+export const netnsName = (dir: string) => `harun-${createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 8)}`;
+/** Names inside the namespace. */
 const BRIDGE = 'harun-br0';
+const UPLINK = 'uplink';
 const tapName = (host: string) => `harun-${host}`;
+/** The uplinks' small subnets are taken from here (the first /30 no host route overlaps). */
+const LINK_POOL = { base: '10.223.0.0', prefix: 16 };
+/** The port forwarder, beside this code (dist/src/lab or dist/bundle: scripts/bundle.mjs copies it). */
+const FORWARDER = fileURLToPath(new URL('./forwarder.js', import.meta.url));
 const MEM = { director: '768M', other: '384M' };
 const BOOT_TIMEOUT_MS = 600_000;
 
 /** What a uml lab made on the controller; `lab down` undoes exactly this list. */
 interface UmlResources {
   image?: string;
-  bridge?: string;
-  taps: string[];
-  /** iptables rules as [table, chain, ...match/target], deleted with -D. */
+  /** The lab's network namespace; deleting it deletes its bridge, taps and the uplink pair. */
+  netns?: string;
+  /** The uplink's subnet (a /30): host end .1 (link named like the namespace), namespace end .2. */
+  uplink?: string;
+  /** iptables rules on the host as [table, chain, ...match/target], deleted with -D. */
   iptables: string[][];
   /** ip_forward before the lab switched it on (restored by down), if it changed it. */
   ipForwardWas?: string;
   /** Process-group leaders (linux.uml started with setsid) by host. */
   pids: Record<string, number>;
+  /** The port forwarder (127.0.0.1:port on the host to each sshd in the namespace). */
+  forwarder?: number;
   files: string[];
   /** The container where keepalived compiles natively (none when no docker engine answers). */
   buildHost?: BuildHostRecord;
+  /** Only in the record of a lab brought up before the namespace: its bridge and taps on the host. */
+  bridge?: string;
+  taps?: string[];
 }
 
 function res(state: LabState): UmlResources {
   const r = state.resources as Partial<UmlResources>;
-  return { taps: [], iptables: [], pids: {}, files: [], ...r } as UmlResources;
+  return { iptables: [], pids: {}, files: [], ...r } as UmlResources;
+}
+
+/** Every process's command line (NUL-separated), read from /proc. */
+function processes(): Array<{ pid: number; cmd: string }> {
+  const out: Array<{ pid: number; cmd: string }> = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      out.push({ pid: Number(e), cmd: readFileSync(`/proc/${e}/cmdline`, 'latin1') });
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
 }
 
 /** Every host process of one instance carries its umid and uml_dir: found even without our record. */
-function umlProcesses(state: LabState, host: string): number[] {
+function umlProcesses(dir: string, host: string): number[] {
   const mark = `umid=harun-${host}\0`;
-  const dirMark = `uml_dir=${join(resolve(state.dir), 'uml')}`;
-  const pids: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${e}/cmdline`, 'latin1');
-      if (cmd.includes(mark) && cmd.includes(dirMark)) pids.push(Number(e));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return pids;
+  const dirMark = `uml_dir=${join(resolve(dir), 'uml')}\0`;
+  return processes().filter((p) => p.cmd.includes(mark) && p.cmd.includes(dirMark)).map((p) => p.pid);
 }
 
-/** The DIR of a running uml lab, from its instances' uml_dir=DIR/uml. */
-function otherLabDir(): string | undefined {
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const m = /\0uml_dir=([^\0]*)\/uml\0/.exec(readFileSync(`/proc/${e}/cmdline`, 'latin1'));
-      if (m) return m[1];
-    } catch {
-      /* exited meanwhile */
-    }
+/** The DIRs of the uml labs that run, from their instances' uml_dir=DIR/uml. */
+function runningUmlDirs(): Set<string> {
+  const dirs = new Set<string>();
+  for (const p of processes()) {
+    const m = /\0uml_dir=([^\0]*)\/uml\0/.exec(p.cmd);
+    if (m) dirs.add(m[1]);
   }
-  return undefined;
+  return dirs;
+}
+
+/** The port forwarders, with the lab DIR each carries on its command line (forwarder.ts). */
+function forwarders(): Array<{ pid: number; dir: string }> {
+  return processes().flatMap((p) => {
+    const m = /\/forwarder\.js\0harun-lab\0([^\0]*)\0/.exec(p.cmd);
+    return m ? [{ pid: p.pid, dir: m[1] }] : [];
+  });
+}
+
+/** SIGKILLs (the groups of) pids until find() returns none. */
+async function killAll(what: string, find: () => number[], groups: number[] = []): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const pids = find();
+    if (pids.length === 0) return;
+    for (const g of groups) tryKill(-g);
+    for (const p of pids) tryKill(p);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new LabError(`${what}: processes ${find().join(' ')} survive SIGKILL`);
 }
 
 async function killHost(state: LabState, host: string): Promise<void> {
   const leader = res(state).pids[host];
-  for (let i = 0; i < 50; i++) {
-    const pids = umlProcesses(state, host);
-    if (pids.length === 0) return;
-    if (leader) tryKill(-leader);
-    for (const p of pids) tryKill(p);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new LabError(`${host}: linux.uml processes ${umlProcesses(state, host).join(' ')} survive SIGKILL`);
+  await killAll(`${host}: linux.uml`, () => umlProcesses(state.dir, host), leader ? [leader] : []);
 }
 
 function tryKill(pid: number): void {
@@ -98,44 +133,113 @@ function dockerdRuns(): boolean {
   }
 }
 
-/** NAT and forwarding for the lab in DIR, tagged with DIR (how a lab left behind is traced to its record). */
-function natRules(dir: string): string[][] {
+/** The harun-* network namespaces on this machine (ours: a lab's, running or left behind). */
+async function labNamespaces(): Promise<string[]> {
+  const r = await run('ip', ['netns', 'list'], { check: false });
+  return r.stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => /^harun-[0-9a-f]{8}$/.test(n));
+}
+
+/** NAT and forwarding on the host for the uplink of the lab in DIR, tagged with DIR (how a lab left behind is traced). */
+function hostRules(dir: string, link: string, subnet: string): string[][] {
   const tag = ['-m', 'comment', '--comment', `harun-lab ${dir}`.slice(0, 255)];
   return [
-    // only what leaves through another link: with br_netfilter (docker loads it) bridged
-    // packets pass POSTROUTING too, and the VRRP adverts to 224.0.0.18 would leave the bridge
-    // with the host's address as source (VRRPv3's checksum covers it: every advert refused)
-    ['nat', 'POSTROUTING', '-s', SUBNET, '!', '-d', SUBNET, '!', '-o', BRIDGE, ...tag, '-j', 'MASQUERADE'],
-    ['filter', 'FORWARD', '-i', BRIDGE, ...tag, '-j', 'ACCEPT'],
-    ['filter', 'FORWARD', '-o', BRIDGE, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', ...tag, '-j', 'ACCEPT'],
+    ['nat', 'POSTROUTING', '-s', subnet, '!', '-o', link, ...tag, '-j', 'MASQUERADE'],
+    ['filter', 'FORWARD', '-i', link, ...tag, '-j', 'ACCEPT'],
+    ['filter', 'FORWARD', '-o', link, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', ...tag, '-j', 'ACCEPT'],
   ];
 }
 
-/**
- * A uml lab none of whose hosts runs any more (its `lab up` or test run was killed, the machine
- * was stopped) still holds the bridge, the taps and the rules, and every later lab is refused
- * for them. Nothing uses them: they are removed, by the lab's record when its directory (named
- * in its rules' tag) still has one, else by their names and tag. A lab that runs is left alone.
- */
-export async function removeDeadUmlLab(log: (msg: string) => void): Promise<void> {
-  if (!(await linkExists(BRIDGE)) || otherLabDir() !== undefined) return;
-  const rules = await run('iptables', ['-w', '-S', 'FORWARD'], { check: false });
-  const dir = new RegExp(`-i ${BRIDGE} -m comment --comment "?harun-lab (.+?)"? -j ACCEPT`).exec(rules.stdout)?.[1];
-  log(`lab up: no host of the uml lab${dir ? ` in ${dir}` : ''} runs, but its bridge ${BRIDGE} is still here: removing what it left`);
-  const recorded = dir ? await readState(dir).catch(() => undefined) : undefined;
-  if (dir && recorded?.provider === 'uml') {
-    await new UmlProvider().down(recorded);
-    await rm(stateFile(dir), { force: true });
-    return;
+/** The host's rules tagged with DIR, as [table, chain, ...spec] (from iptables-save). */
+async function taggedRules(dir?: string): Promise<Array<{ dir: string; rule: string[] }>> {
+  const out: Array<{ dir: string; rule: string[] }> = [];
+  let table = '';
+  for (const line of (await run('iptables-save', [], { check: false })).stdout.split('\n')) {
+    if (line.startsWith('*')) table = line.slice(1);
+    const m = /--comment "?harun-lab ([^"]*)"?/.exec(line);
+    if (!line.startsWith('-A ') || !m || (dir !== undefined && m[1] !== dir)) continue;
+    const words = (line.match(/"[^"]*"|\S+/g) ?? []).map((w) => w.replace(/^"(.*)"$/, '$1'));
+    out.push({ dir: m[1], rule: [table, ...words.slice(1)] });
   }
-  for (const link of [...HOSTS.map((h) => tapName(h.name)), BRIDGE]) if (await linkExists(link)) await run('ip', ['link', 'del', link]);
-  for (const [table, chain, ...spec] of dir ? natRules(dir) : [])
-    if ((await run('iptables', ['-w', '-t', table, '-C', chain, ...spec], { check: false })).code === 0)
-      await run('iptables', ['-w', '-t', table, '-D', chain, ...spec]);
+  return out;
+}
+
+async function deleteRule([table, chain, ...spec]: string[]): Promise<void> {
+  if ((await run('iptables', ['-w', '-t', table, '-C', chain, ...spec], { check: false })).code === 0)
+    await run('iptables', ['-w', '-t', table, '-D', chain, ...spec]);
+}
+
+/** The first /30 of LINK_POOL that overlaps no route of the host (any table: addresses have local routes). */
+async function freeLinkSubnet(): Promise<string> {
+  const toInt = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  const toAddr = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
+  const used: Array<[number, number]> = [];
+  for (const line of (await run('ip', ['-o', '-4', 'route', 'show', 'table', 'all'])).stdout.split('\n')) {
+    const w = line.trim().split(/\s+/);
+    const dest = /^\d/.test(w[0]) ? w[0] : w[1]; // "local 10.0.0.1 ...", "broadcast ..."
+    const m = /^([\d.]+)(?:\/(\d+))?$/.exec(dest ?? '');
+    if (!m) continue; // default, multicast tables' oddities
+    const len = Number(m[2] ?? 32);
+    const size = 2 ** (32 - len);
+    const start = toInt(m[1]) - (toInt(m[1]) % size);
+    used.push([start, start + size]);
+  }
+  const base = toInt(LINK_POOL.base);
+  for (let n = base; n < base + 2 ** (32 - LINK_POOL.prefix); n += 4)
+    if (!used.some(([a, b]) => n < b && a < n + 4)) return `${toAddr(n)}/30`;
+  throw new LabError(`no free /30 left in ${LINK_POOL.base}/${LINK_POOL.prefix} for the lab's uplink`);
+}
+
+/** The host end (.1) and the namespace end (.2) of an uplink subnet. */
+function uplinkAddrs(subnet: string): { host: string; ns: string } {
+  const [a, b, c, d] = subnet.split('/')[0].split('.').map(Number);
+  return { host: `${a}.${b}.${c}.${d + 1}`, ns: `${a}.${b}.${c}.${d + 2}` };
 }
 
 async function linkExists(name: string): Promise<boolean> {
   return (await run('ip', ['link', 'show', 'dev', name], { check: false })).code === 0;
+}
+
+/**
+ * Deletes a lab's namespace. Its bridge, taps and uplink pair go with it once nothing runs in it
+ * any more, which the kernel does a moment later: the host end is waited for (deleted by hand if
+ * it stays, which takes the pair).
+ */
+async function deleteNamespace(ns: string): Promise<void> {
+  if ((await labNamespaces()).includes(ns)) await run('ip', ['netns', 'del', ns]);
+  for (let i = 0; i < 50 && (await linkExists(ns)); i++) await new Promise((r) => setTimeout(r, 100));
+  if (await linkExists(ns)) await run('ip', ['link', 'del', ns]);
+}
+
+/**
+ * A uml lab none of whose hosts runs any more (its `lab up` or test run was killed, the machine
+ * was stopped) still holds its namespace, its forwarder and its host rules. Nothing uses them:
+ * they are removed, by the lab's record when its directory (named in its rules' tag and on its
+ * forwarder's command line) still has one, else by the tag, the command line and the namespace's
+ * name. A lab that runs is left alone; so is one whose `lab up` has not booted its hosts yet
+ * (it has no record of a running host either, so two `lab up` at the very same moment are not
+ * told apart from a dead one: start them one after the other).
+ */
+export async function removeDeadUmlLab(log: (msg: string) => void): Promise<void> {
+  const running = runningUmlDirs();
+  const dirs = new Set([...(await taggedRules()).map((r) => r.dir), ...forwarders().map((f) => f.dir)]);
+  for (const dir of dirs) {
+    if (running.has(dir)) continue;
+    log(`lab up: no host of the uml lab in ${dir} runs, but its namespace, forwarder or rules are still here: removing what it left`);
+    const recorded = await readState(dir).catch(() => undefined);
+    if (recorded?.provider === 'uml') {
+      await new UmlProvider().down(recorded);
+      await rm(stateFile(dir), { force: true });
+    }
+    await killAll(`the forwarder of ${dir}`, () => forwarders().filter((f) => f.dir === dir).map((f) => f.pid));
+    await deleteNamespace(netnsName(dir));
+    for (const { rule } of await taggedRules(dir)) await deleteRule(rule);
+  }
+  const live = new Set([...running].map(netnsName));
+  for (const ns of await labNamespaces()) {
+    if (live.has(ns)) continue;
+    log(`lab up: namespace ${ns} is left from a uml lab no host of which runs: removing it`);
+    await deleteNamespace(ns);
+  }
 }
 
 export class UmlProvider implements LabProvider {
@@ -145,7 +249,7 @@ export class UmlProvider implements LabProvider {
     if ((await run('sh', ['-c', 'command -v linux.uml'], { check: false })).code !== 0)
       return { ok: false, reason: 'linux.uml is not installed (apt-get install user-mode-linux)' };
     if (!existsSync('/dev/net/tun')) return { ok: false, reason: '/dev/net/tun is missing (no tap devices)' };
-    if (process.getuid?.() !== 0) return { ok: false, reason: 'the uml lab needs root (bridge, taps and NAT on the host)' };
+    if (process.getuid?.() !== 0) return { ok: false, reason: 'the uml lab needs root (a network namespace, taps and NAT)' };
     return { ok: true, reason: 'linux.uml is installed: every lab host runs its own Linux 6.1 kernel with IPVS' };
   }
 
@@ -156,14 +260,12 @@ export class UmlProvider implements LabProvider {
   async up(dir: string): Promise<LabState> {
     const avail = await this.available();
     if (!avail.ok) throw new LabError(`uml lab: ${avail.reason}`);
-    if (await linkExists(BRIDGE))
-      throw new LabError(`bridge ${BRIDGE} exists: another uml lab is up on this machine (harun lab down --dir ${otherLabDir() ?? '<its dir>'})`);
-    await assertSubnetFree();
     dir = resolve(dir);
     const image = await buildImage('build-uml-image.sh');
     await mkdir(join(dir, 'uml'), { recursive: true });
-    const hosts: LabHost[] = HOSTS.map((h) => ({ name: h.name, address: h.address, sshHost: h.address, sshPort: 22, state: 'unknown' }));
-    const r: UmlResources = { image, taps: [], iptables: [], pids: {}, files: [] };
+    // sshHost/sshPort: the forwarder's ports, set by network()
+    const hosts: LabHost[] = HOSTS.map((h) => ({ name: h.name, address: h.address, sshHost: '127.0.0.1', sshPort: 0, state: 'unknown' }));
+    const r: UmlResources = { image, iptables: [], pids: {}, files: [] };
     const state: LabState = {
       provider: 'uml', dir, subnet: SUBNET, vip: VIP, hosts,
       keyFile: join(dir, 'id_ed25519'), knownHosts: join(dir, 'known_hosts'), resources: r as unknown as Record<string, unknown>,
@@ -172,8 +274,8 @@ export class UmlProvider implements LabProvider {
     await writeState(state);
 
     const keys = await makeKeys(dir);
-    await writeKnownHosts(state.knownHosts, hosts, keys.hostKeys);
     await this.network(state, r);
+    await writeKnownHosts(state.knownHosts, hosts, keys.hostKeys);
     const pub = await readFile(keys.keyFile + '.pub', 'utf8');
     const resolv = await resolvConf();
     await Promise.all(hosts.map((h) => this.seed(dir, h, pub, resolv)));
@@ -186,7 +288,8 @@ export class UmlProvider implements LabProvider {
     build.catch(() => {}); // awaited below: a boot failure first must not leave it unhandled
     try {
       await waitForSsh(state, BOOT_TIMEOUT_MS, async (h) =>
-        umlProcesses(state, h.name).length === 0 ? `linux.uml exited during boot; see ${join(dir, h.name + '.log')}` : undefined,
+        umlProcesses(dir, h.name).length === 0 ? `linux.uml exited during boot; see ${join(dir, h.name + '.log')}`
+        : !forwarders().some((f) => f.pid === r.forwarder) ? `the port forwarder exited; see ${join(dir, 'forwarder.log')}` : undefined,
       );
     } catch (e) {
       await build.catch(() => {}); // settled before `lab down` looks for its container
@@ -200,35 +303,88 @@ export class UmlProvider implements LabProvider {
     return state;
   }
 
-  /** Bridge with the controller's address, one tap per host, and NAT so hosts reach the mirror. */
+  /**
+   * The lab's namespace: a bridge with the controller's address and one tap per host, NAT of
+   * the lab's subnet out of the uplink (a veth pair to the host, NATed again there, so hosts
+   * reach the mirror), and the forwarder of the hosts' sshd to ports on the host's 127.0.0.1.
+   */
   private async network(state: LabState, r: UmlResources): Promise<void> {
-    // Snooping off: VRRP adverts (224.0.0.18) must reach every tap without an IGMP join.
-    await run('ip', ['link', 'add', BRIDGE, 'type', 'bridge', 'mcast_snooping', '0']);
-    r.bridge = BRIDGE;
+    const ns = netnsName(state.dir);
+    const inNs = (cmd: string, ...args: string[]) => run('ip', ['netns', 'exec', ns, cmd, ...args]);
+    const ip = (...args: string[]) => run('ip', ['-n', ns, ...args]);
+    await run('ip', ['netns', 'add', ns]);
+    r.netns = ns;
     await writeState(state);
-    await run('ip', ['addr', 'add', `${CONTROLLER_ADDR}/${PREFIX}`, 'dev', BRIDGE]);
-    await run('ip', ['link', 'set', BRIDGE, 'up']);
+    await ip('link', 'set', 'lo', 'up');
+    // Snooping off: VRRP adverts (224.0.0.18) must reach every tap without an IGMP join.
+    await ip('link', 'add', BRIDGE, 'type', 'bridge', 'mcast_snooping', '0');
+    await ip('addr', 'add', `${CONTROLLER_ADDR}/${PREFIX}`, 'dev', BRIDGE);
+    await ip('link', 'set', BRIDGE, 'up');
     for (const h of HOSTS) {
+      // made in the namespace: linux.uml, started there, opens it by name
       const tap = tapName(h.name);
-      await run('ip', ['tuntap', 'add', 'dev', tap, 'mode', 'tap']);
-      r.taps.push(tap);
-      await writeState(state);
+      await ip('tuntap', 'add', 'dev', tap, 'mode', 'tap');
       // The UML vector driver has GRO off: segmentation-offloaded frames from the host to the
       // guest are dropped, which stalls large SSH transfers (a 1.2 MB push hung for minutes).
-      await run('ip', ['link', 'set', 'dev', tap, 'gso_max_segs', '1']);
-      await run('ip', ['link', 'set', tap, 'master', BRIDGE, 'up']);
+      await ip('link', 'set', 'dev', tap, 'gso_max_segs', '1');
+      await ip('link', 'set', tap, 'master', BRIDGE, 'up');
     }
+
+    const link = await freeLinkSubnet();
+    const addr = uplinkAddrs(link);
+    await run('ip', ['link', 'add', ns, 'type', 'veth', 'peer', 'name', UPLINK, 'netns', ns]);
+    r.uplink = link;
+    await writeState(state);
+    await run('ip', ['addr', 'add', `${addr.host}/30`, 'dev', ns]);
+    await run('ip', ['link', 'set', ns, 'up']);
+    await ip('addr', 'add', `${addr.ns}/30`, 'dev', UPLINK);
+    await ip('link', 'set', UPLINK, 'up');
+    await ip('route', 'add', 'default', 'via', addr.host);
+    await inNs('sysctl', '-qw', 'net.ipv4.ip_forward=1');
+    // Only what leaves through the uplink: with br_netfilter (docker loads it) bridged packets
+    // pass POSTROUTING too, and the VRRP adverts to 224.0.0.18 would leave the bridge with the
+    // gateway's address as source (VRRPv3's checksum covers it: every advert refused).
+    await inNs('iptables', '-w', '-t', 'nat', '-A', 'POSTROUTING', '-s', SUBNET, '-o', UPLINK, '-j', 'MASQUERADE');
+
     const fwd = (await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim();
     if (fwd !== '1') {
       r.ipForwardWas = fwd;
       await writeState(state);
       await writeFile('/proc/sys/net/ipv4/ip_forward', '1\n');
     }
-    for (const [table, chain, ...spec] of natRules(state.dir)) {
+    for (const rule of hostRules(state.dir, ns, link)) {
+      const [table, chain, ...spec] = rule;
       // -I: ahead of a DROP policy rule someone else (dockerd) may have put in FORWARD.
       await run('iptables', ['-w', '-t', table, '-I', chain, ...spec]);
-      r.iptables.push([table, chain, ...spec]);
+      r.iptables.push(rule);
       await writeState(state);
+    }
+    await this.forward(state, r, ns);
+  }
+
+  /**
+   * One listening socket per host on the host's 127.0.0.1 (a free port each), handed to the
+   * forwarder (forwarder.ts) that runs inside the namespace, where the hosts' addresses are.
+   * Started with setsid like the instances: it outlives the controller, and finds its way to
+   * `lab down` by its pid or by the lab directory on its command line.
+   */
+  private async forward(state: LabState, r: UmlResources, ns: string): Promise<void> {
+    const servers = await Promise.all(state.hosts.map(() => listenLoopback()));
+    try {
+      // net.Server has no public accessor for its socket: the handle's fd is the libuv one
+      const fds = servers.map((s) => (s as unknown as { _handle: { fd: number } })._handle.fd);
+      const log = openSync(join(state.dir, 'forwarder.log'), 'w');
+      const args = ['netns', 'exec', ns, process.execPath, FORWARDER, 'harun-lab', state.dir, ...state.hosts.map((h) => h.address)];
+      const child = spawn('ip', args, { detached: true, stdio: ['ignore', log, log, ...fds] });
+      closeSync(log);
+      child.on('error', () => {}); // seen as the forwarder missing (waitForSsh's check)
+      child.unref();
+      if (!child.pid) throw new LabError(`the port forwarder did not start (ip ${args.join(' ')})`);
+      r.forwarder = child.pid;
+      state.hosts.forEach((h, i) => (h.sshPort = (servers[i].address() as AddressInfo).port));
+      await writeState(state);
+    } finally {
+      for (const s of servers) s.close(); // the forwarder has its own copies
     }
   }
 
@@ -265,7 +421,8 @@ export class UmlProvider implements LabProvider {
     const log = openSync(join(state.dir, `${h.name}.log`), flags);
     // setsid: the instance (and its per-address-space helper processes) is one process group,
     // independent of the controller; a SIGKILL to the group is a crash of the whole machine.
-    const child = spawn('linux.uml', args, { detached: true, stdio: ['ignore', log, log] });
+    // ip netns exec execs linux.uml: the pid (and the process group) is the instance's
+    const child = spawn('ip', ['netns', 'exec', netnsName(state.dir), 'linux.uml', ...args], { detached: true, stdio: ['ignore', log, log] });
     closeSync(log);
     child.unref();
     if (!child.pid) throw new LabError(`${h.name}: linux.uml did not start`);
@@ -273,7 +430,7 @@ export class UmlProvider implements LabProvider {
   }
 
   async status(state: LabState): Promise<LabHost[]> {
-    return state.hosts.map((h) => ({ ...h, state: umlProcesses(state, h.name).length ? 'running' : 'stopped' }));
+    return state.hosts.map((h) => ({ ...h, state: umlProcesses(state.dir, h.name).length ? 'running' : 'stopped' }));
   }
 
   async kill(state: LabState, host: string): Promise<void> {
@@ -284,14 +441,14 @@ export class UmlProvider implements LabProvider {
   async start(state: LabState, host: string): Promise<void> {
     const h = labHost(state, host);
     const r = res(state);
-    if (umlProcesses(state, host).length) throw new LabError(`${host} is running: nothing to start (harun lab kill ${host} stops it)`);
+    if (umlProcesses(state.dir, host).length) throw new LabError(`${host} is running: nothing to start (harun lab kill ${host} stops it)`);
     if (!r.image) throw new LabError(`${host}: the lab record names no image to boot`);
     // the same copy-on-write disk: the host boots with what it had written before the crash
     r.pids[host] = this.boot(state, r.image, h, 'a');
     state.resources = r as unknown as Record<string, unknown>;
     await writeState(state);
     await waitForSsh({ ...state, hosts: [h] }, BOOT_TIMEOUT_MS, async () =>
-      umlProcesses(state, host).length === 0 ? `linux.uml exited during boot; see ${join(state.dir, host + '.log')}` : undefined,
+      umlProcesses(state.dir, host).length === 0 ? `linux.uml exited during boot; see ${join(state.dir, host + '.log')}` : undefined,
     );
   }
 
@@ -307,17 +464,27 @@ export class UmlProvider implements LabProvider {
     };
     for (const h of state.hosts) await attempt(`kill ${h.name}`, () => killHost(state, h.name));
     await attempt('build host', () => removeBuildHost(state.dir, r.buildHost));
-    for (const tap of r.taps) if (await linkExists(tap)) await attempt(`tap ${tap}`, () => run('ip', ['link', 'del', tap]));
-    if (r.bridge && (await linkExists(r.bridge))) await attempt(`bridge ${r.bridge}`, () => run('ip', ['link', 'del', r.bridge!]));
-    for (const [table, chain, ...spec] of r.iptables) {
-      const ok = await run('iptables', ['-w', '-t', table, '-C', chain, ...spec], { check: false });
-      if (ok.code === 0) await attempt(`iptables ${chain}`, () => run('iptables', ['-w', '-t', table, '-D', chain, ...spec]));
-    }
-    // A dockerd started while the lab was up saw forwarding on and relies on it from then on.
-    if (r.ipForwardWas !== undefined && !dockerdRuns())
+    const forwarder = () => forwarders().filter((f) => f.pid === r.forwarder || f.dir === resolve(state.dir)).map((f) => f.pid);
+    await attempt('forwarder', () => killAll('the port forwarder', forwarder));
+    if (r.netns) await attempt(`namespace ${r.netns}`, () => deleteNamespace(r.netns!));
+    for (const link of [...(r.taps ?? []), ...(r.bridge ? [r.bridge] : [])])
+      if (await linkExists(link)) await attempt(`link ${link}`, () => run('ip', ['link', 'del', link]));
+    for (const rule of r.iptables) await attempt(`iptables ${rule[1]}`, () => deleteRule(rule));
+    // A dockerd started while the lab was up saw forwarding on and relies on it from then on;
+    // another uml lab's uplink relies on it too.
+    const others = (await labNamespaces()).filter((n) => n !== r.netns);
+    if (r.ipForwardWas !== undefined && !dockerdRuns() && others.length === 0)
       await attempt('ip_forward', () => writeFile('/proc/sys/net/ipv4/ip_forward', r.ipForwardWas + '\n'));
     if (problems.length) throw new LabError(`lab down left something behind:\n  ${problems.join('\n  ')}`);
     for (const f of r.files) await rm(join(state.dir, f), { recursive: true, force: true });
   }
 }
 
+
+function listenLoopback(): Promise<Server> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => ok(s));
+  });
+}

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadYamlFile } from '../../src/config/yaml.js';
+import { netnsName } from '../../src/lab/uml.js';
 
 /** The repository root, from dist/test/e2e or test/e2e. */
 export const ROOT = (() => {
@@ -90,23 +91,37 @@ export function summary(r: JsonReport): string {
   return r.checks.map((c) => `${c.status.toUpperCase().padEnd(7)} ${c.step}. ${c.name}${c.status === 'pass' ? '' : `: ${c.detail}`}`).join('\n');
 }
 
-/** Whatever a lab (or another one) has running here: linux.uml processes, lab links, lab containers. */
-export function labTraces(): { uml: string[]; links: string[]; subnet: string } {
+/**
+ * Whatever a lab has running here: linux.uml processes, lab links on the host (a uml lab's
+ * uplink, named like its namespace), uml lab namespaces and their port forwarders, and the lab
+ * subnet on a host interface (a docker lab's network; a uml lab keeps it in its namespace).
+ * With `dir`, only what the lab in that directory made (its uplink and namespace are named
+ * after the directory: UmlProvider's netnsName).
+ */
+export function labTraces(dir?: string): { uml: string[]; links: string[]; netns: string[]; forwarders: string[]; subnet: string } {
+  const ns = dir === undefined ? undefined : netnsName(dir);
   const uml: string[] = [];
+  const forwarders: string[] = [];
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     try {
       const cmd = readFileSync(`/proc/${e}/cmdline`, 'latin1');
-      if (cmd.startsWith('linux.uml') || cmd.includes('/linux.uml\0')) uml.push(`${e} ${cmd.replace(/\0/g, ' ').slice(0, 120)}`);
+      const line = `${e} ${cmd.replace(/\0/g, ' ').slice(0, 120)}`;
+      if (dir !== undefined && !cmd.includes(`\0uml_dir=${resolve(dir)}/uml\0`) && !cmd.includes(`\0harun-lab\0${resolve(dir)}\0`)) continue;
+      if (cmd.startsWith('linux.uml') || cmd.includes('/linux.uml\0')) uml.push(line);
+      else if (/\/forwarder\.js\0harun-lab\0/.test(cmd)) forwarders.push(line);
     } catch {
       /* gone */
     }
   }
   const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout.split('\n')
     .map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1] ?? '')
-    .filter((n) => n.startsWith('harun-'));
+    .filter((n) => (ns ? n === ns : n.startsWith('harun-')));
+  const netns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((n) => (ns ? n === ns : /^harun-[0-9a-f]{8}$/.test(n)));
   const subnet = spawnSync('ip', ['-o', '-4', 'addr', 'show', 'to', '10.222.2.0/24'], { encoding: 'utf8' }).stdout.trim();
-  return { uml, links, subnet };
+  return { uml, links, netns, forwarders, subnet };
 }
 
 /** NAT/filter rules a lab in `dir` tagged with its comment. */

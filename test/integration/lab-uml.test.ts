@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { getProvider, labDown, labKill, labStatus, labUp, readLabState } from '../../src/lab/index.js';
 import { sshRun, run } from '../../src/lab/common.js';
-import { removeDeadUmlLab } from '../../src/lab/uml.js';
+import { netnsName, removeDeadUmlLab } from '../../src/lab/uml.js';
 import type { LabState } from '../../src/lab/types.js';
 
 const hasUml = (() => {
@@ -41,66 +41,119 @@ async function ssh(state: LabState, name: string, cmd: string, timeoutMs = 60_00
   return sshRun(state, h, cmd, timeoutMs);
 }
 
-test('a uml lab whose hosts no longer run: the next lab up removes its bridge, taps and rules, by its record or by name and tag', async (t) => {
-  if (process.getuid?.() !== 0 || (await run('ip', ['link', 'show', 'dev', 'harun-br0'], { check: false })).code === 0) {
-    t.skip('needs root and no uml lab on this machine');
+/** Processes whose command line carries `harun-lab DIR` after a forwarder.js (the lab's port forwarder). */
+function forwarderPids(dir: string): number[] {
+  const pids: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (readFileSync(`/proc/${e}/cmdline`, 'latin1').includes(`/forwarder.js\0harun-lab\0${dir}\0`)) pids.push(Number(e));
+    } catch {
+      /* gone */
+    }
+  }
+  return pids;
+}
+
+/** Nothing of the lab in DIR on the host: no namespace, no uplink, no tagged rule, no process. */
+function assertNothingLeft(dir: string): void {
+  const ns = netnsName(dir);
+  assert.doesNotMatch(sh('ip netns list'), new RegExp(`^${ns}\\b`, 'm'), 'namespace left');
+  assert.doesNotMatch(sh('ip -o link show'), new RegExp(`: ${ns}[:@]`), 'uplink left');
+  assert.doesNotMatch(sh('iptables-save'), new RegExp(`harun-lab ${dir}"`), 'host rules left');
+  assert.deepEqual(forwarderPids(dir), [], 'forwarder left');
+  assert.deepEqual(umlPids(dir), [], 'linux.uml left');
+}
+
+/** The host's routes, addresses and rules that mention the lab subnet, each as "command: line". */
+function hostSubnetLines(): string[] {
+  return ['ip route show table all', 'ip addr', 'iptables-save']
+    .flatMap((cmd) => sh(cmd).split('\n').filter((l) => l.includes('10.222.2.')).map((l) => `${cmd}: ${l.trim()}`));
+}
+
+/**
+ * The uml lab added nothing of its subnet to the host (it lives in the lab's namespace): compared
+ * with what was there before, since a docker lab or another engineer's lab may run here meanwhile.
+ */
+function assertHostGotNoLabSubnet(before: string[]): void {
+  assert.deepEqual(hostSubnetLines().filter((l) => !before.includes(l)), [], 'the lab subnet on the host');
+}
+
+test('a uml lab whose hosts no longer run: the next lab up removes its namespace, forwarder and rules, by its record or by tag, command line and name', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip('needs root');
     return;
   }
-  const leave = async (dir: string) => {
-    const tag = ['-m', 'comment', '--comment', `harun-lab ${dir}`];
-    await run('ip', ['link', 'add', 'harun-br0', 'type', 'bridge']);
-    await run('ip', ['tuntap', 'add', 'dev', 'harun-web1', 'mode', 'tap']);
-    await run('ip', ['link', 'set', 'harun-web1', 'master', 'harun-br0']);
-    const rule = ['filter', 'FORWARD', '-i', 'harun-br0', ...tag, '-j', 'ACCEPT'];
+  const dir = mkdtempSync(join(tmpdir(), 'harun-dead-'));
+  const ns = netnsName(dir);
+  const tag = ['-m', 'comment', '--comment', `harun-lab ${dir}`];
+  const rule = ['filter', 'FORWARD', '-i', ns, ...tag, '-j', 'ACCEPT'];
+  /** What a killed `lab up` leaves: the namespace with a bridge, a tap and the uplink, a host rule, a forwarder in the namespace. */
+  const leave = async () => {
+    await run('ip', ['netns', 'add', ns]);
+    await run('ip', ['-n', ns, 'link', 'add', 'harun-br0', 'type', 'bridge']);
+    await run('ip', ['-n', ns, 'tuntap', 'add', 'dev', 'harun-web1', 'mode', 'tap']);
+    await run('ip', ['-n', ns, 'link', 'set', 'harun-web1', 'master', 'harun-br0']);
+    await run('ip', ['link', 'add', ns, 'type', 'veth', 'peer', 'name', 'uplink', 'netns', ns]);
     await run('iptables', ['-w', '-t', rule[0], '-I', ...rule.slice(1)]);
-    return rule;
-  };
-  const gone = () => {
-    assert.doesNotMatch(sh('ip -o link show'), /harun-(br0|web1)/);
-    assert.doesNotMatch(sh('iptables -w -S'), /harun-lab/);
+    // like the forwarder: its command line names the lab (nothing to forward: it only waits)
+    const fwd = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', 'setInterval(() => {}, 1e6)', '/x/forwarder.js', 'harun-lab', dir],
+      { detached: true, stdio: 'ignore' });
+    fwd.unref();
+    for (let i = 0; i < 50 && forwarderPids(dir).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(forwarderPids(dir).length, 1);
+    return fwd.pid!;
   };
   const messages: string[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'harun-dead-'));
   try {
-    // no record (the run died before writing one, or its directory is gone): names and tag
-    await leave(dir);
+    // no record (the run died before writing one, or its directory is gone): tag, command line, name
+    await leave();
     await removeDeadUmlLab((m) => messages.push(m));
-    gone();
+    assertNothingLeft(dir);
     assert.match(messages[0], new RegExp(`no host of the uml lab in ${dir} runs`));
 
     // a record: what `lab down` would do, and the record goes too; files beside it stay
-    const rule = await leave(dir);
+    const pid = await leave();
     writeFileSync(join(dir, 'web1.log'), 'console\n');
     writeFileSync(join(dir, 'lab.json'), JSON.stringify({
       provider: 'uml', dir, subnet: '10.222.2.0/24', vip: '10.222.2.100', keyFile: '', knownHosts: '',
-      hosts: [{ name: 'web1', address: '10.222.2.30', sshHost: '10.222.2.30', sshPort: 22, state: 'running' }],
-      resources: { bridge: 'harun-br0', taps: ['harun-web1'], iptables: [rule], pids: {}, files: [] },
+      hosts: [{ name: 'web1', address: '10.222.2.30', sshHost: '127.0.0.1', sshPort: 1, state: 'running' }],
+      resources: { netns: ns, uplink: '10.223.255.252/30', iptables: [rule], pids: {}, forwarder: pid, files: [] },
     }));
     await removeDeadUmlLab((m) => messages.push(m));
-    gone();
+    assertNothingLeft(dir);
     assert.equal(await readLabState(dir), undefined);
     assert.ok(existsSync(join(dir, 'web1.log')));
 
+    // only the namespace (the run died right after making it): by its name
+    await run('ip', ['netns', 'add', ns]);
+    await removeDeadUmlLab((m) => messages.push(m));
+    assertNothingLeft(dir);
+    assert.match(messages[2], new RegExp(`namespace ${ns} is left`));
+
     // nothing left: nothing to say
     await removeDeadUmlLab((m) => messages.push(m));
-    assert.equal(messages.length, 2);
+    assert.equal(messages.length, 3);
   } finally {
-    sh(`ip link del harun-web1 2>/dev/null; ip link del harun-br0 2>/dev/null; iptables -w -D FORWARD -i harun-br0 -m comment --comment "harun-lab ${dir}" -j ACCEPT 2>/dev/null; rm -rf ${dir}; true`);
+    for (const p of forwarderPids(dir)) process.kill(p, 'SIGKILL');
+    sh(`ip netns del ${ns} 2>/dev/null; ip link del ${ns} 2>/dev/null; iptables -w -D FORWARD -i ${ns} -m comment --comment "harun-lab ${dir}" -j ACCEPT 2>/dev/null; rm -rf ${dir}; true`);
   }
 });
 
-test('uml lab: up, ssh, lab network, IPVS, NAT to the mirror, kill, down leaves nothing', { timeout: 20 * 60_000 }, async (t) => {
+test('uml lab: up, ssh, lab network in its namespace, IPVS, NAT to the mirror, kill, down leaves nothing', { timeout: 20 * 60_000 }, async (t) => {
   if (!hasUml) {
     t.skip('linux.uml is not installed (apt-get install user-mode-linux)');
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'harun-lab-'));
   const fwdBefore = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
+  const hostBefore = hostSubnetLines();
   try {
     const provider = await getProvider('uml');
     assert.equal(await provider.hasIpvs(), true);
     const state = await labUp(dir, provider);
     assert.deepEqual(state.hosts.map((h) => h.name).sort(), ['client', 'lb1', 'lb2', 'web1', 'web2']);
+    assertHostGotNoLabSubnet(hostBefore);
 
     // Every host: its own name, reached with the lab key and the pinned host key.
     for (const h of state.hosts) {
@@ -132,7 +185,8 @@ test('uml lab: up, ssh, lab network, IPVS, NAT to the mirror, kill, down leaves 
     assert.deepEqual(Object.keys(inv.all.children.directors.hosts), ['lb1', 'lb2']);
     assert.deepEqual(Object.keys(inv.all.children.realservers.hosts), ['web1', 'web2']);
     assert.equal(inv.all.children.realservers.hosts.web2.web_body, '22222');
-    assert.equal(inv.all.children.clients.hosts.client.ansible_host, '10.222.2.20');
+    assert.equal(inv.all.children.clients.hosts.client.ansible_host, '127.0.0.1');
+    assert.equal(inv.all.children.clients.hosts.client.lab_address, '10.222.2.20');
     assert.equal(inv.all.vars.lvs_vip, '10.222.2.100');
     assert.equal(inv.all.vars.harun_lab_dir, dir);
     assert.equal(inv.all.vars.harun_lab_provider, 'uml');
@@ -160,8 +214,7 @@ test('uml lab: up, ssh, lab network, IPVS, NAT to the mirror, kill, down leaves 
     assert.equal(await labDown(dir), true);
     assert.deepEqual(umlPids(dir), []);
     if (build) assert.doesNotMatch(sh('docker ps -a --format "{{.ID}} {{.Labels}}"'), new RegExp(`harun\\.lab\\.dir=${dir}`), 'build host left');
-    assert.doesNotMatch(sh('ip -o link show'), /harun-/);
-    assert.doesNotMatch(sh('iptables -w -S; iptables -w -t nat -S'), /harun-lab/);
+    assertNothingLeft(dir);
     // Restored, except when a dockerd came up meanwhile (it relies on forwarding from then on).
     if (!existsSync('/var/run/docker.pid')) assert.equal(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8'), fwdBefore);
     assert.equal(await readLabState(dir), undefined);
@@ -170,5 +223,52 @@ test('uml lab: up, ssh, lab network, IPVS, NAT to the mirror, kill, down leaves 
   } finally {
     await labDown(dir).catch(() => {});
     execFileSync('rm', ['-rf', dir]);
+  }
+});
+
+test('two uml labs side by side: each its own namespace, uplink and ports; each client reaches its own hosts only; both down leave nothing', { timeout: 30 * 60_000 }, async (t) => {
+  if (!hasUml) {
+    t.skip('linux.uml is not installed (apt-get install user-mode-linux)');
+    return;
+  }
+  const dirs = [mkdtempSync(join(tmpdir(), 'harun-labA-')), mkdtempSync(join(tmpdir(), 'harun-labB-'))];
+  try {
+    const provider = await getProvider('uml');
+    const hostBefore = hostSubnetLines();
+    const t0 = Date.now();
+    // one after the other: a lab whose hosts do not run yet looks dead to the other's lab up
+    const [a, b] = [await labUp(dirs[0], provider), await labUp(dirs[1], provider)];
+    t.diagnostic(`two uml labs up, one after the other: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    assertHostGotNoLabSubnet(hostBefore);
+    const res = (s: LabState) => s.resources as { netns: string; uplink: string };
+    assert.notEqual(res(a).netns, res(b).netns);
+    assert.notEqual(res(a).uplink, res(b).uplink);
+    assert.equal(new Set([...a.hosts, ...b.hosts].map((h) => h.sshPort)).size, 10);
+
+    // every host answers with its name through its lab's port, under its lab's pinned host key
+    for (const st of [a, b])
+      for (const h of st.hosts) {
+        const r = await ssh(st, h.name, 'hostname');
+        assert.equal(r.code, 0, `${st.dir} ${h.name}: ${r.stderr}`);
+        assert.equal(r.stdout.trim(), h.name);
+      }
+    // the same address is a different host in each lab: lb1 of lab A crashed, B's client still
+    // reaches its lb1, A's client reaches none
+    await labKill(a.dir, 'lb1');
+    const pingLb1 = 'ping -c3 -W2 10.222.2.1 >/dev/null && echo reached || echo unreachable';
+    assert.equal((await ssh(b, 'client', pingLb1)).stdout.trim(), 'reached');
+    assert.equal((await ssh(a, 'client', pingLb1)).stdout.trim(), 'unreachable');
+
+    assert.equal(await labDown(a.dir), true);
+    assertNothingLeft(a.dir);
+    // B runs on without A's namespace
+    assert.equal((await ssh(b, 'client', pingLb1)).stdout.trim(), 'reached');
+    assert.equal(await labDown(b.dir), true);
+    assertNothingLeft(b.dir);
+  } finally {
+    for (const d of dirs) {
+      await labDown(d).catch(() => {});
+      execFileSync('rm', ['-rf', d]);
+    }
   }
 });
