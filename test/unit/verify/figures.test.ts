@@ -24,7 +24,7 @@ function probe(untilMs: number, bad: (t: number) => boolean): ProbeSample[] {
   const out: ProbeSample[] = [];
   for (let t = 0; t <= untilMs; t += 100) {
     const ok = !bad(t);
-    out.push({ sent: t, done: t + (ok ? 5 : 500), ok, rc: ok ? 0 : 28, status: ok ? 200 : 0, body: ok ? '11111' : '' });
+    out.push({ sent: t, done: t + (ok ? 5 : 500), launchMs: 0, ok, rc: ok ? 0 : 28, status: ok ? 200 : 0, body: ok ? '11111' : '' });
   }
   return out;
 }
