@@ -17,6 +17,7 @@ export interface FigureItem {
 /** Clearer names for the figures verify has now; any other field is named after its key. */
 const LABELS: Record<string, string> = {
   outageMs: 'client-observed outage',
+  outageEarliestMs: 'client-observed outage at the earliest',
   takeoverMs: 'VIP takeover',
   takeoverEarliestMs: 'VIP takeover at the earliest',
   bound: 'VRRP bound',

@@ -36,6 +36,13 @@ export interface Outage {
   firstGoodAfter?: number;
   /** firstGoodAfter - lastGoodBefore: what a client polling every interval saw. */
   outageMs?: number;
+  /**
+   * The outage at the earliest the evidence allows: from the first failed request of that
+   * silence to the last one (each saw the service down when it was sent). The probe keeps its
+   * 100 ms pace only on an idle client; on a loaded one its requests are up to seconds apart,
+   * and outageMs grows by those gaps.
+   */
+  outageEarliestMs?: number;
   /** Failed requests sent from the last good answer on. */
   lost: number;
   /** Requests sent from the fault on, and how many of them were answered. */
@@ -75,8 +82,23 @@ export function computeOutage(samples: ProbeSample[], faultAt: number): Outage {
     out.lastGoodBefore = prev;
     out.firstGoodAfter = undefined;
   }
-  if (out.firstGoodAfter !== undefined) out.outageMs = out.firstGoodAfter - (out.lastGoodBefore ?? last.done);
+  if (out.firstGoodAfter !== undefined) {
+    const from = out.lastGoodBefore ?? last.done;
+    out.outageMs = out.firstGoodAfter - from;
+    // failed requests sent between the two good ones (a timed-out one can end after the next good answer)
+    const fromSent = good.find((s) => s.done === from)?.sent ?? from;
+    const toSent = good.find((s) => s.done === out.firstGoodAfter)!.sent;
+    const failed = samples.filter((s) => !s.ok && s.sent > fromSent && s.sent < toSent);
+    out.outageEarliestMs = failed.length ? failed[failed.length - 1].sent - failed[0].sent : 0;
+  }
   return out;
+}
+
+/** The longest time between two consecutive probe requests' sends: the probe's real pace at its worst. */
+export function widestSendGap(samples: ProbeSample[]): number {
+  let gap = 0;
+  for (let i = 1; i < samples.length; i++) gap = Math.max(gap, samples[i].sent - samples[i - 1].sent);
+  return gap;
 }
 
 /** Counts of answers per real server, given each real server's own page. */

@@ -140,10 +140,15 @@ function syncDaemon(lines: string[]): KeepalivedConf['lvsSync'] {
 
 /** One request of the client-side probe. Times are the client's clock, in ms since the epoch. */
 export interface ProbeSample {
-  /** When the request was sent. */
+  /** When the request was sent: its answer's time less curl's own time_total. */
   sent: number;
-  /** When its answer (or its failure) came. */
+  /** When its answer (or its failure) came: the clock read right after curl returned. */
   done: number;
+  /**
+   * From the clock read before curl to the request's send: starting curl (fork, exec, loading
+   * its libraries) takes this long, up to seconds on a loaded client.
+   */
+  launchMs: number;
   ok: boolean;
   /** curl's exit status. */
   rc: number;
@@ -152,25 +157,39 @@ export interface ProbeSample {
 }
 
 /**
- * The probe's log: `SENT_MS RC BODY... HTTP_CODE TIME_TOTAL_S` per request (the body's words
- * joined by single spaces; empty when the request failed). Malformed lines are counted, not fatal:
- * a line cut by the end of the probe is possible.
+ * The probe's log. First `E EPOCH_MS A B`: the epoch read between two reads of the client's
+ * uptime (s, in 10 ms steps), which ties uptime to the client's clock. Then per request
+ * `BEFORE RC BODY... HTTP_CODE TIME_TOTAL_S AFTER`: the uptime before curl started and after it
+ * returned, and curl's own time for the request (the body's words joined by single spaces;
+ * empty when the request failed). The answer came by AFTER and the request left TIME_TOTAL
+ * before it; BEFORE is earlier by curl's start-up. Packet captures on the lab showed why it is
+ * done so: with `date` forked before curl (the old probe), a loaded UML client stamped its
+ * requests 4 to 6 s before they left. Malformed lines are counted, not fatal: a line cut by
+ * the end of the probe is possible.
  */
 export function parseProbeLog(text: string): { samples: ProbeSample[]; malformed: number } {
   const samples: ProbeSample[] = [];
   let malformed = 0;
-  for (const line of text.split('\n')) {
+  const up = (w: string | undefined) => (/^\d+\.\d{1,3}$/.test(w ?? '') ? Math.round(Number(w) * 1000) : NaN);
+  const lines = text.split('\n');
+  const e = /^E (\d{12,}) (\S+) (\S+)\s*$/.exec(lines.find((l) => l.startsWith('E ')) ?? '');
+  // epoch minus uptime, both in ms; without it no line can be placed in time
+  const base = e ? Number(e[1]) - (up(e[2]) + up(e[3])) / 2 : NaN;
+  for (const line of lines) {
     const f = line.trim().split(/\s+/).filter(Boolean);
-    if (!f.length) continue;
-    const [sent, rc, ...rest] = f;
+    if (!f.length || f[0] === 'E') continue;
+    const [first, rc, ...rest] = f;
+    const after = base + up(rest.pop());
     const time = Number(rest.pop());
     const status = Number(rest.pop());
-    if (!/^\d{12,}$/.test(sent ?? '') || !/^\d+$/.test(rc ?? '') || !Number.isFinite(time) || !Number.isInteger(status)) {
+    const before = base + up(first);
+    if (!Number.isFinite(before) || !(after >= before) || !/^\d+$/.test(rc ?? '') || !Number.isFinite(time) || !Number.isInteger(status)) {
       malformed++;
       continue;
     }
-    const s = Number(sent);
-    samples.push({ sent: s, done: s + Math.round(time * 1000), rc: Number(rc), status, ok: Number(rc) === 0 && status >= 200 && status < 400, body: rest.join(' ') });
+    const done = Math.round(after);
+    const sent = Math.round(Math.max(before, after - time * 1000));
+    samples.push({ sent, done, launchMs: sent - Math.round(before), rc: Number(rc), status, ok: Number(rc) === 0 && status >= 200 && status < 400, body: rest.join(' ') });
   }
   samples.sort((a, b) => a.sent - b.sent);
   return { samples, malformed };

@@ -1,7 +1,7 @@
 /**
  * Client-side measurements. The failover probe is ONE sh loop started in the background on
  * the client: every 100 ms it sends a request with a short timeout in a subshell, and appends
- * `SENT_MS RC BODY HTTP_CODE TIME_TOTAL` to a log on the client; the timestamps are the
+ * `BEFORE RC BODY HTTP_CODE TIME_TOTAL AFTER` to a log on the client (see parseProbeLog); the timestamps are the
  * client's clock, so SSH latency never enters the figures. The log is read while it runs
  * (to see when service is back) and collected after.
  */
@@ -28,9 +28,13 @@ export function probeScript(url: string, log: string, stop: string, maxSeconds: 
   return [
     'set -f',
     sh`rm -f ${stop}; : > ${log}`,
+    // The clock is read by the shell's builtin read of /proc/uptime (10 ms steps), not by
+    // `date`: on a loaded client every fork takes up to seconds, and the probe's own
+    // subshells are what load it. One `date` here ties uptime to the epoch (parseProbeLog).
+    sh`read a _ < /proc/uptime; e=$(date +%s%3N); read b _ < /proc/uptime; echo "E $e $a $b" >> ${log}`,
     'i=0',
     sh`while [ "$i" -lt ${iterations} ] && [ ! -e ${stop} ]; do`,
-    sh`  ( t=$(date +%s%3N); r=$(curl -s -m ${timeoutS} -w ' %{http_code} %{time_total}' ${url} 2>/dev/null); rc=$?; echo "$t $rc" $r >> ${log} ) &`,
+    sh`  ( read u _ < /proc/uptime; r=$(curl -s -m ${timeoutS} -w ' %{http_code} %{time_total}' ${url} 2>/dev/null); rc=$?; read v _ < /proc/uptime; echo "$u $rc" $r "$v" >> ${log} ) &`,
     `  sleep ${PROBE_INTERVAL_MS / 1000}`,
     '  i=$((i+1))',
     'done',

@@ -17,6 +17,8 @@ export interface TimelineRequest {
   /** curl's exit status and the HTTP status (0 when none came). */
   rc: number;
   status: number;
+  /** How long the client took to start curl before the request left. */
+  launchMs: number;
 }
 
 export interface Timeline {
@@ -52,5 +54,6 @@ export function timelineRequests(samples: ProbeSample[], faultOnClient: number, 
     ...(s.ok && byBody.has(s.body.trim()) ? { server: byBody.get(s.body.trim()) } : {}),
     rc: s.rc,
     status: s.status,
+    launchMs: s.launchMs,
   }));
 }

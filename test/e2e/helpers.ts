@@ -66,6 +66,7 @@ export interface JsonReport {
   checks: JsonCheck[];
   figures: {
     outageMs?: number;
+    outageEarliestMs?: number;
     takeoverMs?: number;
     takeoverEarliestMs?: number;
     bound?: { boundMs: number };

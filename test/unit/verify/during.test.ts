@@ -5,9 +5,10 @@ import { parseProbeLog } from '../../../src/verify/parse.js';
 
 const pages = new Map([['web1', 'web1 v1'], ['web2', 'web2 v1']]);
 
-/** A probe log as the client writes it: `SENT RC BODY HTTP TIME`, one request every 100 ms from t=1_000_000_000_000. */
+/** A probe log as the client writes it, from t=1_000_000_000_000 (uptime 1000.00 s then): sent at t, curl started at once. */
 function log(lines: [number, number, string, number, number][]): string {
-  return lines.map(([t, rc, body, http, s]) => `${1_000_000_000_000 + t} ${rc} ${body} ${http} ${s}`).join('\n');
+  const up = (ms: number) => ((1_000_000 + ms) / 1000).toFixed(2);
+  return ['E 1000000000000 1000.00 1000.00', ...lines.map(([t, rc, body, http, s]) => `${up(t)} ${rc} ${body} ${http} ${s} ${up(t + Math.round(s * 1000))}`)].join('\n');
 }
 const T0 = 1_000_000_000_000;
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeOutage, describeBound, distribution, judgeSpread, vrrpBound } from '../../../src/verify/figures.js';
+import { computeOutage, describeBound, distribution, judgeSpread, vrrpBound, widestSendGap } from '../../../src/verify/figures.js';
 import type { ProbeSample } from '../../../src/verify/parse.js';
 import { takeoverSpan } from '../../../src/verify/failover.js';
 
@@ -24,7 +24,7 @@ function probe(untilMs: number, bad: (t: number) => boolean): ProbeSample[] {
   const out: ProbeSample[] = [];
   for (let t = 0; t <= untilMs; t += 100) {
     const ok = !bad(t);
-    out.push({ sent: t, done: t + (ok ? 5 : 500), ok, rc: ok ? 0 : 28, status: ok ? 200 : 0, body: ok ? '11111' : '' });
+    out.push({ sent: t, done: t + (ok ? 5 : 500), launchMs: 0, ok, rc: ok ? 0 : 28, status: ok ? 200 : 0, body: ok ? '11111' : '' });
   }
   return out;
 }
@@ -36,9 +36,24 @@ test('outage: last good answer before the fault to the first good one after the 
   assert.equal(o.lastGoodBefore, 905);
   assert.equal(o.firstGoodAfter, 4705);
   assert.equal(o.outageMs, 3800);
+  assert.equal(o.outageEarliestMs, 3600, 'first failed request sent at 1000, the last at 4600');
   assert.equal(o.lost, 37);
   assert.equal(o.sentAfter, 71);
   assert.equal(o.okAfter, 71 - 37);
+});
+
+test('outage at the earliest: a loaded client probing every 1.5 s instead of 100 ms', () => {
+  // what a packet capture showed on the loaded uml lab: requests 0.3 to 1.9 s apart; service
+  // down from 1200 to 4400; the last good answer 300 ms before the fault, the first 1.1 s after
+  // service came back
+  const sample = (sent: number, ok: boolean): ProbeSample => ({ sent, done: sent + (ok ? 5 : 500), launchMs: 0, ok, rc: ok ? 0 : 28, status: ok ? 200 : 0, body: ok ? '11111' : '' });
+  const s = [sample(-600, true), sample(700, true), sample(1400, false), sample(2900, false), sample(4300, false), sample(5500, true), sample(6000, true)];
+  const o = computeOutage(s, 1000);
+  assert.equal(o.outageMs, 5505 - 705);
+  assert.equal(o.outageEarliestMs, 4300 - 1400);
+  assert.equal(widestSendGap(s), 1500);
+  // one failed request: down at one moment only, as far as the probe can tell
+  assert.equal(computeOutage([sample(0, true), sample(1500, false), sample(3000, true)], 1000).outageEarliestMs, 0);
 });
 
 test('outage: a SIGKILLed keepalived leaves the old master forwarding; the silence that follows is the outage', () => {

@@ -93,25 +93,35 @@ virtual_server 10.222.2.100 80 {
   assert.equal(parseKeepalivedConf('    # nopreempt\n').nopreempt, false);
 });
 
-test('probe log: sent time, curl status, body words, HTTP code and time; malformed lines counted', () => {
+test('probe log: uptime tied to the epoch; the answer at the uptime after curl, the send time_total before it, curl\'s start-up; malformed lines counted', () => {
+  // epoch 1700000000000 read between uptimes 100.00 and 100.02: epoch = uptime + 1699999900000 - 10
   const { samples, malformed } = parseProbeLog(
     [
-      '1700000000200 0 22222 200 0.004100',
-      '1700000000100 0 11111 200 0.003000',
-      '1700000000300 28 000 0.501000',
-      '1700000000400 0 two words 200 0.010',
-      '1700000000500 0 oops 500 0.010',
+      'E 1700000000000 100.00 100.02',
+      '100.20 0 22222 200 0.004100 100.21',
+      // curl took 1.5 s to start on a loaded client: the request left at 101.60, not 100.10
+      '100.10 0 11111 200 0.003000 101.61',
+      '100.30 28 000 0.501000 100.85',
+      '100.40 0 two words 200 0.010 100.42',
+      '100.50 0 oops 500 0.010 100.52',
       'garbage',
-      '1700000000%3N 0 11111 200 0.003',
+      '1700000000%3N 0 11111 200 0.003 100.11',
+      // cut by the end of the probe: no uptime after curl
+      '100.60 0 11111 200 0.003',
       '',
     ].join('\n'),
   );
-  assert.equal(malformed, 2);
-  assert.deepEqual(samples.map((s) => s.sent), [1700000000100, 1700000000200, 1700000000300, 1700000000400, 1700000000500]);
-  assert.deepEqual(samples[0], { sent: 1700000000100, done: 1700000000103, rc: 0, status: 200, ok: true, body: '11111' });
-  assert.deepEqual({ ok: samples[2].ok, rc: samples[2].rc, done: samples[2].done, body: samples[2].body }, { ok: false, rc: 28, done: 1700000000801, body: '' });
-  assert.equal(samples[3].body, 'two words');
-  assert.equal(samples[4].ok, false, 'an HTTP 500 is not a good answer');
+  const at = (uptimeMs: number) => 1699999900000 - 10 + uptimeMs;
+  assert.equal(malformed, 3);
+  assert.deepEqual(samples.map((s) => s.sent), [at(100206), at(100349), at(100410), at(100510), at(101607)]);
+  assert.deepEqual(samples[4], { sent: at(101607), done: at(101610), launchMs: 1507, rc: 0, status: 200, ok: true, body: '11111' });
+  assert.deepEqual({ ok: samples[1].ok, rc: samples[1].rc, done: samples[1].done, launchMs: samples[1].launchMs, body: samples[1].body }, { ok: false, rc: 28, done: at(100850), launchMs: 49, body: '' });
+  assert.equal(samples[2].body, 'two words');
+  assert.equal(samples[3].ok, false, 'an HTTP 500 is not a good answer');
+  // never sent before the read before curl (10 ms steps can put it there)
+  assert.equal(parseProbeLog('E 1700000000000 100.00 100.00\n100.90 0 x 200 0.5 101.00').samples[0].sent, 1700000000000 + 900);
+  // without the epoch line no request can be placed in time
+  assert.deepEqual(parseProbeLog('100.90 0 x 200 0.5 101.00'), { samples: [], malformed: 1 });
 });
 
 test('traffic answers, key=value lines and sections', () => {

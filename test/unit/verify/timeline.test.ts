@@ -6,16 +6,16 @@ import type { ProbeSample } from '../../../src/verify/parse.js';
 import type { Report } from '../../../src/verify/report.js';
 import { timelineRequests, type Timeline } from '../../../src/verify/timeline.js';
 
-const sample = (sent: number, ok: boolean, body = ''): ProbeSample => ({ sent, done: sent + (ok ? 3 : 500), ok, rc: ok ? 0 : 28, status: ok ? 200 : 0, body });
+const sample = (sent: number, ok: boolean, body = ''): ProbeSample => ({ sent, done: sent + (ok ? 3 : 500), launchMs: 0, ok, rc: ok ? 0 : 28, status: ok ? 200 : 0, body });
 
 test('timeline: probe samples from the fault on the client clock, each named by the page that came back', () => {
   const pages = new Map([['web1', '11111'], ['web2', '22222']]);
   const r = timelineRequests([sample(9_900, true, '11111'), sample(10_000, true, '22222 '), sample(10_100, false), sample(10_200, true, 'other')], 10_000, pages);
   assert.deepEqual(r, [
-    { at: -100, ms: 3, ok: true, server: 'web1', rc: 0, status: 200 },
-    { at: 0, ms: 3, ok: true, server: 'web2', rc: 0, status: 200 },
-    { at: 100, ms: 500, ok: false, rc: 28, status: 0 },
-    { at: 200, ms: 3, ok: true, rc: 0, status: 200 },
+    { at: -100, ms: 3, ok: true, server: 'web1', rc: 0, status: 200, launchMs: 0 },
+    { at: 0, ms: 3, ok: true, server: 'web2', rc: 0, status: 200, launchMs: 0 },
+    { at: 100, ms: 500, ok: false, rc: 28, status: 0, launchMs: 0 },
+    { at: 200, ms: 3, ok: true, rc: 0, status: 200, launchMs: 0 },
   ]);
 });
 
@@ -34,10 +34,10 @@ const timeline: Timeline = {
   faultEpochMs: 1_700_000_000_000, fault: 'kill', master: 'lb1', backup: 'lb2', probeIntervalMs: 100, boundMs: 3648, boundSlackMs: 4148,
   takeoverAt: 3595, lastGoodAt: -40, serviceBackAt: 3322, restartAt: 9000, vipBackAt: 12500,
   requests: [
-    { at: -200, ms: 3, ok: true, server: 'web1', rc: 0, status: 200 },
-    { at: -100, ms: 3, ok: true, server: 'web2', rc: 0, status: 200 },
-    { at: 0, ms: 500, ok: false, rc: 28, status: 0 },
-    { at: 3400, ms: 4, ok: true, server: 'web<1>', rc: 0, status: 200 },
+    { at: -200, ms: 3, ok: true, server: 'web1', rc: 0, status: 200, launchMs: 20 },
+    { at: -100, ms: 3, ok: true, server: 'web2', rc: 0, status: 200, launchMs: 20 },
+    { at: 0, ms: 500, ok: false, rc: 28, status: 0, launchMs: 20 },
+    { at: 3400, ms: 4, ok: true, server: 'web<1>', rc: 0, status: 200, launchMs: 20 },
   ],
 };
 
