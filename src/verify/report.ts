@@ -104,7 +104,7 @@ export function renderPlain(r: Report): string {
   }
   const f = r.figures;
   out.push('', 'Figures');
-  out.push(`  client-observed outage   ${ms(f.outageMs)}${f.outageEarliestMs !== undefined && f.outageMs !== undefined && f.outageEarliestMs < f.outageMs - 100 ? ` (at the earliest ${ms(f.outageEarliestMs)})` : ''}${f.probeRequests !== undefined ? ` (probe: ${f.probeRequests} requests, every 100 ms, ${f.probeFailed ?? 0} failed)` : ''}`);
+  out.push(`  client-observed outage   ${ms(f.outageMs)}${f.outageEarliestMs !== undefined && f.outageMs !== undefined && f.outageEarliestMs < f.outageMs - 100 ? ` (at the earliest ${ms(f.outageEarliestMs)})` : ''}${f.probeRequests !== undefined ? ` (probe: ${f.probeRequests} requests aimed 100 ms apart, ${f.probeFailed ?? 0} failed)` : ''}`);
   out.push(`  VIP takeover             ${ms(f.takeoverMs)}${f.takeoverEarliestMs !== undefined && f.takeoverMs !== undefined && f.takeoverEarliestMs < f.takeoverMs - 100 ? ` (at the earliest ${ms(f.takeoverEarliestMs)})` : ''}`);
   out.push(`  VRRP bound               ${f.bound ? describeBound(f.bound) : '-'}`);
   out.push(`  requests lost            ${f.requestsLost ?? '-'}${f.requestsLost !== undefined ? ' (from the last good answer before the fault)' : ''}`);

@@ -59,7 +59,7 @@ test('plain report: steps in order, status and evidence per check, the figures a
   assert.equal(lines[i2 + 2].trim(), 'the kernel of lb1 has no IPVS (ip_vs)');
   assert.equal(lines[i3 + 1], '  FAIL    the VIP moves to lb2');
   assert.equal(lines[i3 + 3].trim(), 'second line');
-  assert.match(text, /client-observed outage {3}812 ms \(probe: 120 requests, every 100 ms, 8 failed\)/);
+  assert.match(text, /client-observed outage {3}812 ms \(probe: 120 requests aimed 100 ms apart, 8 failed\)/);
   assert.match(text, /VIP takeover {13}3400 ms \(at the earliest 3100 ms\)/);
   assert.match(text, /VRRP bound {15}3 x advert_int 1 s \+ skew \(256 - 90\) \/ 256 s = 3648 ms/);
   assert.match(text, /requests lost {12}6 \(from the last good answer before the fault\)/);
