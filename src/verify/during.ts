@@ -7,17 +7,13 @@
  */
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig } from '../config/cfg.js';
 import { OptionsError } from '../errors.js';
-import { loadInventory } from '../inventory/index.js';
 import { fetchPage } from './checks.js';
-import { clusterSpec, Hosts } from './cluster.js';
+import { clusterSpec, Hosts, loadVerifyInventory } from './cluster.js';
 import { distribution, formatCounts } from './figures.js';
 import type { ProbeSample } from './parse.js';
-import { clockOffset, readProbe, startProbe, stopProbe } from './probe.js';
+import { clockOffset, startProbe, STEADY, stopProbe, waitSteady } from './probe.js';
 
-/** Good answers in a row before the command starts (as verify's baseline), and after it ends. */
-const STEADY = 10;
 /** How long the probe goes on after the command ended, to see the cluster settle. */
 export const AFTER_MS = 3000;
 /**
@@ -104,14 +100,12 @@ export interface DuringOptions {
 /** Checks the inventory and the command before anything connects; returns the run. */
 export function prepareDuring(o: DuringOptions): () => Promise<DuringReport> {
   if (!o.command.length) throw new OptionsError('--during: expected a command after --, e.g. harun verify --during -- harun play rollout.yml');
-  const cfg = loadConfig();
-  const sources = o.inventory.length ? o.inventory : cfg.inventory;
-  if (!sources.length) throw new OptionsError('no inventory: give -i INVENTORY (or set inventory in the [defaults] of ansible.cfg / harun.cfg)');
-  const spec = clusterSpec(loadInventory(sources), o.client);
+  const { inv, cli } = loadVerifyInventory(o.inventory);
+  const spec = clusterSpec(inv, o.client);
   if (!spec.client) throw new OptionsError('--during sends its requests from a client host: add one to group clients, or name one with --client');
   const clientSpec = spec.client;
   return async () => {
-    const hosts = new Hosts({ timeoutSec: cfg.timeout, hostKeyChecking: cfg.hostKeyChecking, privateKey: cfg.privateKeyFile });
+    const hosts = new Hosts(cli);
     try {
       const client = hosts.runner(clientSpec);
       const realservers = spec.realservers.map((h) => hosts.runner(h));
@@ -127,16 +121,10 @@ export function prepareDuring(o: DuringOptions): () => Promise<DuringReport> {
       const probe = await startProbe(client, `http://${spec.vip}:${spec.port}/`, PROBE_MAX_S, DURING_TIMEOUT_S);
       let problem: string | undefined;
       try {
-        const t0 = Date.now();
-        for (;;) {
-          await sleep(500);
-          const s = await readProbe(probe);
-          if (s.length >= STEADY && s.slice(-STEADY).every((x) => x.ok)) break;
-          if (Date.now() - t0 > o.timeoutS * 1000) {
-            const bad = s.filter((x) => !x.ok).length;
-            problem = `no ${STEADY} good answers in a row through ${spec.vip}:${spec.port} within ${o.timeoutS} s before the command (${s.length} answered or failed by then, ${bad} failed): the service was not steady, so its failures cannot be told from the command's`;
-            break;
-          }
+        const base = await waitSteady(probe, o.timeoutS * 1000);
+        if (!base.steady) {
+          const bad = base.samples.filter((x) => !x.ok).length;
+          problem = `no ${STEADY} good answers in a row through ${spec.vip}:${spec.port} within ${o.timeoutS} s before the command (${base.samples.length} answered or failed by then, ${bad} failed): the service was not steady, so its failures cannot be told from the command's`;
         }
         o.log(`probe: a request to ${spec.vip}:${spec.port} every 100 ms from ${client.name}; running ${o.command.join(' ')}`);
         const start = Date.now();

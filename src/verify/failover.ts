@@ -12,7 +12,7 @@ import { computeOutage, countsTotal, describeBound, vrrpBound, widestSendGap, ty
 import {
   closeLongLived, collectLongLived, judgeDownload, judgeKeepAlive, openLongLived, parseLongLived, SYNC_SETTLE_MS, triggerSecondRequest, type LongLivedHandle,
 } from './longlived.js';
-import { clockOffset, PROBE_INTERVAL_MS, readProbe, startProbe, stopProbe, waitVip, type ProbeHandle, type Seen } from './probe.js';
+import { clockOffset, PROBE_INTERVAL_MS, readProbe, startProbe, STEADY, stopProbe, waitSteady, waitVip, type ProbeHandle, type Seen } from './probe.js';
 import { timelineRequests } from './timeline.js';
 
 /**
@@ -227,27 +227,17 @@ async function checkLongLived(
 }
 
 /**
- * A baseline of good answers before the fault: the last BASELINE probe answers all good (and
+ * A baseline of good answers before the fault: the last STEADY probe answers all good (and
  * at least 1.5 s of probing), waited for up to --timeout. Right after keepalived started, the
  * client can see failures for a few seconds; they are reported here, not counted as the
  * fault's outage. A cluster that never serves steadily fails this check.
  */
-const BASELINE = 10;
 async function steadyBaseline(ctx: Ctx, probe: ProbeHandle): Promise<void> {
-  const start = Date.now();
-  for (;;) {
-    await sleep(500);
-    const samples = await readProbe(probe);
-    const waited = Date.now() - start;
-    const steady = samples.length >= BASELINE && samples.slice(-BASELINE).every((x) => x.ok);
-    if ((steady && waited >= 1500) || waited > ctx.timeoutMs) {
-      const failed = samples.filter((x) => !x.ok).length;
-      add(ctx, 3, 'the client probe sees steady service before the fault', steady ? 'pass' : 'fail',
-        `${samples.length} probe requests in ${waited} ms, ${failed} failed` +
-          (steady ? `, the last ${BASELINE} answered` : `; not ${BASELINE} good answers in a row within ${ctx.timeoutMs / 1000} s`));
-      return;
-    }
-  }
+  const { steady, samples, waited } = await waitSteady(probe, ctx.timeoutMs, 1500);
+  const failed = samples.filter((x) => !x.ok).length;
+  add(ctx, 3, 'the client probe sees steady service before the fault', steady ? 'pass' : 'fail',
+    `${samples.length} probe requests in ${waited} ms, ${failed} failed` +
+      (steady ? `, the last ${STEADY} answered` : `; not ${STEADY} good answers in a row within ${ctx.timeoutMs / 1000} s`));
 }
 
 /**

@@ -5,6 +5,7 @@
  * client's clock, so SSH latency never enters the figures. The log is read while it runs
  * (to see when service is back) and collected after.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { joinSh, raw, sh } from '../shell/sh.js';
 import type { Runner } from './cluster.js';
 import { parseProbeLog, parseTraffic, type ProbeSample } from './parse.js';
@@ -56,6 +57,24 @@ export async function startProbe(client: Runner, url: string, maxSeconds: number
 export async function readProbe(h: ProbeHandle): Promise<ProbeSample[]> {
   const r = await h.client.run(sh`cat ${h.log} 2>/dev/null`);
   return parseProbeLog(r.stdout).samples;
+}
+
+/** Good answers in a row that make a steady baseline. */
+export const STEADY = 10;
+
+/**
+ * Reads the probe every 500 ms until its last STEADY requests were all answered (and at least
+ * minMs went by), or until timeoutMs passed; says which, with what it read last.
+ */
+export async function waitSteady(h: ProbeHandle, timeoutMs: number, minMs = 0): Promise<{ steady: boolean; samples: ProbeSample[]; waited: number }> {
+  const start = Date.now();
+  for (;;) {
+    await sleep(500);
+    const samples = await readProbe(h);
+    const waited = Date.now() - start;
+    const steady = samples.length >= STEADY && samples.slice(-STEADY).every((x) => x.ok);
+    if ((steady && waited >= minMs) || waited > timeoutMs) return { steady, samples, waited };
+  }
 }
 
 /** Stops the loop, waits for its last requests, returns every sample and removes its files. */
