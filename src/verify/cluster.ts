@@ -5,7 +5,8 @@
  */
 import { isIPv4 } from 'node:net';
 import { OptionsError, ValidationError } from '../errors.js';
-import type { Inventory } from '../inventory/index.js';
+import { loadConfig } from '../config/cfg.js';
+import { loadInventory, type Inventory } from '../inventory/index.js';
 import type { Sh } from '../shell/sh.js';
 import { resolveBecome, wrap } from '../shell/wrap.js';
 import { TransportPool } from '../transport/pool.js';
@@ -106,6 +107,14 @@ export function clusterSpec(inv: Inventory, client?: string): ClusterSpec {
     labDir: typeof labDir === 'string' && labDir ? labDir : undefined,
     labProvider: typeof labProvider === 'string' ? labProvider : undefined,
   };
+}
+
+/** The inventory verify works on (-i, else the project config's), and the config's SSH options. */
+export function loadVerifyInventory(given: string[]): { sources: string[]; inv: Inventory; cli: CliSsh } {
+  const cfg = loadConfig();
+  const sources = given.length ? given : cfg.inventory;
+  if (!sources.length) throw new OptionsError('no inventory: give -i INVENTORY (or set inventory in the [defaults] of ansible.cfg / harun.cfg)');
+  return { sources, inv: loadInventory(sources), cli: { timeoutSec: cfg.timeout, hostKeyChecking: cfg.hostKeyChecking, privateKey: cfg.privateKeyFile } };
 }
 
 export interface Runner {

@@ -3,11 +3,8 @@
  * failover, recovery), and reports pass / fail / not run per check with the figures.
  * Everything about the inventory is checked before the first connection.
  */
-import { loadConfig } from '../config/cfg.js';
-import { OptionsError } from '../errors.js';
-import { loadInventory } from '../inventory/index.js';
 import { checkState, checkTraffic, add, type Ctx } from './checks.js';
-import { clusterSpec, Hosts, hostValue } from './cluster.js';
+import { clusterSpec, Hosts, hostValue, loadVerifyInventory } from './cluster.js';
 import { checkFailover } from './failover.js';
 import { checkFault, type Fault } from './faults.js';
 import { exitCodeOf, type Report } from './report.js';
@@ -32,17 +29,14 @@ const DEFAULT_CONF = '/etc/keepalived/keepalived.conf';
 
 /** Loads and checks the inventory and options; throws before anything connects. */
 export function prepareVerify(o: VerifyOptions): Prepared {
-  const cfg = loadConfig();
-  const sources = o.inventory.length ? o.inventory : cfg.inventory;
-  if (!sources.length) throw new OptionsError('no inventory: give -i INVENTORY (or set inventory in the [defaults] of ansible.cfg / harun.cfg)');
-  const inv = loadInventory(sources);
+  const { sources, inv, cli } = loadVerifyInventory(o.inventory);
   const spec = clusterSpec(inv, o.client);
   const fault: Fault = checkFault(o.fault, spec);
   const conf = hostValue(inv, spec.directors[0].name, 'keepalived_conf');
   const confPath = typeof conf === 'string' && conf.startsWith('/') ? conf : DEFAULT_CONF;
   const run = async () => {
     const t0 = Date.now();
-    const hosts = new Hosts({ timeoutSec: cfg.timeout, hostKeyChecking: cfg.hostKeyChecking, privateKey: cfg.privateKeyFile });
+    const hosts = new Hosts(cli);
     const ctx: Ctx = {
       spec,
       directors: spec.directors.map((h) => hosts.runner(h)),
