@@ -4,7 +4,7 @@ import { homedir, release } from 'node:os';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { writeLabVault } from './vault.js';
 import { join, resolve } from 'node:path';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { stringify } from 'yaml';
 import { HarunError } from '../errors.js';
 import { packagePath } from '../package.js';
@@ -58,23 +58,25 @@ export function labHost(state: LabState, name: string): LabHost {
   return h;
 }
 
+/** A server listening on a free port of 127.0.0.1. */
+export function listenLoopback(): Promise<Server> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => ok(s));
+  });
+}
+
 /**
  * N distinct ports on 127.0.0.1 that nothing listens on now (all held open until each is
  * chosen, so no two are the same). A container published on a port of its own keeps it when it
  * starts again; with port 0, docker picks a new one at every start.
  */
 export async function freeLoopbackPorts(n: number): Promise<number[]> {
-  const servers = Array.from({ length: n }, () => createServer());
-  try {
-    return await Promise.all(
-      servers.map((srv) => new Promise<number>((res, rej) => {
-        srv.on('error', rej);
-        srv.listen(0, '127.0.0.1', () => res((srv.address() as { port: number }).port));
-      })),
-    );
-  } finally {
-    await Promise.all(servers.map((srv) => new Promise((res) => srv.close(res))));
-  }
+  const servers = await Promise.all(Array.from({ length: n }, () => listenLoopback()));
+  const ports = servers.map((srv) => (srv.address() as AddressInfo).port);
+  await Promise.all(servers.map((srv) => new Promise((res) => srv.close(res))));
+  return ports;
 }
 
 export const stateFile = (dir: string) => join(dir, 'lab.json');

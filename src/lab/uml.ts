@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CONTROLLER_ADDR, DIRECTORS, HOSTS, LabError, PREFIX, SUBNET, VIP,
-  buildImage, aptArchivesDir, labHost, makeKeys, readState, resolvConf, run, stateFile, waitForSsh, writeInventory, writeKnownHosts,
+  buildImage, aptArchivesDir, labHost, listenLoopback, makeKeys, readState, resolvConf, run, stateFile, waitForSsh, writeInventory, writeKnownHosts,
   writeState,
 } from './common.js';
 import { LAB_VAULT_FILES } from './vault.js';
@@ -79,6 +79,11 @@ function umlProcesses(dir: string, host: string): number[] {
   const mark = `umid=harun-${host}\0`;
   const dirMark = `uml_dir=${join(resolve(dir), 'uml')}\0`;
   return processes().filter((p) => p.cmd.includes(mark) && p.cmd.includes(dirMark)).map((p) => p.pid);
+}
+
+/** For waitForSsh: why a host will never answer, when its instance is gone. */
+function exitedDuringBoot(dir: string, host: string): string | undefined {
+  return umlProcesses(dir, host).length === 0 ? `linux.uml exited during boot; see ${join(dir, host + '.log')}` : undefined;
 }
 
 /** The DIRs of the uml labs that run, from their instances' uml_dir=DIR/uml. */
@@ -288,8 +293,8 @@ export class UmlProvider implements LabProvider {
     build.catch(() => {}); // awaited below: a boot failure first must not leave it unhandled
     try {
       await waitForSsh(state, BOOT_TIMEOUT_MS, async (h) =>
-        umlProcesses(dir, h.name).length === 0 ? `linux.uml exited during boot; see ${join(dir, h.name + '.log')}`
-        : !forwarders().some((f) => f.pid === r.forwarder) ? `the port forwarder exited; see ${join(dir, 'forwarder.log')}` : undefined,
+        exitedDuringBoot(dir, h.name)
+        ?? (!forwarders().some((f) => f.pid === r.forwarder) ? `the port forwarder exited; see ${join(dir, 'forwarder.log')}` : undefined),
       );
     } catch (e) {
       await build.catch(() => {}); // settled before `lab down` looks for its container
@@ -447,9 +452,7 @@ export class UmlProvider implements LabProvider {
     r.pids[host] = this.boot(state, r.image, h, 'a');
     state.resources = r as unknown as Record<string, unknown>;
     await writeState(state);
-    await waitForSsh({ ...state, hosts: [h] }, BOOT_TIMEOUT_MS, async () =>
-      umlProcesses(state.dir, host).length === 0 ? `linux.uml exited during boot; see ${join(state.dir, host + '.log')}` : undefined,
-    );
+    await waitForSsh({ ...state, hosts: [h] }, BOOT_TIMEOUT_MS, async () => exitedDuringBoot(state.dir, host));
   }
 
   async down(state: LabState): Promise<void> {
@@ -480,11 +483,3 @@ export class UmlProvider implements LabProvider {
   }
 }
 
-
-function listenLoopback(): Promise<Server> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.on('error', fail);
-    s.listen(0, '127.0.0.1', () => ok(s));
-  });
-}
