@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { hostKernelHasIpvs } from '../../src/lab/index.js';
 import type { Report } from '../../src/verify/report.js';
 import { CHROMIUM, checkRenderedReport, renderPage, validateJUnit } from '../helpers/reports.js';
+import { failureOf } from '../helpers/tools.js';
 import { harun, labTraces, parseReport, recap, sshLab, summary, taskLines } from './helpers.js';
 
 const MIN = 60_000;
@@ -66,8 +67,8 @@ test('docker lab: site.yml, idempotent rerun, verify --fault kill and crash, lab
       assert.deepEqual(taskLines(site.stdout, 'Load the ip_vs module now'), ['skipping: [lb1]', 'skipping: [lb2]']);
     }
     const again = await harun(['play', 'playbooks/site.yml', '-i', inv, '--output', 'plain', ...vars], 6 * MIN);
-    assert.equal(again.code, 0, again.stdout.slice(-4000));
-    for (const [h, c] of recap(again.stdout)) assert.equal(c.changed, 0, `${h} changed on the second run:\n${again.stdout.slice(-4000)}`);
+    assert.equal(again.code, 0, failureOf(again.stdout));
+    for (const [h, c] of recap(again.stdout)) assert.equal(c.changed, 0, `${h} changed on the second run:\n${failureOf(again.stdout)}`);
 
     const junit = join(dir, 'verify.xml');
     const page = join(dir, 'failover.html');

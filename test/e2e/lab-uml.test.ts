@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { UmlProvider } from '../../src/lab/uml.js';
 import type { DuringReport } from '../../src/verify/during.js';
 import { OUTAGE_SLACK_MS, TAKEOVER_SLACK_MS } from '../../src/verify/failover.js';
+import { failureOf } from '../helpers/tools.js';
 import { harun, labRules, labTraces, parseReport, recap, sshLab, summary, taskLines, type JsonReport } from './helpers.js';
 
 const MIN = 60_000;
@@ -70,10 +71,10 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
     }
 
     const again = await harun(['play', 'playbooks/site.yml', '-i', inv, '--output', 'plain'], 6 * MIN);
-    assert.equal(again.code, 0, `second site.yml failed:\n${again.stdout.slice(-4000)}`);
+    assert.equal(again.code, 0, `second site.yml failed:\n${failureOf(again.stdout)}`);
     const r2 = recap(again.stdout);
     for (const h of ['lb1', 'lb2', 'web1', 'web2']) assert.ok(r2.has(h), `${h} missing from the recap`);
-    for (const [h, c] of r2) assert.equal(c.changed, 0, `${h} changed on the second run:\n${again.stdout.slice(-4000)}`);
+    for (const [h, c] of r2) assert.equal(c.changed, 0, `${h} changed on the second run:\n${failureOf(again.stdout)}`);
     note(`site.yml again: ${(again.ms / 1000).toFixed(1)} s, changed=0 on every host`);
 
     // --check, watched from the client through the VIP (verify --during): the play's own
@@ -120,7 +121,7 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
 
     // connection sync off: the same fault breaks exactly the two long-lived connections
     const off = await harun(['play', 'playbooks/site.yml', '-i', inv, '--tags', 'keepalived', '-e', 'lvs_sync=false', '--output', 'plain'], 6 * MIN);
-    assert.equal(off.code, 0, `site.yml -e lvs_sync=false failed:\n${off.stdout.slice(-4000)}`);
+    assert.equal(off.code, 0, `site.yml -e lvs_sync=false failed:\n${failureOf(off.stdout)}`);
     assert.deepEqual(taskLines(off.stdout, 'Remove the IPVS sync unit (lvs_sync is off)'), ['changed: [lb1]', 'changed: [lb2]']);
     assert.deepEqual(taskLines(off.stdout, 'Stop the IPVS sync daemons (lvs_sync is off)'), ['ok: [lb1]', 'ok: [lb2]'], 'the unit stopped them');
     const killOff = await harun(['verify', '-i', inv, '--fault', 'kill', '--output', 'json'], 4 * MIN);
@@ -131,7 +132,7 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
     assert.match(ko.checks.find((c) => c.name === LONG_LIVED[0])!.detail, /^broken at .*curl exit 56.*lb2 ran no backup sync daemon before the fault/);
     assert.equal(ko.figures.longLivedBroken, 2);
     const on = await harun(['play', 'playbooks/site.yml', '-i', inv, '--tags', 'keepalived', '--output', 'plain'], 6 * MIN);
-    assert.equal(on.code, 0, `site.yml with lvs_sync on again failed:\n${on.stdout.slice(-4000)}`);
+    assert.equal(on.code, 0, `site.yml with lvs_sync on again failed:\n${failureOf(on.stdout)}`);
     note(`kill with lvs_sync off: ${ko.checks.filter((c) => LONG_LIVED.includes(c.name)).map((c) => c.detail.split(';')[0]).join(' | ')}`);
 
     // the crash: lab kill hard-stops lb1's whole instance, lab start boots it again

@@ -1,8 +1,9 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleet } from '../fixtures/sshd.js';
+import { installed } from './tools.js';
 
 /**
  * What the tests that run a fixture under harun and under Debian's ansible-playbook on the same
@@ -26,14 +27,7 @@ export function files(dir: string): Record<string, string> {
   return out;
 }
 
-export function hasAnsible(): boolean {
-  try {
-    execFileSync('ansible-playbook', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const hasAnsible = (): boolean => installed('ansible-playbook');
 
 /** A 2-host loopback fleet and a scratch dir its login user can write below (scratch(name)). */
 export async function sideBySideFleet(prefix: string): Promise<{ inv: string; scratch(name: string): string; stop(): Promise<void> }> {

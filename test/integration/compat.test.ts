@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { files, hasAnsible, recap, runIn, sideBySideFleet } from '../helpers/side-by-side.js';
+import { failureOf } from '../helpers/tools.js';
 
 /**
  * test/fixtures/compat: roles in the styles public roles use, run by harun and by Debian's
@@ -28,9 +29,9 @@ after(async () => {
 test('harun runs the public-role styles: first run changes, second is ok, with the expected files', async () => {
   const base = scratch('harun');
   const first = await run('node', [join(ROOT, 'bin/harun.js'), 'play', 'site.yml', '-i', inv, '--output', 'plain'], base);
-  assert.equal(first.code, 0, first.out.slice(-4000));
+  assert.equal(first.code, 0, failureOf(first.out));
   const again = await run('node', [join(ROOT, 'bin/harun.js'), 'play', 'site.yml', '-i', inv, '--output', 'plain'], base);
-  assert.equal(again.code, 0, again.out.slice(-4000));
+  assert.equal(again.code, 0, failureOf(again.out));
   // only group_by changes on a rerun: it adds to the run's in-memory inventory each time, as in Ansible
   assert.equal(recap(again.out).length, 2);
   for (const line of recap(again.out)) assert.match(line, /changed=1 /, line);
@@ -57,8 +58,8 @@ test('public-role styles under ansible-playbook on the same hosts: the same reca
   for (let i = 0; i < 2; i++) {
     const h = await run('node', [join(ROOT, 'bin/harun.js'), 'play', 'site.yml', '-i', inv, '--output', 'plain'], ours);
     const a = await run('ansible-playbook', ['site.yml', '-i', inv], theirs);
-    assert.equal(a.code, 0, a.out.slice(-4000));
-    assert.equal(h.code, 0, h.out.slice(-4000));
+    assert.equal(a.code, 0, failureOf(a.out));
+    assert.equal(h.code, 0, failureOf(h.out));
     assert.deepEqual(recap(h.out), recap(a.out), `run ${i + 1}: harun vs ansible-playbook`);
   }
   assert.deepEqual(files(ours), files(theirs));

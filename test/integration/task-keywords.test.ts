@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { files, hasAnsible, recap, runIn, sideBySideFleet } from '../helpers/side-by-side.js';
+import { failureOf } from '../helpers/tools.js';
 
 /**
  * test/fixtures/task-keywords: async/poll, fire-and-forget jobs and async_status, module_defaults,
@@ -30,7 +31,7 @@ after(async () => {
 test('harun: polled jobs, a fired job waited for with async_status, a job past its limit (one launch exec per job); module_defaults', async () => {
   const base = scratch('harun');
   const first = await harun(base, '-vv');
-  assert.equal(first.code, 0, first.out.slice(-4000));
+  assert.equal(first.code, 0, failureOf(first.out));
   for (const line of recap(first.out)) assert.match(line, /ok=19 +changed=12 .*ignored=1 /, line);
   assert.match(first.out, /fatal: \[async1\]: FAILED! =>.*async task did not complete within the requested time - 1s/);
   const got = files(base);
@@ -49,7 +50,7 @@ test('harun: polled jobs, a fired job waited for with async_status, a job past i
   const launches = first.out.split('\n').filter((l) => l.includes('exec: umask 077; d="$HOME"/.ansible_async'));
   assert.equal(launches.length, 2 * 7, 'one launch per job and host: 4 polled, 1 fired, 1 late, 1 lineinfile');
   const again = await harun(base);
-  assert.equal(again.code, 0, again.out.slice(-4000));
+  assert.equal(again.code, 0, failureOf(again.out));
   for (const line of recap(again.out)) assert.match(line, /ok=19 +changed=5 .*ignored=1 /, line);
 });
 
@@ -59,8 +60,8 @@ test('async and module_defaults under ansible-playbook on the same hosts: the sa
   for (let i = 0; i < 2; i++) {
     const h = await harun(ours);
     const a = await run('ansible-playbook', ['site.yml', '-i', inv], theirs);
-    assert.equal(a.code, 0, a.out.slice(-4000));
-    assert.equal(h.code, 0, h.out.slice(-4000));
+    assert.equal(a.code, 0, failureOf(a.out));
+    assert.equal(h.code, 0, failureOf(h.out));
     assert.deepEqual(recap(h.out), recap(a.out), `run ${i + 1}: harun vs ansible-playbook`);
   }
   assert.deepEqual(files(ours), files(theirs));
