@@ -52,7 +52,8 @@ const BODY = [
   // second with that deadline kills at the same time and ends soon after the job does
   'k=$(( (n + 4) / 5 * 5 + 5 ))',
   '( i=0; while kill -0 $p 2>/dev/null; do if [ $i -ge $k ]; then : >"$f.killed"; kill -9 -$p 2>/dev/null || kill -9 $p; break; fi; sleep 1; i=$((i+1)); done ) &',
-  'wait $p; rc=$?; e=$(date +%s.%N)',
+  // the watchdog goes as soon as the job has: once reaped, its pid may be another process's
+  'w=$!; wait $p; rc=$?; kill $w 2>/dev/null; e=$(date +%s.%N)',
   'if [ -e "$f.killed" ]; then r="{\\"failed\\": true, \\"msg\\": \\"Timeout exceeded\\", \\"child_pid\\": $p}"',
   'else r="{\\"started\\": 1, \\"finished\\": 1, \\"rc\\": $rc, \\"start\\": \\"$s\\", \\"end\\": \\"$e\\"}"; fi',
   'printf \'%s\\n\' "$r" >"$f.tmp" && mv -f "$f.tmp" "$f"; rm -f "$f.in" "$f.killed"',
@@ -95,7 +96,8 @@ export async function readJob(ctx: ModuleContext, jid: string, clean: boolean): 
     sh`printf '%s\\n' "$f"; [ -f "$f" ] || { echo missing; exit 0; }`,
     // the record is read once: the job may finish while this runs, and what is removed is what was read
     sh`r=$(cat "$f"); echo present; printf '%s\\n%s\\n' "$r" ${m}; cat "$f.spec" 2>/dev/null; printf '\\n%s\\n' ${m}`,
-    sh`cat "$f.out" 2>/dev/null; printf '\\n%s\\n' ${m}; cat "$f.err" 2>/dev/null`,
+    // a job launched a moment ago may not have opened its output files yet: none is no error
+    sh`cat "$f.out" 2>/dev/null; printf '\\n%s\\n' ${m}; cat "$f.err" 2>/dev/null; :`,
     clean ? sh`case "$r" in *'"finished": 1'*|*'"failed": true'*) rm -f ${files};; esac` : sh``,
   ], '\n');
   const r = await ctx.runOk(script);

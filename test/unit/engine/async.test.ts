@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -73,4 +73,16 @@ test('check mode and controller modules refuse async as Ansible does, before any
   const { ctx } = setup();
   assert.equal((await runAsync(ctx, debug, debug.schema.parse({ msg: 'x' }), 5, 1)).msg, 'async is not supported for this task.');
   assert.equal(transport.execs, 0);
+});
+
+test('async_status on a job launched a moment ago, whose output files do not exist yet: running, not a failure', async () => {
+  const { ctx } = setup();
+  // what launchJob leaves before the detached shell has opened the job's .out and .err (a loaded host)
+  const jid = 'j123456789.42';
+  writeFileSync(join(dir, jid), `{"started": 1, "finished": 0, "ansible_job_id": "${jid}"}\n`);
+  writeFileSync(join(dir, `${jid}.spec`), '{"kind": "command"}');
+  const r = await asyncStatus.run(ctx, { jid, mode: 'status' });
+  assert.equal(r.failed, undefined, String(r.msg));
+  assert.equal(r.finished, 0);
+  assert.equal(r.started, 1);
 });
