@@ -171,6 +171,15 @@ export function cond(when: unknown[], vars: Record<string, unknown>): boolean {
   return when.every((w) => evalCondition(w as string | boolean, vars));
 }
 
+/** The task's no_log; true when no_log itself cannot be rendered (err on the side of hiding). */
+function secretTask(task: Task, vars: Record<string, unknown>): boolean {
+  try {
+    return noLogFor(task, vars);
+  } catch {
+    return true;
+  }
+}
+
 async function runOnce(task: Task, host: string, env: TaskEnv, item: Record<string, unknown> | undefined, register: (v: unknown) => void): Promise<ModuleResult> {
   const mod = findModule(task.module)!;
   let vars = env.vars(host, task, item);
@@ -183,11 +192,7 @@ async function runOnce(task: Task, host: string, env: TaskEnv, item: Record<stri
     } catch (e) {
       result = errorResult(e, task);
       // a failure before the module ran (a template error) is as secret as its result
-      try {
-        if (noLogFor(task, vars)) result._no_log = true;
-      } catch {
-        result._no_log = true; // no_log itself could not be rendered: err on the side of hiding
-      }
+      if (secretTask(task, vars)) result._no_log = true;
     }
     if (result.unreachable) return result;
     try {
@@ -204,7 +209,10 @@ async function runOnce(task: Task, host: string, env: TaskEnv, item: Record<stri
         break;
       }
     } catch (e) {
+      // a condition that cannot be judged on a failed result: say why the module failed too
+      const failedWith = result.failed && !result._no_log ? result.msg : undefined;
       result = errorResult(e, task);
+      if (failedWith && !secretTask(task, vars)) result.msg = `${result.msg}; the module had failed: ${failedWith}`;
       break;
     }
     env.log(1, host, `FAILED - RETRYING: ${task.name} (${retries - attempt} retries left)`);

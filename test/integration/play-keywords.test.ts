@@ -75,3 +75,25 @@ test('hostvars values are templated on access with that host\'s variables, as in
   const res = r.json.plays[0].tasks[0].hosts.h1;
   assert.equal(res.msg, '7 [7]', JSON.stringify(res));
 });
+
+test('an until condition that cannot be judged on a failed result names the module\'s failure too (not with no_log)', () => {
+  const yaml = (noLog: boolean) => `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: fails, and its result has no 'finished'
+      command: sh -c 'echo broken >&2; exit 3'
+      register: st
+      until: st.finished
+      retries: 2
+      delay: 0
+      no_log: ${noLog}
+`;
+  const r = play('until', yaml(false), 'h1 ansible_connection=local\n');
+  assert.equal(r.code, 2, r.stderr + r.stdout);
+  const res = r.json.plays[0].tasks[0].hosts.h1;
+  assert.match(res.msg, /'finished'.*; the module had failed: non-zero return code/, JSON.stringify(res));
+  const secret = play('until-secret', yaml(true), 'h1 ansible_connection=local\n');
+  assert.equal(secret.code, 2, secret.stderr + secret.stdout);
+  assert.doesNotMatch(secret.stdout, /the module had failed|broken/, secret.stdout);
+});
