@@ -14,8 +14,9 @@ function walk(dir: string): string[] {
   });
 }
 
-const yamlFiles = [...walk(join(root, 'roles')), join(root, 'playbooks', 'site.yml')].filter((f) => /\.ya?ml$/.test(f));
-const ROLES = ['lvs_facts', 'ipvsadm', 'keepalived', 'realserver', 'webserver'];
+const PLAYBOOKS = ['site.yml', 'rollout.yml'].map((p) => join(root, 'playbooks', p));
+const yamlFiles = [...walk(join(root, 'roles')), ...PLAYBOOKS].filter((f) => /\.ya?ml$/.test(f));
+const ROLES = ['lvs_facts', 'realserver', 'webserver', 'ipvsadm', 'keepalived'];
 
 /** Task keywords the roles use; anything else in a task must be its one module. */
 const KEYWORDS = new Set([
@@ -27,7 +28,7 @@ const MODULES = new Set([
   'ansible.builtin.template', 'ansible.builtin.file', 'ansible.builtin.service', 'ansible.builtin.systemd',
   'ansible.builtin.sysctl', 'ansible.posix.sysctl', 'ansible.builtin.meta', 'ansible.builtin.set_fact', 'ansible.builtin.assert', 'ansible.builtin.fail',
   'ansible.builtin.get_url', 'ansible.builtin.unarchive', 'ansible.builtin.include_tasks', 'ansible.builtin.apt', 'modprobe',
-  'ansible.builtin.debug', 'ansible.builtin.stat', 'ansible.builtin.fetch', 'ansible.builtin.script',
+  'ansible.builtin.debug', 'ansible.builtin.stat', 'ansible.builtin.fetch', 'ansible.builtin.script', 'ansible.builtin.include_role', 'ansible.builtin.uri',
 ]);
 
 function tasksOf(list: unknown): Record<string, unknown>[] {
@@ -53,13 +54,13 @@ test('every role has defaults, tasks and a README, and site.yml plays them in or
   const plays = loadYamlFile(join(root, 'playbooks', 'site.yml')) as Record<string, unknown>[];
   const order = plays.flatMap((p) => (p.roles as string[] | undefined) ?? []);
   assert.deepEqual(order, ROLES);
-  assert.deepEqual(plays.map((p) => p.hosts), ['directors:realservers', 'directors', 'directors', 'realservers', 'realservers', 'directors']);
+  assert.deepEqual(plays.map((p) => p.hosts), ['directors:realservers', 'realservers', 'realservers', 'directors', 'directors', 'directors']);
 });
 
 test('every task is named, uses one known module, and its notify/template/include targets exist', () => {
-  for (const f of yamlFiles.filter((f) => /\/(tasks|handlers)\//.test(f) || f.endsWith('site.yml'))) {
+  for (const f of yamlFiles.filter((f) => /\/(tasks|handlers)\//.test(f) || PLAYBOOKS.includes(f))) {
     const doc = loadYamlFile(f);
-    const lists = f.endsWith('site.yml') ? (doc as Record<string, unknown>[]).map((p) => p.tasks ?? []) : [doc];
+    const lists = PLAYBOOKS.includes(f) ? (doc as Record<string, unknown>[]).flatMap((p) => [p.pre_tasks ?? [], p.tasks ?? [], p.post_tasks ?? []]) : [doc];
     const roleDir = join(f, '..', '..');
     const handlers = existsSync(join(roleDir, 'handlers', 'main.yml'))
       ? (loadYamlFile(join(roleDir, 'handlers', 'main.yml')) as { name: string }[]).map((h) => h.name)
@@ -77,6 +78,10 @@ test('every task is named, uses one known module, and its notify/template/includ
       if (mods[0] === 'ansible.builtin.template') assert.ok(existsSync(join(roleDir, 'templates', String(args?.src))), `${where}: template`);
       if (mods[0] === 'ansible.builtin.script') assert.ok(existsSync(join(roleDir, 'files', String((args as { cmd?: string })?.cmd ?? args).split(' ')[0])), `${where}: script`);
       if (mods[0] === 'ansible.builtin.include_tasks') assert.ok(existsSync(join(roleDir, 'tasks', String(args))), `${where}: include`);
+      if (mods[0] === 'ansible.builtin.include_role') {
+        const r = args as { name: string; tasks_from?: string };
+        assert.ok(existsSync(join(root, 'roles', r.name, 'tasks', `${r.tasks_from ?? 'main'}.yml`)), `${where}: include_role`);
+      }
     }
   }
 });

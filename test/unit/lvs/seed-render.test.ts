@@ -127,3 +127,12 @@ test('keepalived -t accepts the rendered files (when a keepalived binary is at h
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a real server marked lvs_state: drained renders with weight 0 and stays in the pool; the others keep theirs', () => {
+  const seed = readFileSync(at('inventory', 'seed.ini'), 'utf8');
+  const text = renderString(template, seedVars(seed.replace(/^web1 .*$/m, '$& lvs_state=drained lvs_weight=5'))['lb1']);
+  assert.match(text, /real_server 192\.168\.2\.30 80 \{\n {8}weight 0\n/);
+  assert.match(text, /real_server 192\.168\.2\.40 80 \{\n {8}weight 1\n/);
+  const active = renderString(template, seedVars(seed.replace(/^web1 .*$/m, '$& lvs_state=active lvs_weight=5'))['lb1']);
+  assert.match(active, /real_server 192\.168\.2\.30 80 \{\n {8}weight 5\n/);
+});
