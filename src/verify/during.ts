@@ -55,9 +55,10 @@ export interface DuringReport {
 
 /**
  * Pure: the probe's samples split around the command's run (client clock): before its start,
- * during it, after its end. `pages` maps each real server to the page it serves.
+ * during it, after its end. `pages` maps each real server to the page it serves (or the pages,
+ * before and after a rollout changed them).
  */
-export function judgeDuring(samples: ProbeSample[], start: number, end: number, pages: Map<string, string>): Pick<DuringReport, 'before' | 'during' | 'after' | 'longestGapMs' | 'failures'> {
+export function judgeDuring(samples: ProbeSample[], start: number, end: number, pages: Map<string, string | string[]>): Pick<DuringReport, 'before' | 'during' | 'after' | 'longestGapMs' | 'failures'> {
   const phase = (xs: ProbeSample[]): Phase => {
     const good = xs.filter((s) => s.ok);
     const d = distribution(good.map((s) => s.body), pages);
@@ -109,11 +110,13 @@ export function prepareDuring(o: DuringOptions): () => Promise<DuringReport> {
     try {
       const client = hosts.runner(clientSpec);
       const realservers = spec.realservers.map((h) => hosts.runner(h));
-      const pages = new Map<string, string>();
+      // each real server's pages: the one it served before the command and, if a rollout
+      // changed it, the one it serves after
+      const pages = new Map<string, string[]>(realservers.map((rs) => [rs.name, []]));
       const readPages = async () => {
         for (const rs of realservers) {
           const page = await fetchPage(client, rs, spec.port);
-          if (page !== undefined) pages.set(rs.name, page);
+          if (page !== undefined && !pages.get(rs.name)!.includes(page)) pages.get(rs.name)!.push(page);
         }
       };
       await readPages();
@@ -133,7 +136,6 @@ export function prepareDuring(o: DuringOptions): () => Promise<DuringReport> {
         o.log(`command exited ${commandExit} after ${((end - start) / 1000).toFixed(1)} s; probing ${AFTER_MS / 1000} s more`);
         await sleep(AFTER_MS);
         const { samples } = await stopProbe(probe);
-        // a rollout may change the pages: the ones served now name the answers after it
         await readPages();
         const judged = judgeDuring(samples, start + off, end + off, pages);
         return { command: o.command, commandExit, commandMs: end - start, vip: spec.vip, port: spec.port, client: client.name, ...judged, problem };

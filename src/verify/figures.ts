@@ -101,10 +101,10 @@ export function widestSendGap(samples: ProbeSample[]): number {
   return gap;
 }
 
-/** Counts of answers per real server, given each real server's own page. */
-export function distribution(bodies: string[], pages: Map<string, string>): { counts: Record<string, number>; unknown: string[] } {
+/** Counts of answers per real server, given each real server's own page (or pages). */
+export function distribution(bodies: string[], pages: Map<string, string | string[]>): { counts: Record<string, number>; unknown: string[] } {
   const byBody = new Map<string, string>();
-  for (const [host, page] of pages) byBody.set(page.trim(), host);
+  for (const [host, page] of pages) for (const p of [page].flat()) byBody.set(p.trim(), host);
   const counts: Record<string, number> = Object.fromEntries([...pages.keys()].map((h) => [h, 0]));
   const unknown: string[] = [];
   for (const b of bodies) {

@@ -149,11 +149,14 @@ export function sshLab(inventoryFile: string, host: string, cmd: string): { code
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The lines of one task's results in plain output, sorted (hosts answer in any order): `TASK [name]` up to the next banner. */
+/** The lines of one task's results in plain output, sorted (hosts answer in any order): `TASK [name]` up to the next banner, every time it ran. */
 export function taskLines(out: string, name: string): string[] {
-  const start = out.indexOf(`TASK [${name}]`);
-  if (start < 0) return [];
-  const rest = out.slice(start).split('\n').slice(1);
-  const end = rest.findIndex((l) => /^(TASK|PLAY|RUNNING HANDLER) \[|^PLAY RECAP/.test(l));
-  return rest.slice(0, end < 0 ? undefined : end).filter((l) => l.trim()).sort();
+  const lines: string[] = [];
+  // every time the task ran: a play with serial runs it once per batch
+  for (let start = out.indexOf(`TASK [${name}]`); start >= 0; start = out.indexOf(`TASK [${name}]`, start + 1)) {
+    const rest = out.slice(start).split('\n').slice(1);
+    const end = rest.findIndex((l) => /^(TASK|PLAY|RUNNING HANDLER) \[|^PLAY RECAP/.test(l));
+    lines.push(...rest.slice(0, end < 0 ? undefined : end).filter((l) => l.trim()));
+  }
+  return lines.sort();
 }

@@ -1,8 +1,11 @@
 /**
  * End to end on the uml lab (each host its own kernel, with IPVS): lab up, site.yml on fresh
  * hosts (keepalived from the artifact of a source build: compiled natively on the lab's build
- * host when the cache has none, never on the directors, which get no compiler), a second run that changes nothing, harun verify with
- * --fault kill (every check passes: distribution over web1 and web2 through the VIP, service
+ * host when the cache has none, never on the directors, which get no compiler), a second run that
+ * changes nothing, --check watched through the VIP, the pool changed under a client probe through the VIP (verify --during, 0 failed requests each):
+ * rollout.yml (one real server at a time drained, updated, checked, put back), web2 taken out of
+ * the inventory's realservers (drained, then removed by a reload) and put back; then harun
+ * verify --fault kill (every check passes: distribution over web1 and web2 through the VIP, service
  * back through lb2, VIP back on lb1, a slow download and an idle keep-alive connection opened
  * before the fault intact after it: IPVS connection sync), the same with lvs_sync off (exactly
  * those two connections broken), then --fault crash with sync on again (lb1's whole instance
@@ -12,9 +15,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { UmlProvider } from '../../src/lab/uml.js';
 import type { DuringReport } from '../../src/verify/during.js';
 import { OUTAGE_SLACK_MS, TAKEOVER_SLACK_MS } from '../../src/verify/failover.js';
@@ -91,6 +95,38 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
     assert.ok(w.during.sent >= 10 && w.during.failed === 0, JSON.stringify(w.during));
     assert.ok(w.during.servers.web1 > 0 && w.during.servers.web2 > 0, `answers during the run ${JSON.stringify(w.during.servers)}`);
     note(`site.yml --check on the converged cluster: ${(w.commandMs / 1000).toFixed(1)} s, changed=0 on every host; watched through the VIP: ${w.during.sent} requests in ${(w.commandMs / 1000).toFixed(1)} s, 0 failed, longest gap ${Math.round(w.longestGapMs!)} ms, answered by ${JSON.stringify(w.during.servers)}`);
+
+    // changes to the pool, each watched through the VIP from the client: a rolling update of
+    // the real servers, a real server leaving the inventory's pool, and joining it again
+    const watch = async (what: string, play: string[]) => {
+      const r = await harun(['verify', '-i', inv, '--during', '--timeout', '120', '--output', 'json', '--',
+        process.execPath, 'bin/harun.js', 'play', ...play, '--output', 'plain'], 10 * MIN);
+      const w = JSON.parse(r.stdout) as DuringReport & { exitCode: number };
+      assert.equal(r.code, 0, `verify --during ${what}: exit ${r.code}\n${r.stdout}\n${failureOf(r.stderr)}`);
+      assert.equal(w.commandExit, 0);
+      assert.deepEqual(w.failures, [], what);
+      assert.equal(w.during.failed, 0, what);
+      note(`${what}: ${(w.commandMs / 1000).toFixed(1)} s, watched through the VIP: ${w.during.sent} requests, 0 failed, longest gap ${Math.round(w.longestGapMs!)} ms; answered during by ${JSON.stringify(w.during.servers)}, after by ${JSON.stringify(w.after.servers)}`);
+      return { w, out: r.stderr };
+    };
+    const roll = await watch('rollout.yml -e web_version=2 (one real server at a time)', ['playbooks/rollout.yml', '-i', inv, '-e', 'web_version=2']);
+    for (const task of ['Weight 0 on every director (no new connection goes to it)', 'Its weight back on every director'])
+      assert.deepEqual(taskLines(roll.out, task), ['changed: [web1] => (item=lb1)', 'changed: [web1] => (item=lb2)', 'changed: [web2] => (item=lb1)', 'changed: [web2] => (item=lb2)'], `${task}\n${roll.out.slice(-3000)}`);
+    assert.ok(roll.w.during.servers.web1 > 0 && roll.w.during.servers.web2 > 0, JSON.stringify(roll.w.during));
+    // each real server serves the new version on its own address
+    for (const [address, page] of [['10.222.2.30', '11111 2'], ['10.222.2.40', '22222 2']]) assert.equal(sshLab(inv, 'client', `curl -s http://${address}/`).stdout, `${page}\n`);
+    // web2 out of group realservers: drained on both directors, then the reload removes it
+    const smaller = join(dir, 'inventory-without-web2.yml');
+    const doc = parse(readFileSync(inv, 'utf8'));
+    const groups = doc.all.children;
+    groups.spare = { hosts: { web2: groups.realservers.hosts.web2 } };
+    delete groups.realservers.hosts.web2;
+    writeFileSync(smaller, stringify(doc));
+    const shrink = await watch('site.yml with web2 out of realservers', ['playbooks/site.yml', '-i', smaller]);
+    assert.deepEqual(taskLines(shrink.out, 'Drain the real servers leaving the pool (weight 0, their connections given lvs_pool_drain_timeout s)'), ['changed: [lb1]', 'changed: [lb2]'], shrink.out.slice(-3000));
+    assert.ok(shrink.w.after.servers.web2 === 0 && shrink.w.after.servers.web1 > 0, JSON.stringify(shrink.w.after));
+    const grow = await watch('site.yml with web2 back in realservers', ['playbooks/site.yml', '-i', inv]);
+    assert.ok(grow.w.after.servers.web1 > 0 && grow.w.after.servers.web2 > 0, JSON.stringify(grow.w.after));
 
     const kill = await harun(['verify', '-i', inv, '--fault', 'kill', '--output', 'json'], 4 * MIN);
     const k: JsonReport = parseReport(kill.stdout);

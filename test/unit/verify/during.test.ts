@@ -32,6 +32,9 @@ test('judgeDuring: phases around the command, per server, the longest gap and th
   // good answers done at 110 (last before), 210, 520, 610, 710, 810: the gap 210 -> 520
   assert.equal(j.longestGapMs, 310);
   assert.deepEqual(j.failures, [{ at: 150, rc: 28, status: 0 }, { at: 250, rc: 7, status: 0 }]);
+  // a rollout that changed web2's page: both its pages, read before and after, count as web2
+  const rolled = judgeDuring(samples, T0 + 150, T0 + 650, new Map<string, string | string[]>([['web1', 'web1 v1'], ['web2', ['web2 v1', 'web2 v2']]]));
+  assert.deepEqual(rolled.during, { sent: 5, failed: 2, servers: { web1: 1, web2: 2 }, other: {} });
 });
 
 test('judgeDuring: the gap counts from the last good answer before the command, and a silence to the end', () => {
