@@ -198,8 +198,9 @@ async function runOnce(task: Task, host: string, env: TaskEnv, item: Record<stri
     try {
       // the registered name points at `result` itself: changed_when/failed_when update it in place
       if (task.register) vars = { ...vars, [task.register]: result };
-      if (task.changedWhen !== undefined) result.changed = evalCondition(task.changedWhen as string, vars);
-      if (task.failedWhen !== undefined) result.failed = evalCondition(task.failedWhen as string, vars);
+      // as Ansible: a skipped result (a command in check mode) is not judged by changed_when/failed_when
+      if (task.changedWhen !== undefined && !result.skipped) result.changed = evalCondition(task.changedWhen as string, vars);
+      if (task.failedWhen !== undefined && !result.skipped) result.failed = evalCondition(task.failedWhen as string, vars);
       if (task.until === undefined || evalCondition(task.until as string, vars) || attempt >= retries) {
         if (task.until !== undefined) result.attempts = attempt + 1;
         if (task.until !== undefined && attempt >= retries && !evalCondition(task.until as string, vars)) {

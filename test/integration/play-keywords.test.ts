@@ -15,10 +15,11 @@ before(() => {
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
-function play(name: string, yaml: string, inventory: string) {
-  writeFileSync(join(work, `${name}.yml`), yaml);
-  writeFileSync(join(work, `${name}.ini`), inventory);
-  const r = spawnSync('node', [HARUN, 'play', join(work, `${name}.yml`), '-i', join(work, `${name}.ini`), '--output', 'json'], { cwd: work, encoding: 'utf8' });
+const writePlay = (name: string, yaml: string) => (writeFileSync(join(work, `${name}.yml`), yaml), join(work, `${name}.yml`));
+const writeInventory = (name: string, text: string) => (writeFileSync(join(work, `${name}.ini`), text), join(work, `${name}.ini`));
+
+function play(name: string, yaml: string, inventory: string, ...extra: string[]) {
+  const r = spawnSync('node', [HARUN, 'play', writePlay(name, yaml), '-i', writeInventory(name, inventory), '--output', 'json', ...extra], { cwd: work, encoding: 'utf8' });
   let json: any;
   try {
     json = JSON.parse(r.stdout);
@@ -96,4 +97,23 @@ test('an until condition that cannot be judged on a failed result names the modu
   const secret = play('until-secret', yaml(true), 'h1 ansible_connection=local\n');
   assert.equal(secret.code, 2, secret.stderr + secret.stdout);
   assert.doesNotMatch(secret.stdout, /the module had failed|broken/, secret.stdout);
+});
+
+test('check mode: a command it skips is not judged by changed_when/failed_when, and its result has the module\'s keys (as Ansible)', () => {
+  const r = play('checkskip', `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: echo hi
+      register: r
+      changed_when: r.stdout is search('x')
+      failed_when: r.stdout is search('y')
+    - assert:
+        that:
+          - r is skipped and r is not changed and r is not failed
+          - r.rc == 0 and r.stdout == '' and r.stdout_lines == [] and r.start is none
+`, 'h1 ansible_connection=local\n', '--check');
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const stats = r.json.stats.h1;
+  assert.deepEqual({ ok: stats.ok, skipped: stats.skipped, failed: stats.failed }, { ok: 1, skipped: 1, failed: 0 }, JSON.stringify(stats));
 });

@@ -135,12 +135,17 @@ export function commandJob(spec: ExecSpec): Job {
 export async function runCommand(ctx: ModuleContext, spec: ExecSpec): Promise<ModuleResult> {
   const { script, rs, guards, cd } = commandScript(spec, true);
   if (ctx.check) {
-    // Ansible cannot know what a command would do: it runs only the guards in check mode
-    if (!guards) return { changed: false, skipped: true, msg: 'Command would have run if not in check mode', cmd: spec.reportCmd };
+    // Ansible cannot know what a command would do: it runs only the guards in check mode, and
+    // reports the command as it would have run (its module's result keys, nothing captured)
+    const would = {
+      msg: 'Command would have run if not in check mode', cmd: spec.reportCmd, rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [],
+      start: null, end: null, delta: null,
+    };
+    if (!guards) return { ...would, changed: false, skipped: true };
     const r = await ctx.run(joinSh([cd, guards, sh`exit 0`], ''));
     const m = r.stdout.trim();
     if (m.startsWith(rs.marker)) return skippedResult(rs, m.slice(rs.marker.length));
-    return { changed: true, msg: 'Command would have run if not in check mode', cmd: spec.reportCmd, rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [] };
+    return { ...would, changed: true };
   }
   const start = new Date();
   const r = await ctx.run(script, { stdin: spec.stdin, timeoutMs: spec.timeoutMs, loginShell: spec.loginShell });
