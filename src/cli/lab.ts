@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { HarunError } from '../errors.js';
+import { DEFAULT_REALSERVERS, MAX_REALSERVERS, realserverCount } from '../lab/common.js';
 import { getProvider, labDown, labKill, labStart, labStatus, labUp, type ProviderName } from '../lab/index.js';
 
 const DEFAULT_DIR = '.harun-lab';
@@ -21,17 +22,19 @@ export function registerLab(program: Command): void {
   const dirOpt = () => new Option('--dir <dir>', 'where the lab keeps its record, keys and inventory').default(DEFAULT_DIR);
 
   lab.command('up')
-    .description('start the five lab hosts and write DIR/inventory.yml')
+    .description('start the lab hosts (the seed\'s five; --realservers for more web servers) and write DIR/inventory.yml')
     .addOption(new Option('--provider <name>', 'docker, uml (own kernel with IPVS) or auto').choices(['docker', 'uml', 'auto']).default('auto'))
     .addOption(dirOpt())
-    .action((opts: { provider: ProviderName; dir: string }) =>
+    .addOption(new Option('--realservers <n>', `how many real servers (web1 ... webN, 1 to ${MAX_REALSERVERS})`).default(String(DEFAULT_REALSERVERS)))
+    .action((opts: { provider: ProviderName; dir: string; realservers: string }) =>
       guard(async () => {
         const log = (m: string) => process.stderr.write(m + '\n');
+        const realservers = realserverCount(opts.realservers);
         const provider = await getProvider(opts.provider, log);
         if (!(await provider.hasIpvs()))
           log('note: this kernel has no IPVS (ip_vs): VRRP failover can be proven in this lab, the IPVS data path cannot; --provider uml proves it');
         const t0 = Date.now();
-        const state = await labUp(opts.dir, provider, log);
+        const state = await labUp(opts.dir, provider, log, realservers);
         process.stdout.write(`lab up (${state.provider}) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
         for (const h of state.hosts) process.stdout.write(`  ${h.name.padEnd(7)} ${h.address.padEnd(12)} ssh ${h.sshHost}:${h.sshPort}\n`);
         process.stdout.write(`  VIP     ${state.vip}\ninventory: ${state.dir}/inventory.yml\n`);

@@ -6,7 +6,7 @@ import { writeLabVault } from './vault.js';
 import { join, resolve } from 'node:path';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { stringify } from 'yaml';
-import { HarunError } from '../errors.js';
+import { HarunError, OptionsError } from '../errors.js';
 import { packagePath } from '../package.js';
 import type { LabHost, LabState } from './types.js';
 
@@ -16,14 +16,30 @@ export const PREFIX = 24;
 export const VIP = '10.222.2.100';
 export const CONTROLLER_ADDR = '10.222.2.254';
 export const LVS_PORT = 80;
-export const HOSTS: ReadonlyArray<{ name: LabHost['name']; address: string; web_body?: string }> = [
-  { name: 'lb1', address: '10.222.2.1' },
-  { name: 'lb2', address: '10.222.2.10' },
-  { name: 'client', address: '10.222.2.20' },
-  { name: 'web1', address: '10.222.2.30', web_body: '11111' },
-  { name: 'web2', address: '10.222.2.40', web_body: '22222' },
-];
+/** How many real servers a lab may have (web1 at .30 up to web6 at .80, below the VIP). */
+export const MAX_REALSERVERS = 6;
+export const DEFAULT_REALSERVERS = 2;
+
+/**
+ * The lab's hosts: the seed's directors and client, and `realservers` real servers: webN at
+ * 10.222.2.(20 + 10 N), its page N five times (the seed's web1 serves 11111, web2 22222).
+ */
+export function labHosts(realservers = DEFAULT_REALSERVERS): { name: string; address: string; web_body?: string }[] {
+  return [
+    { name: 'lb1', address: '10.222.2.1' },
+    { name: 'lb2', address: '10.222.2.10' },
+    { name: 'client', address: '10.222.2.20' },
+    ...Array.from({ length: realservers }, (_, i) => ({ name: `web${i + 1}`, address: `10.222.2.${30 + 10 * i}`, web_body: String(i + 1).repeat(5) })),
+  ];
+}
+/** `lab up --realservers TEXT`: the count, or an error that names the flag. */
+export function realserverCount(text: string): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= MAX_REALSERVERS)) throw new OptionsError(`--realservers ${text}: expected a whole number from 1 to ${MAX_REALSERVERS}`);
+  return n;
+}
 export const DIRECTORS = new Set(['lb1', 'lb2']);
+const REALSERVER = /^web\d+$/;
 
 export class LabError extends HarunError {
   constructor(message: string) {
@@ -108,13 +124,13 @@ export function writeState(state: LabState): Promise<void> {
 }
 
 /** The lab's client key plus one ed25519 host key per host; known_hosts pins them all. */
-export async function makeKeys(dir: string): Promise<{ keyFile: string; knownHosts: string; hostKeys: Map<string, string> }> {
+export async function makeKeys(dir: string, hosts: { name: string }[]): Promise<{ keyFile: string; knownHosts: string; hostKeys: Map<string, string> }> {
   const keyFile = join(dir, 'id_ed25519');
   await rm(keyFile, { force: true });
   await rm(keyFile + '.pub', { force: true });
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'harun-lab', '-f', keyFile]);
   const hostKeys = new Map<string, string>();
-  for (const h of HOSTS) hostKeys.set(h.name, await makeHostKey(dir, h.name));
+  for (const h of hosts) hostKeys.set(h.name, await makeHostKey(dir, h.name));
   return { keyFile, knownHosts: join(dir, 'known_hosts'), hostKeys };
 }
 
@@ -141,8 +157,10 @@ export async function writeKnownHosts(file: string, hosts: LabHost[], hostKeys: 
 /** DIR/inventory.yml: the groups and variables of the seed, with the lab's addresses and keys. */
 export async function writeInventory(state: LabState, extraVars: Record<string, unknown> = {}, extraGroups: Record<string, unknown> = {}): Promise<string> {
   const dir = resolve(state.dir);
+  const realservers = state.hosts.filter((h) => REALSERVER.test(h.name)).map((h) => h.name);
+  const specs = labHosts(realservers.length);
   const hostVars = (h: LabHost) => {
-    const spec = HOSTS.find((s) => s.name === h.name)!;
+    const spec = specs.find((s) => s.name === h.name)!;
     return {
       ansible_host: h.sshHost,
       ansible_port: h.sshPort,
@@ -170,7 +188,7 @@ export async function writeInventory(state: LabState, extraVars: Record<string, 
       },
       children: {
         directors: group(['lb1', 'lb2']),
-        realservers: group(['web1', 'web2']),
+        realservers: group(realservers),
         clients: group(['client']),
         ...extraGroups,
       },

@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { GenericContainer, Wait, getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
 import {
-  CONTROLLER_ADDR, HOSTS, LabError, SUBNET, VIP,
-  aptArchivesDir, assertSubnetFree, buildImage, freeLoopbackPorts, hostKernelHasIpvs, labHost, makeKeys, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
+  CONTROLLER_ADDR, LabError, SUBNET, VIP,
+  aptArchivesDir, assertSubnetFree, buildImage, freeLoopbackPorts, hostKernelHasIpvs, labHost, labHosts, makeKeys, run, waitForSsh, writeInventory, writeKnownHosts, writeState,
 } from './common.js';
 import { LAB_VAULT_FILES } from './vault.js';
 import type { LabHost, LabProvider, LabState } from './types.js';
@@ -106,7 +106,7 @@ export class DockerProvider implements LabProvider {
     return hostKernelHasIpvs(); // containers share the host's kernel
   }
 
-  async up(dir: string): Promise<LabState> {
+  async up(dir: string, realservers: number): Promise<LabState> {
     const avail = await this.available();
     if (!avail.ok) throw new LabError(avail.reason);
     await assertSubnetFree();
@@ -114,7 +114,7 @@ export class DockerProvider implements LabProvider {
     const image = await buildImage('build-docker-image.sh', (name) => name.startsWith('harun-lab:'));
     const docker = await client();
     await mkdir(dir, { recursive: true });
-    const hosts: LabHost[] = HOSTS.map((h) => ({ name: h.name, address: h.address, sshHost: '127.0.0.1', sshPort: 0, state: 'unknown' }));
+    const hosts: LabHost[] = labHosts(realservers).map((h) => ({ name: h.name, address: h.address, sshHost: '127.0.0.1', sshPort: 0, state: 'unknown' }));
     const r: DockerResources = { image, containers: {}, files: ['hosts', 'id_ed25519', 'id_ed25519.pub', 'known_hosts', 'inventory.yml', ...LAB_VAULT_FILES] };
     const state: LabState = {
       provider: 'docker', dir, subnet: SUBNET, vip: VIP, hosts,
@@ -132,7 +132,7 @@ export class DockerProvider implements LabProvider {
     r.network = { id: net.id, name };
     await writeState(state);
 
-    const keys = await makeKeys(dir);
+    const keys = await makeKeys(dir, hosts);
     const pub = await readFile(keys.keyFile + '.pub', 'utf8');
     const ports = await freeLoopbackPorts(hosts.length);
     await Promise.all(
@@ -141,7 +141,7 @@ export class DockerProvider implements LabProvider {
         await writeFile(join(seed, 'env'), `HOSTNAME=${h.name}\n`); // docker sets the address
         await writeFile(join(seed, 'authorized_keys'), pub);
         const started = await serverContainer({ image, name: `${name}-${h.name}`, dir, host: h.name, seed, sshPort: ports[i] })
-          .withExtraHosts(HOSTS.map((x) => ({ host: x.name, ipAddress: x.address })))
+          .withExtraHosts(hosts.map((x) => ({ host: x.name, ipAddress: x.address })))
           .onLabNetwork(name, h.address)
           .start()
           .catch((e) => dockerError(`starting ${h.name}`, e));

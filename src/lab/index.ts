@@ -1,6 +1,6 @@
 import { rm, rmdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { LabError, hostKernelHasIpvs, readState, stateFile } from './common.js';
+import { DEFAULT_REALSERVERS, LabError, hostKernelHasIpvs, readState, stateFile } from './common.js';
 import { UmlProvider, removeDeadUmlLab } from './uml.js';
 import type { LabProvider, LabState } from './types.js';
 
@@ -50,14 +50,14 @@ export async function readLabState(dir: string): Promise<LabState | undefined> {
   return readState(resolve(dir));
 }
 
-export async function labUp(dir: string, provider: LabProvider, log: (msg: string) => void = (m) => process.stderr.write(m + '\n')): Promise<LabState> {
+export async function labUp(dir: string, provider: LabProvider, log: (msg: string) => void = (m) => process.stderr.write(m + '\n'), realservers = DEFAULT_REALSERVERS): Promise<LabState> {
   dir = resolve(dir);
   const existing = await readState(dir);
   if (existing)
     throw new LabError(`a ${existing.provider} lab is already up in ${dir} (take it down with: harun lab down --dir ${dir})`);
   await removeDeadUmlLab(log);
   try {
-    return await provider.up(dir);
+    return await provider.up(dir, realservers);
   } catch (e) {
     // Leave nothing half-made behind; the record is what down works from.
     const st = await readState(dir);

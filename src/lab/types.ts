@@ -1,6 +1,7 @@
 /** The seed's five hosts, their roles in the topology, and where harun reaches their sshd. */
 export interface LabHost {
-  name: 'client' | 'lb1' | 'lb2' | 'web1' | 'web2';
+  /** client, lb1, lb2, web1 ... webN */
+  name: string;
   /** Address on the lab's private network (the LVS traffic uses it). */
   address: string;
   /** Where the controller reaches sshd (may differ from address: a mapped port on 127.0.0.1). */
@@ -29,7 +30,8 @@ export interface LabProvider {
   available(): Promise<{ ok: boolean; reason: string }>;
   /** Whether the kernel the hosts run on has IPVS (docker: the host's; uml: always). */
   hasIpvs(): Promise<boolean>;
-  up(dir: string): Promise<LabState>;
+  /** Start the lab's hosts with `realservers` real servers (web1 ... webN). */
+  up(dir: string, realservers: number): Promise<LabState>;
   status(state: LabState): Promise<LabHost[]>;
   /** Hard-stop one host (a crash). */
   kill(state: LabState, host: string): Promise<void>;

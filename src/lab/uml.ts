@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  CONTROLLER_ADDR, DIRECTORS, HOSTS, LabError, PREFIX, SUBNET, VIP,
-  buildImage, aptArchivesDir, labHost, listenLoopback, makeKeys, readState, resolvConf, run, stateFile, waitForSsh, writeInventory, writeKnownHosts,
+  CONTROLLER_ADDR, DIRECTORS, LabError, PREFIX, SUBNET, VIP,
+  buildImage, aptArchivesDir, labHost, labHosts, listenLoopback, makeKeys, readState, resolvConf, run, stateFile, waitForSsh, writeInventory, writeKnownHosts,
   writeState,
 } from './common.js';
 import { LAB_VAULT_FILES } from './vault.js';
@@ -262,14 +262,14 @@ export class UmlProvider implements LabProvider {
     return true; // the UML kernel ships ip_vs as modules, installed into the image
   }
 
-  async up(dir: string): Promise<LabState> {
+  async up(dir: string, realservers: number): Promise<LabState> {
     const avail = await this.available();
     if (!avail.ok) throw new LabError(`uml lab: ${avail.reason}`);
     dir = resolve(dir);
     const image = await buildImage('build-uml-image.sh');
     await mkdir(join(dir, 'uml'), { recursive: true });
     // sshHost/sshPort: the forwarder's ports, set by network()
-    const hosts: LabHost[] = HOSTS.map((h) => ({ name: h.name, address: h.address, sshHost: '127.0.0.1', sshPort: 0, state: 'unknown' }));
+    const hosts: LabHost[] = labHosts(realservers).map((h) => ({ name: h.name, address: h.address, sshHost: '127.0.0.1', sshPort: 0, state: 'unknown' }));
     const r: UmlResources = { image, iptables: [], pids: {}, files: [] };
     const state: LabState = {
       provider: 'uml', dir, subnet: SUBNET, vip: VIP, hosts,
@@ -278,7 +278,7 @@ export class UmlProvider implements LabProvider {
     r.files.push('hosts', 'uml', 'id_ed25519', 'id_ed25519.pub', 'known_hosts', 'inventory.yml', ...LAB_VAULT_FILES);
     await writeState(state);
 
-    const keys = await makeKeys(dir);
+    const keys = await makeKeys(dir, hosts);
     await this.network(state, r);
     await writeKnownHosts(state.knownHosts, hosts, keys.hostKeys);
     const pub = await readFile(keys.keyFile + '.pub', 'utf8');
@@ -325,7 +325,7 @@ export class UmlProvider implements LabProvider {
     await ip('link', 'add', BRIDGE, 'type', 'bridge', 'mcast_snooping', '0');
     await ip('addr', 'add', `${CONTROLLER_ADDR}/${PREFIX}`, 'dev', BRIDGE);
     await ip('link', 'set', BRIDGE, 'up');
-    for (const h of HOSTS) {
+    for (const h of state.hosts) {
       // made in the namespace: linux.uml, started there, opens it by name
       const tap = tapName(h.name);
       await ip('tuntap', 'add', 'dev', tap, 'mode', 'tap');
