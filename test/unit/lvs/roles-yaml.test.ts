@@ -14,21 +14,21 @@ function walk(dir: string): string[] {
   });
 }
 
-const PLAYBOOKS = ['site.yml', 'rollout.yml'].map((p) => join(root, 'playbooks', p));
+const PLAYBOOKS = ['site.yml', 'rollout.yml', 'upgrade-directors.yml'].map((p) => join(root, 'playbooks', p));
 const yamlFiles = [...walk(join(root, 'roles')), ...PLAYBOOKS].filter((f) => /\.ya?ml$/.test(f));
 const ROLES = ['lvs_facts', 'realserver', 'webserver', 'ipvsadm', 'keepalived'];
 
 /** Task keywords the roles use; anything else in a task must be its one module. */
 const KEYWORDS = new Set([
   'name', 'when', 'loop', 'loop_control', 'register', 'notify', 'vars', 'changed_when', 'failed_when',
-  'check_mode', 'delegate_to', 'run_once', 'become', 'block', 'rescue', 'always', 'tags',
+  'check_mode', 'delegate_to', 'run_once', 'become', 'block', 'rescue', 'always', 'tags', 'until', 'retries', 'delay',
 ]);
 const MODULES = new Set([
   'ansible.builtin.package', 'ansible.builtin.command', 'ansible.builtin.shell', 'ansible.builtin.copy',
   'ansible.builtin.template', 'ansible.builtin.file', 'ansible.builtin.service', 'ansible.builtin.systemd',
   'ansible.builtin.sysctl', 'ansible.posix.sysctl', 'ansible.builtin.meta', 'ansible.builtin.set_fact', 'ansible.builtin.assert', 'ansible.builtin.fail',
   'ansible.builtin.get_url', 'ansible.builtin.unarchive', 'ansible.builtin.include_tasks', 'ansible.builtin.apt', 'modprobe',
-  'ansible.builtin.debug', 'ansible.builtin.stat', 'ansible.builtin.fetch', 'ansible.builtin.script', 'ansible.builtin.include_role', 'ansible.builtin.uri',
+  'ansible.builtin.debug', 'ansible.builtin.stat', 'ansible.builtin.fetch', 'ansible.builtin.script', 'ansible.builtin.include_role', 'ansible.builtin.uri', 'ansible.builtin.group_by',
 ]);
 
 function tasksOf(list: unknown): Record<string, unknown>[] {
@@ -77,7 +77,8 @@ test('every task is named, uses one known module, and its notify/template/includ
       const args = t[mods[0]] as Record<string, unknown> | undefined;
       if (mods[0] === 'ansible.builtin.template') assert.ok(existsSync(join(roleDir, 'templates', String(args?.src))), `${where}: template`);
       if (mods[0] === 'ansible.builtin.script') assert.ok(existsSync(join(roleDir, 'files', String((args as { cmd?: string })?.cmd ?? args).split(' ')[0])), `${where}: script`);
-      if (mods[0] === 'ansible.builtin.include_tasks') assert.ok(existsSync(join(roleDir, 'tasks', String(args))), `${where}: include`);
+      // a role's include is relative to its tasks/, a playbook's to the playbook
+      if (mods[0] === 'ansible.builtin.include_tasks') assert.ok(existsSync(join(PLAYBOOKS.includes(f) ? join(f, '..') : join(roleDir, 'tasks'), String(args))), `${where}: include`);
       if (mods[0] === 'ansible.builtin.include_role') {
         const r = args as { name: string; tasks_from?: string };
         assert.ok(existsSync(join(root, 'roles', r.name, 'tasks', `${r.tasks_from ?? 'main'}.yml`)), `${where}: include_role`);
