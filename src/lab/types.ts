@@ -1,4 +1,4 @@
-/** The seed's five hosts, their roles in the topology, and where harun reaches their sshd. */
+/** A lab host (the seed's five, more real servers with --realservers), its address, and where harun reaches its sshd. */
 export interface LabHost {
   /** client, lb1, lb2, web1 ... webN */
   name: string;
