@@ -77,7 +77,9 @@ export function unarchiveScript(a: Args, check: boolean): Sh {
     sh`else cmp -s -- "$p" "$d/$p" || echo "$p"; fi; done > "$w/changed"; `,
     a.list_files ? sh`echo @@files; find . -mindepth 1 | sed 's|^\\./||'; echo @@end; ` : none,
     sh`if [ -s "$w/changed" ]; then echo changed; `,
-    check ? none : sh`cp -a${raw(a.keep_newer ? 'u' : '')} -- "$x/." "$d/" || exit 5; `,
+    // -f: a file that cannot be opened for writing (a running program: "Text file busy") is
+    // removed and written anew, as tar replaces it when Ansible extracts in place
+    check ? none : sh`cp -af${raw(a.keep_newer ? 'u' : '')} -- "$x/." "$d/" || exit 5; `,
     sh`else echo unchanged; fi`,
     attrs.length && !check ? sh`; find . -mindepth 1 | while IFS= read -r p; do ${raw(joinSh(attrs, '; '))}; done` : none,
   ], '');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync, symlinkSync } from 'node:fs';
+import { execSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync, symlinkSync } from 'node:fs';
 import { archiveFormat, extractSh, unarchive } from '../../../../src/modules/unarchive.js';
 import { parseArgs } from '../../../../src/modules/lib/args.js';
 import { runModule, tempDir } from './helpers.js';
@@ -49,6 +49,29 @@ test('on this host: controller tar.gz through stdin, remote tar.xz and zip; chan
     const noDest = await runModule(unarchive, { src: `${dir}/app.tar.gz`, dest: `${dir}/none` });
     assert.match(String(noDest.msg), /not a directory/);
   } finally {
+    cleanup();
+  }
+});
+
+test('on this host: a program that is running is replaced (a new file), not refused as "Text file busy"', async () => {
+  const { dir, cleanup } = tempDir();
+  const busy = `${dir}/dest/busy`;
+  let child: ReturnType<typeof spawn> | undefined;
+  try {
+    mkdirSync(`${dir}/src`, { recursive: true });
+    mkdirSync(`${dir}/dest`);
+    copyFileSync('/bin/sleep', busy);
+    child = spawn(busy, ['30']);
+    await new Promise((res) => setTimeout(res, 200));
+    writeFileSync(`${dir}/src/busy`, '#!/bin/sh\necho upgraded\n');
+    execSync(`tar -czf ${dir}/up.tar.gz -C ${dir}/src busy`);
+    const r = await runModule(unarchive, { src: `${dir}/up.tar.gz`, dest: `${dir}/dest` });
+    assert.equal(r.failed, undefined, String(r.msg));
+    assert.equal(r.changed, true);
+    assert.equal(readFileSync(busy, 'utf8'), '#!/bin/sh\necho upgraded\n');
+    assert.match(readlinkSync(`/proc/${child.pid}/exe`), / \(deleted\)$/, 'the running program keeps its old file');
+  } finally {
+    child?.kill();
     cleanup();
   }
 });
