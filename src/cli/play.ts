@@ -231,7 +231,7 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
     reporter.on({ kind: 'playbook_start', file: files.join(', ') });
     for (const p of plays) {
       if (abort.signal.aborted) break;
-      await runner.runPlay(p);
+      if (!(await runner.runPlay(p))) break;
     }
   } finally {
     process.off('SIGINT', onSig);

@@ -37,6 +37,8 @@ export class Runner {
   readonly hosts = new Map<string, HostRuntime>();
   private startAt?: string;
   private endPlay = false;
+  /** The play ended on failures (any_errors_fatal, max_fail_percentage, a whole batch failed). */
+  private failedPlay = false;
 
   constructor(private o: RunOptions) {
     this.startAt = o.startAtTask;
@@ -58,21 +60,29 @@ export class Runner {
     return hosts;
   }
 
-  async runPlay(play: Play): Promise<void> {
+  /**
+   * Runs one play; false when the playbook stops here, as Ansible's does: a batch whose hosts all
+   * failed, or a play ended by any_errors_fatal or max_fail_percentage (the rest of a rollout
+   * must not run after its first bad batch).
+   */
+  async runPlay(play: Play): Promise<boolean> {
     const all = this.playHosts(play);
     this.o.emit({ kind: 'play_start', name: play.name, hosts: all, check: this.o.check });
     if (!all.length) {
       this.o.emit({ kind: 'warning', message: `no hosts matched '${play.hosts}'${this.o.limit ? ` with --limit ${this.o.limit}` : ''}: skipping play '${play.name}'`, source: play.src });
-      return;
+      return true;
     }
     this.endPlay = false;
+    this.failedPlay = false;
     for (const batch of batches(all, play.serial)) {
-      if (this.o.signal.aborted) return;
+      if (this.o.signal.aborted) return false;
       const alive = batch.filter((h) => this.active(h));
       if (!alive.length) continue;
       await this.runBatch(play, all, alive);
-      if (this.endPlay) break;
+      if (alive.every((h) => this.rt(h).failed || this.rt(h).unreachable)) this.failedPlay = true;
+      if (this.endPlay || this.failedPlay) break;
     }
+    return !this.failedPlay;
   }
 
   private active(h: string): boolean {
@@ -233,10 +243,10 @@ export class Runner {
     }, handler);
     const failedNow = targets.filter((h) => this.rt(h).failed);
     targets = runOn;
-    if (failedNow.length && (task.inherited.anyErrorsFatal || play.anyErrorsFatal)) this.endPlay = true;
+    if (failedNow.length && (task.inherited.anyErrorsFatal || play.anyErrorsFatal)) this.endPlay = this.failedPlay = true;
     if (play.maxFailPercentage !== undefined) {
       const n = hosts.length;
-      if ((hosts.filter((h) => this.rt(h).failed).length / n) * 100 > play.maxFailPercentage) this.endPlay = true;
+      if ((hosts.filter((h) => this.rt(h).failed).length / n) * 100 > play.maxFailPercentage) this.endPlay = this.failedPlay = true;
     }
   }
 

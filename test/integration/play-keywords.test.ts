@@ -117,3 +117,22 @@ test('check mode: a command it skips is not judged by changed_when/failed_when, 
   const stats = r.json.stats.h1;
   assert.deepEqual({ ok: stats.ok, skipped: stats.skipped, failed: stats.failed }, { ok: 1, skipped: 1, failed: 0 }, JSON.stringify(stats));
 });
+
+test('a serial batch that fails past max_fail_percentage stops the playbook: no later batch, no later play (as Ansible)', () => {
+  const r = play('stop', `
+- hosts: all
+  gather_facts: false
+  serial: 1
+  max_fail_percentage: 0
+  tasks:
+    - command: /bin/false
+      when: inventory_hostname == 'a'
+- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: msg=two
+`, 'a ansible_connection=local\nb ansible_connection=local\n');
+  assert.equal(r.code, 2, r.stderr + r.stdout);
+  assert.deepEqual(r.json.plays.map((p: { tasks: unknown[] }) => p.tasks.length), [1], JSON.stringify(r.json.plays));
+  assert.deepEqual({ a: r.json.stats.a.failed, b: r.json.stats.b?.ok ?? 0 }, { a: 1, b: 0 }, JSON.stringify(r.json.stats));
+});
