@@ -149,14 +149,16 @@ export function sshLab(inventoryFile: string, host: string, cmd: string): { code
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The lines of one task's results in plain output, sorted (hosts answer in any order): `TASK [name]` up to the next banner, every time it ran. */
+/** The lines of one task's (or handler's) results in plain output, sorted (hosts answer in any order): `TASK [name]` up to the next banner, every time it ran. */
 export function taskLines(out: string, name: string): string[] {
   const lines: string[] = [];
   // every time the task ran: a play with serial runs it once per batch
-  for (let start = out.indexOf(`TASK [${name}]`); start >= 0; start = out.indexOf(`TASK [${name}]`, start + 1)) {
-    const rest = out.slice(start).split('\n').slice(1);
-    const end = rest.findIndex((l) => /^(TASK|PLAY|RUNNING HANDLER) \[|^PLAY RECAP/.test(l));
-    lines.push(...rest.slice(0, end < 0 ? undefined : end).filter((l) => l.trim()));
+  for (const banner of [`TASK [${name}]`, `RUNNING HANDLER [${name}]`]) {
+    for (let start = out.indexOf(banner); start >= 0; start = out.indexOf(banner, start + 1)) {
+      const rest = out.slice(start).split('\n').slice(1);
+      const end = rest.findIndex((l) => /^(TASK|PLAY|RUNNING HANDLER) \[|^PLAY RECAP/.test(l));
+      lines.push(...rest.slice(0, end < 0 ? undefined : end).filter((l) => l.trim()));
+    }
   }
   return lines.sort();
 }

@@ -1,10 +1,13 @@
 /**
  * End to end on the uml lab (each host its own kernel, with IPVS): lab up, site.yml on fresh
  * hosts (keepalived from the artifact of a source build: compiled natively on the lab's build
- * host when the cache has none, never on the directors, which get no compiler), a second run that
- * changes nothing, --check watched through the VIP, the pool changed under a client probe through the VIP (verify --during, 0 failed requests each):
- * rollout.yml (one real server at a time drained, updated, checked, put back), web2 taken out of
- * the inventory's realservers (drained, then removed by a reload) and put back; then harun
+ * host when the cache has none, never on the directors, which get no compiler; the lab's third
+ * real server, web3, kept out of group realservers), a second run that changes nothing, --check
+ * watched through the VIP, then changes under a client probe through the VIP (verify --during,
+ * 0 failed requests each): rollout.yml (one real server at a time drained, updated, checked, put
+ * back), web3 added to realservers (prepared from nothing, then joined by a reload), web3 taken
+ * out again (drained, then removed by a reload), the directors' handover (upgrade-directors.yml
+ * -e upgrade_handover=true: lb1 stopped cleanly, lb2 takes the VIP, lb1 back); then harun
  * verify --fault kill (every check passes: distribution over web1 and web2 through the VIP, service
  * back through lb2, VIP back on lb1, a slow download and an idle keep-alive connection opened
  * before the fault intact after it: IPVS connection sync), the same with lvs_sync off (exactly
@@ -33,7 +36,7 @@ const LONG_LIVED = ['a download through the VIP outlives the failover intact', '
  * on a quiet 2-core machine and over 1200 s beside other work (apt inside UML is the cost): the
  * limits leave room for a loaded machine, not for a hang.
  */
-const BUDGET = 50 * MIN;
+const BUDGET = 60 * MIN;
 
 test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean lab down', { timeout: BUDGET }, async (t) => {
   const avail = await new UmlProvider().available();
@@ -47,34 +50,43 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
   const dir = mkdtempSync(join(tmpdir(), 'harun-e2e-uml-'));
   // ansible.cfg's scripts/lab-vault-pass finds this lab's vault password there
   process.env.HARUN_LAB_DIR = dir;
+  // the lab's inventory has web3 in realservers; `base` keeps it aside (group spare) until the
+  // step that adds it, and after the step that takes it out again
   const inv = join(dir, 'inventory.yml');
+  const base = join(dir, 'inventory-without-web3.yml');
   const figures: string[] = [];
   const note = (s: string) => {
     figures.push(s);
     t.diagnostic(s);
   };
   try {
-    const up = await harun(['lab', 'up', '--provider', 'uml', '--dir', dir], 8 * MIN);
+    const up = await harun(['lab', 'up', '--provider', 'uml', '--dir', dir, '--realservers', '3'], 8 * MIN);
     assert.equal(up.code, 0, `lab up failed:\n${up.stdout}\n${up.stderr}`);
-    note(`lab up (uml, 5 hosts): ${(up.ms / 1000).toFixed(1)} s (${/in ([\d.]+ s)/.exec(up.stdout)?.[1] ?? '?'} by its own count)`);
+    const doc = parse(readFileSync(inv, 'utf8'));
+    const groups = doc.all.children;
+    assert.deepEqual(Object.keys(groups.realservers.hosts), ['web1', 'web2', 'web3']);
+    groups.spare = { hosts: { web3: groups.realservers.hosts.web3 } };
+    delete groups.realservers.hosts.web3;
+    writeFileSync(base, stringify(doc));
+    note(`lab up (uml, 6 hosts): ${(up.ms / 1000).toFixed(1)} s (${/in ([\d.]+ s)/.exec(up.stdout)?.[1] ?? '?'} by its own count)`);
 
-    const site = await harun(['play', 'playbooks/site.yml', '-i', inv, '--output', 'plain', '--profile'], 30 * MIN);
+    const site = await harun(['play', 'playbooks/site.yml', '-i', base, '--output', 'plain', '--profile'], 30 * MIN);
     assert.equal(site.code, 0, `site.yml failed:\n${site.stdout.slice(-6000)}\n${site.stderr.slice(-2000)}`);
     // Compiled (delegated to the build host, reported under lb1) only when the cache had no artifact.
     const built = taskLines(site.stdout, 'Compile (one job per CPU)').includes('changed: [lb1]');
     note(`site.yml on fresh hosts (keepalived ${built ? 'compiled on the build host' : 'from the cached artifact'}): ${(site.ms / 1000).toFixed(1)} s`);
     t.diagnostic(site.stdout.slice(site.stdout.indexOf('TASK PROFILE')));
     if (built) {
-      const b = sshLab(inv, 'build', 'ls /usr/local/src/harun-keepalived-2.2.7-*/keepalived-2.2.7/keepalived/keepalived');
+      const b = sshLab(base, 'build', 'ls /usr/local/src/harun-keepalived-2.2.7-*/keepalived-2.2.7/keepalived/keepalived');
       assert.equal(b.code, 0, `the build host has no compiled keepalived: ${b.stderr}`);
     }
     assert.deepEqual(taskLines(site.stdout, 'Unpack the artifact (the build\'s make install) into /'), ['changed: [lb1]', 'changed: [lb2]']);
     for (const h of ['lb1', 'lb2']) {
-      const r = sshLab(inv, h, 'keepalived --version 2>&1 | head -n1; command -v gcc cc || echo no-compiler');
+      const r = sshLab(base, h, 'keepalived --version 2>&1 | head -n1; command -v gcc cc || echo no-compiler');
       assert.match(r.stdout, /^Keepalived v2\.2\.7 [^\n]*\nno-compiler\n$/, `${h}: ${r.stdout}${r.stderr}`);
     }
 
-    const again = await harun(['play', 'playbooks/site.yml', '-i', inv, '--output', 'plain'], 6 * MIN);
+    const again = await harun(['play', 'playbooks/site.yml', '-i', base, '--output', 'plain'], 6 * MIN);
     assert.equal(again.code, 0, `second site.yml failed:\n${failureOf(again.stdout)}`);
     const r2 = recap(again.stdout);
     for (const h of ['lb1', 'lb2', 'web1', 'web2']) assert.ok(r2.has(h), `${h} missing from the recap`);
@@ -85,7 +97,7 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
     // output goes to stderr, the watch's JSON to stdout
     // (--timeout: up to 120 s for the steady baseline on a loaded machine)
     const check = await harun(['verify', '-i', inv, '--during', '--timeout', '120', '--output', 'json', '--',
-      process.execPath, 'bin/harun.js', 'play', 'playbooks/site.yml', '-i', inv, '--check', '--output', 'plain'], 6 * MIN);
+      process.execPath, 'bin/harun.js', 'play', 'playbooks/site.yml', '-i', base, '--check', '--output', 'plain'], 6 * MIN);
     const w = JSON.parse(check.stdout) as DuringReport & { exitCode: number };
     assert.equal(check.code, 0, `verify --during site.yml --check: exit ${check.code}\n${check.stdout}\n${check.stderr.slice(-4000)}`);
     assert.equal(w.commandExit, 0);
@@ -96,11 +108,12 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
     assert.ok(w.during.servers.web1 > 0 && w.during.servers.web2 > 0, `answers during the run ${JSON.stringify(w.during.servers)}`);
     note(`site.yml --check on the converged cluster: ${(w.commandMs / 1000).toFixed(1)} s, changed=0 on every host; watched through the VIP: ${w.during.sent} requests in ${(w.commandMs / 1000).toFixed(1)} s, 0 failed, longest gap ${Math.round(w.longestGapMs!)} ms, answered by ${JSON.stringify(w.during.servers)}`);
 
-    // changes to the pool, each watched through the VIP from the client: a rolling update of
-    // the real servers, a real server leaving the inventory's pool, and joining it again
-    const watch = async (what: string, play: string[]) => {
+    // changes, each watched through the VIP from the client: a rolling update of the real
+    // servers, a real server joining the inventory's pool and leaving it, the directors' handover.
+    // verify reads the pages of every real server the lab has (web3's once it serves).
+    const watch = async (what: string, play: string[], limitMs = 10 * MIN) => {
       const r = await harun(['verify', '-i', inv, '--during', '--timeout', '120', '--output', 'json', '--',
-        process.execPath, 'bin/harun.js', 'play', ...play, '--output', 'plain'], 10 * MIN);
+        process.execPath, 'bin/harun.js', 'play', ...play, '--output', 'plain'], limitMs);
       const w = JSON.parse(r.stdout) as DuringReport & { exitCode: number };
       assert.equal(r.code, 0, `verify --during ${what}: exit ${r.code}\n${r.stdout}\n${failureOf(r.stderr)}`);
       assert.equal(w.commandExit, 0);
@@ -109,26 +122,31 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
       note(`${what}: ${(w.commandMs / 1000).toFixed(1)} s, watched through the VIP: ${w.during.sent} requests, 0 failed, longest gap ${Math.round(w.longestGapMs!)} ms; answered during by ${JSON.stringify(w.during.servers)}, after by ${JSON.stringify(w.after.servers)}`);
       return { w, out: r.stderr };
     };
-    const roll = await watch('rollout.yml -e web_version=2 (one real server at a time)', ['playbooks/rollout.yml', '-i', inv, '-e', 'web_version=2']);
+    const roll = await watch('rollout.yml -e web_version=2 (one real server at a time)', ['playbooks/rollout.yml', '-i', base, '-e', 'web_version=2']);
     for (const task of ['Weight 0 on every director (no new connection goes to it)', 'Its weight back on every director'])
       assert.deepEqual(taskLines(roll.out, task), ['changed: [web1] => (item=lb1)', 'changed: [web1] => (item=lb2)', 'changed: [web2] => (item=lb1)', 'changed: [web2] => (item=lb2)'], `${task}\n${roll.out.slice(-3000)}`);
     assert.ok(roll.w.during.servers.web1 > 0 && roll.w.during.servers.web2 > 0, JSON.stringify(roll.w.during));
     // each real server serves the new version on its own address
-    for (const [address, page] of [['10.222.2.30', '11111 2'], ['10.222.2.40', '22222 2']]) assert.equal(sshLab(inv, 'client', `curl -s http://${address}/`).stdout, `${page}\n`);
-    // web2 out of group realservers: drained on both directors, then the reload removes it
-    const smaller = join(dir, 'inventory-without-web2.yml');
-    const doc = parse(readFileSync(inv, 'utf8'));
-    const groups = doc.all.children;
-    groups.spare = { hosts: { web2: groups.realservers.hosts.web2 } };
-    delete groups.realservers.hosts.web2;
-    writeFileSync(smaller, stringify(doc));
-    const shrink = await watch('site.yml with web2 out of realservers', ['playbooks/site.yml', '-i', smaller]);
+    for (const [address, page] of [['10.222.2.30', '11111 2'], ['10.222.2.40', '22222 2']]) assert.equal(sshLab(base, 'client', `curl -s http://${address}/`).stdout, `${page}\n`);
+    // web3 into group realservers: prepared from nothing (VIP on lo, ARP sysctls, web server),
+    // then named in keepalived.conf on both directors, whose reload adds it
+    const grow = await watch('site.yml with web3 added to realservers', ['playbooks/site.yml', '-i', inv], 20 * MIN);
+    assert.deepEqual(taskLines(grow.out, 'reload keepalived'), ['changed: [lb1]', 'changed: [lb2]'], failureOf(grow.out));
+    assert.ok(grow.w.after.servers.web1 > 0 && grow.w.after.servers.web2 > 0 && grow.w.after.servers.web3 > 0, JSON.stringify(grow.w.after));
+    // web3 out again: drained on both directors, then the reload removes it
+    const shrink = await watch('site.yml with web3 out of realservers', ['playbooks/site.yml', '-i', base]);
     assert.deepEqual(taskLines(shrink.out, 'Drain the real servers leaving the pool (weight 0, their connections given lvs_pool_drain_timeout s)'), ['changed: [lb1]', 'changed: [lb2]'], shrink.out.slice(-3000));
-    assert.ok(shrink.w.after.servers.web2 === 0 && shrink.w.after.servers.web1 > 0, JSON.stringify(shrink.w.after));
-    const grow = await watch('site.yml with web2 back in realservers', ['playbooks/site.yml', '-i', inv]);
-    assert.ok(grow.w.after.servers.web1 > 0 && grow.w.after.servers.web2 > 0, JSON.stringify(grow.w.after));
+    assert.ok(shrink.w.after.servers.web3 === 0 && shrink.w.after.servers.web1 > 0 && shrink.w.after.servers.web2 > 0, JSON.stringify(shrink.w.after));
+    // the directors' handover: the BACKUP has nothing to upgrade; the VIP holder stops cleanly
+    // (priority-0 advert, lb2 takes the VIP at once), the play waits until the service answers
+    // through lb2, then starts lb1's keepalived again, which takes the VIP back (preemption)
+    const hand = await watch('upgrade-directors.yml -e upgrade_handover=true (the VIP handed to lb2 and back)', ['playbooks/upgrade-directors.yml', '-i', base, '-e', 'upgrade_handover=true']);
+    for (const task of ['Stop keepalived cleanly (its last advert has priority 0)', 'Start keepalived again'])
+      assert.deepEqual(taskLines(hand.out, task), ['changed: [lb1]'], `${task}\n${failureOf(hand.out)}`);
+    assert.deepEqual(taskLines(hand.out, 'Wait until the service answers through the VIP held by another director'), ['ok: [lb1]'], failureOf(hand.out));
+    assert.ok(hand.w.during.servers.web1 > 0 && hand.w.during.servers.web2 > 0, JSON.stringify(hand.w.during));
 
-    const kill = await harun(['verify', '-i', inv, '--fault', 'kill', '--output', 'json'], 4 * MIN);
+    const kill = await harun(['verify', '-i', base, '--fault', 'kill', '--output', 'json'], 4 * MIN);
     const k: JsonReport = parseReport(kill.stdout);
     t.diagnostic(`verify --fault kill:\n${summary(k)}`);
     assert.equal(kill.code, 0, `verify --fault kill: exit ${kill.code}\n${summary(k)}\n${kill.stderr.slice(-2000)}`);
@@ -156,23 +174,23 @@ test('uml lab: site.yml, idempotent rerun, verify --fault kill and crash, clean 
     note(`kill: outage ${Math.round(k.figures.outageEarliestMs!)}-${Math.round(k.figures.outageMs!)} ms, VIP takeover ${Math.round(k.figures.takeoverEarliestMs!)}-${Math.round(k.figures.takeoverMs!)} ms, VRRP bound ${bound} ms, ${k.figures.requestsLost} probe requests lost; distribution before ${JSON.stringify(k.figures.distributionBefore)} (scheduled ${JSON.stringify(k.figures.scheduledBefore)}), after ${JSON.stringify(k.figures.distributionAfter)} (scheduled ${JSON.stringify(k.figures.scheduledAfter)})`);
 
     // connection sync off: the same fault breaks exactly the two long-lived connections
-    const off = await harun(['play', 'playbooks/site.yml', '-i', inv, '--tags', 'keepalived', '-e', 'lvs_sync=false', '--output', 'plain'], 6 * MIN);
+    const off = await harun(['play', 'playbooks/site.yml', '-i', base, '--tags', 'keepalived', '-e', 'lvs_sync=false', '--output', 'plain'], 6 * MIN);
     assert.equal(off.code, 0, `site.yml -e lvs_sync=false failed:\n${failureOf(off.stdout)}`);
     assert.deepEqual(taskLines(off.stdout, 'Remove the IPVS sync unit (lvs_sync is off)'), ['changed: [lb1]', 'changed: [lb2]']);
     assert.deepEqual(taskLines(off.stdout, 'Stop the IPVS sync daemons (lvs_sync is off)'), ['ok: [lb1]', 'ok: [lb2]'], 'the unit stopped them');
-    const killOff = await harun(['verify', '-i', inv, '--fault', 'kill', '--output', 'json'], 4 * MIN);
+    const killOff = await harun(['verify', '-i', base, '--fault', 'kill', '--output', 'json'], 4 * MIN);
     const ko: JsonReport = parseReport(killOff.stdout);
     t.diagnostic(`verify --fault kill, lvs_sync off:\n${summary(ko)}`);
     assert.equal(killOff.code, 1, `verify --fault kill with sync off: exit ${killOff.code}\n${summary(ko)}`);
     assert.deepEqual(ko.checks.filter((c) => c.status !== 'pass').map((c) => [c.name, c.status]), LONG_LIVED.map((n) => [n, 'fail']), summary(ko));
     assert.match(ko.checks.find((c) => c.name === LONG_LIVED[0])!.detail, /^broken at .*curl exit 56.*lb2 ran no backup sync daemon before the fault/);
     assert.equal(ko.figures.longLivedBroken, 2);
-    const on = await harun(['play', 'playbooks/site.yml', '-i', inv, '--tags', 'keepalived', '--output', 'plain'], 6 * MIN);
+    const on = await harun(['play', 'playbooks/site.yml', '-i', base, '--tags', 'keepalived', '--output', 'plain'], 6 * MIN);
     assert.equal(on.code, 0, `site.yml with lvs_sync on again failed:\n${failureOf(on.stdout)}`);
     note(`kill with lvs_sync off: ${ko.checks.filter((c) => LONG_LIVED.includes(c.name)).map((c) => c.detail.split(';')[0]).join(' | ')}`);
 
     // the crash: lab kill hard-stops lb1's whole instance, lab start boots it again
-    const crash = await harun(['verify', '-i', inv, '--fault', 'crash', '--output', 'json'], 8 * MIN);
+    const crash = await harun(['verify', '-i', base, '--fault', 'crash', '--output', 'json'], 8 * MIN);
     const c: JsonReport = parseReport(crash.stdout);
     t.diagnostic(`verify --fault crash:\n${summary(c)}`);
     assert.equal(crash.code, 0, `verify --fault crash: exit ${crash.code}\n${summary(c)}\n${crash.stderr.slice(-2000)}`);
