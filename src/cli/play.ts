@@ -13,7 +13,7 @@ import { Runner } from '../engine/play.js';
 import { selected } from '../engine/select.js';
 import { setManagedFormat } from '../vars/managed.js';
 import { loadInventory, unknownConnectionVars, type Inventory } from '../inventory/index.js';
-import { emptyStats, type HostStats } from '../report/events.js';
+import type { HostStats } from '../report/events.js';
 import { masking } from '../report/mask.js';
 import { makeReporter, type OutputKind } from '../report/index.js';
 import { askSecret, collect, fail, outputFile, positiveInt, setupVault, vaultOptions } from './common.js';
@@ -238,7 +238,7 @@ async function play(books: string[], o: PlayOpts): Promise<number> {
     process.off('SIGTERM', onSig);
     if (interrupted) reporter.on({ kind: 'interrupted' });
     const stats: Record<string, HostStats> = {};
-    for (const [h, r] of runner.hosts) stats[h] = r.stats ?? emptyStats();
+    for (const [h, r] of runner.hosts) if (r.processed) stats[h] = r.stats;
     reporter.on({ kind: 'recap', stats, elapsedMs: Date.now() - t0 });
     if (o.profile) reporter.on({ kind: 'profile', tasks: timings });
     if (o.verbose >= 3) {

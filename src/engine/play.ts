@@ -269,6 +269,7 @@ export class Runner {
 
   private record(name: string, task: Task | undefined, h: string, out: Outcome, ms: number): void {
     const r = this.rt(h);
+    r.processed = true;
     const noLog = Boolean(out.result._no_log);
     const censor = <T>(x: T) => (noLog ? { censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result" } : x);
     for (const it of out.items ?? []) {

@@ -24,6 +24,8 @@ export class HostRuntime {
   /** The last failure, for ansible_failed_task / ansible_failed_result in a rescue. */
   lastFailure?: { task: string; result: unknown };
   stats: HostStats = emptyStats();
+  /** A result was recorded for it: the recap lists it (a host that never ran a task is left out, as in Ansible). */
+  processed = false;
   private conn?: Promise<Transport>;
   private factsP?: Promise<Record<string, unknown>>;
 

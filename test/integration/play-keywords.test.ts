@@ -134,5 +134,7 @@ test('a serial batch that fails past max_fail_percentage stops the playbook: no 
 `, 'a ansible_connection=local\nb ansible_connection=local\n');
   assert.equal(r.code, 2, r.stderr + r.stdout);
   assert.deepEqual(r.json.plays.map((p: { tasks: unknown[] }) => p.tasks.length), [1], JSON.stringify(r.json.plays));
-  assert.deepEqual({ a: r.json.stats.a.failed, b: r.json.stats.b?.ok ?? 0 }, { a: 1, b: 0 }, JSON.stringify(r.json.stats));
+  // the recap lists only hosts that ran a task: b, whose batch never came, is not in it (as in Ansible's)
+  assert.deepEqual(Object.keys(r.json.stats), ['a'], JSON.stringify(r.json.stats));
+  assert.equal(r.json.stats.a.failed, 1);
 });
