@@ -40,24 +40,48 @@ export function parseIpAddr(text: string): IpLink[] {
       addr_info: [],
     });
   }
-  // "2: eth0    inet 10.0.0.5/24 brd 10.0.0.255 scope global eth0:1\       valid_lft ..."
-  for (const line of addrPart.split('\n')) {
-    const m = /^\d+:\s+(\S+)\s+(inet6?)\s+([^/\s]+)\/(\d+)(.*)$/.exec(line.trim());
-    if (!m) continue;
-    const rest = m[5].split('\\')[0];
-    const link = links.get(m[1]) ?? { ifname: m[1], flags: [], mtu: 0, addr_info: [] };
-    links.set(m[1], link);
-    const words = rest.trim().split(/\s+/);
-    link.addr_info.push({
-      family: m[2],
-      local: m[3],
-      prefixlen: Number(m[4]),
-      broadcast: /\bbrd (\S+)/.exec(rest)?.[1],
-      scope: /\bscope (\S+)/.exec(rest)?.[1],
-      label: m[2] === 'inet' ? words[words.length - 1] : undefined,
-    });
+  for (const a of parseAddrLines(addrPart)) {
+    const link = links.get(a.dev) ?? { ifname: a.dev, flags: [], mtu: 0, addr_info: [] };
+    links.set(a.dev, link);
+    link.addr_info.push({ family: a.family, local: a.address, prefixlen: a.prefix, broadcast: a.broadcast, scope: a.scope, label: a.family === 'inet' ? a.label : undefined });
   }
   return [...links.values()];
+}
+
+/** One address of `ip -o addr show`. */
+export interface AddrLine {
+  dev: string;
+  family: 'inet' | 'inet6';
+  address: string;
+  prefix: number;
+  /** The address label (`lo:0`); the device name when the address has none. */
+  label: string;
+  broadcast?: string;
+  scope?: string;
+}
+
+const ADDR_FLAGS = /^(secondary|dynamic|noprefixroute|deprecated|tentative|temporary|mngtmpaddr)$/;
+
+/**
+ * `ip -o addr show`: one line per address, `\` where the unfolded output would break, e.g.
+ * "2: eth0    inet 10.0.0.5/24 brd 10.0.0.255 scope global secondary eth0:1\       valid_lft ...".
+ */
+export function parseAddrLines(text: string): AddrLine[] {
+  const out: AddrLine[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\d+:\s+(\S+?)(?:@\S+)?\s+(inet6?)\s+([0-9a-fA-F.:]+)\/(\d+)(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const words = m[5].split('\\')[0].trim().split(/\s+/);
+    const after = (k: string) => (words.includes(k) ? words[words.indexOf(k) + 1] : undefined);
+    // inet lines end with the label after `scope X` and its flags
+    const scope = words.indexOf('scope');
+    const tail = scope >= 0 ? words.slice(scope + 2).filter((w) => !ADDR_FLAGS.test(w)) : [];
+    const a: AddrLine = { dev: m[1], family: m[2] as AddrLine['family'], address: m[3], prefix: Number(m[4]), label: m[2] === 'inet' && tail.length ? tail[tail.length - 1] : m[1] };
+    if (after('brd')) a.broadcast = after('brd');
+    if (after('scope')) a.scope = after('scope');
+    out.push(a);
+  }
+  return out;
 }
 
 /** The ip_route section: the default route's gateway and device. */
@@ -72,16 +96,17 @@ export function parseDefaultRoute(text: string): { gateway?: string; dev?: strin
   return routes[0] ? { gateway: routes[0].gateway, dev: routes[0].dev } : {};
 }
 
-const toInt = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
-const toIp = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+/** A dotted IPv4 address as a number, and back. */
+export const ipv4ToInt = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+export const intToIpv4 = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 const maskInt = (prefix: number) => (prefix === 0 ? 0 : (0xffffffff - (2 ** (32 - prefix) - 1)));
 
 export function ipv4Details(a: AddrInfo): Record<string, string> {
   const mask = maskInt(a.prefixlen);
-  const ip = toInt(a.local);
+  const ip = ipv4ToInt(a.local);
   const network = Number((BigInt(ip) & BigInt(mask)));
-  const broadcast = a.broadcast ?? (a.prefixlen >= 31 ? '' : toIp(network + (0xffffffff - mask)));
-  return { address: a.local, netmask: toIp(mask), network: toIp(network), broadcast, prefix: String(a.prefixlen) };
+  const broadcast = a.broadcast ?? (a.prefixlen >= 31 ? '' : intToIpv4(network + (0xffffffff - mask)));
+  return { address: a.local, netmask: intToIpv4(mask), network: intToIpv4(network), broadcast, prefix: String(a.prefixlen) };
 }
 
 /** Ansible fact key of an interface: '-' and ':' become '_' (ansible_eth0_1 for eth0:1). */

@@ -13,6 +13,7 @@ import {
 import { LAB_VAULT_FILES } from './vault.js';
 import { buildHostInventory, removeBuildHost, startBuildHost, type BuildHostRecord } from './build-host.js';
 import type { LabHost, LabProvider, LabState } from './types.js';
+import { intToIpv4, ipv4ToInt } from '../facts/network.js';
 
 /**
  * Every uml lab has a network namespace of its own, named after its directory: the bridge with
@@ -175,8 +176,6 @@ async function deleteRule([table, chain, ...spec]: string[]): Promise<void> {
 
 /** The first /30 of LINK_POOL that overlaps no route of the host (any table: addresses have local routes). */
 async function freeLinkSubnet(): Promise<string> {
-  const toInt = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-  const toAddr = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
   const used: Array<[number, number]> = [];
   for (const line of (await run('ip', ['-o', '-4', 'route', 'show', 'table', 'all'])).stdout.split('\n')) {
     const w = line.trim().split(/\s+/);
@@ -185,12 +184,12 @@ async function freeLinkSubnet(): Promise<string> {
     if (!m) continue; // default, multicast tables' oddities
     const len = Number(m[2] ?? 32);
     const size = 2 ** (32 - len);
-    const start = toInt(m[1]) - (toInt(m[1]) % size);
+    const start = ipv4ToInt(m[1]) - (ipv4ToInt(m[1]) % size);
     used.push([start, start + size]);
   }
-  const base = toInt(LINK_POOL.base);
+  const base = ipv4ToInt(LINK_POOL.base);
   for (let n = base; n < base + 2 ** (32 - LINK_POOL.prefix); n += 4)
-    if (!used.some(([a, b]) => n < b && a < n + 4)) return `${toAddr(n)}/30`;
+    if (!used.some(([a, b]) => n < b && a < n + 4)) return `${intToIpv4(n)}/30`;
   throw new LabError(`no free /30 left in ${LINK_POOL.base}/${LINK_POOL.prefix} for the lab's uplink`);
 }
 

@@ -5,11 +5,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { asShell, joinSh, raw, sh } from '../shell/sh.js';
+import { parseAddrLines, type AddrLine } from '../facts/network.js';
 import type { ClusterSpec, Runner } from './cluster.js';
 import { distribution, judgeSpread } from './figures.js';
 import {
-  findService, holdersOf, parseIpAddr, parseIpvsadm, parseKeepalivedConf, parseKeyValues, parseSyncDaemons, sections,
-  type IpAddr, type IpvsService, type KeepalivedConf, type SyncDaemon,
+  findService, holdersOf, parseIpvsadm, parseKeepalivedConf, parseKeyValues, parseSyncDaemons, sections,
+  type IpvsService, type KeepalivedConf, type SyncDaemon,
 } from './parse.js';
 import { traffic } from './probe.js';
 import type { Check, Figures } from './report.js';
@@ -48,7 +49,7 @@ export type IpvsState = { kind: 'ok'; services: IpvsService[]; text: string } | 
 
 export interface DirectorState {
   runner: Runner;
-  addrs: IpAddr[];
+  addrs: AddrLine[];
   holdsVip: boolean;
   ipvs: IpvsState;
   conf: KeepalivedConf;
@@ -81,7 +82,7 @@ export async function directorState(ctx: Ctx, d: Runner, confPath: string): Prom
     ], '\n'),
   );
   const s = sections(r.stdout);
-  const addrs = parseIpAddr(s.get('addr') ?? '');
+  const addrs = parseAddrLines(s.get('addr') ?? '');
   return {
     runner: d,
     addrs,
@@ -208,7 +209,7 @@ async function checkRealserver(ctx: Ctx, rs: Runner, pages: Map<string, string>)
     ], '\n'),
   );
   const s = sections(r.stdout);
-  const onLo = holdersOf(parseIpAddr(s.get('lo') ?? ''), vip).filter((a) => a.dev === 'lo');
+  const onLo = holdersOf(parseAddrLines(s.get('lo') ?? ''), vip).filter((a) => a.dev === 'lo');
   const sys = parseKeyValues(s.get('sysctl') ?? '');
   const wrong = ARP_SYSCTLS.filter(([k, v]) => sys.get(k) !== v).map(([k, v]) => `${k}=${sys.get(k) || '?'} (want ${v})`);
   const problems = [...(onLo.length ? [] : [`no ${vip} on lo`]), ...wrong];

@@ -1,34 +1,12 @@
 /**
  * Parsers of the few command outputs verify reads on the hosts. Each takes the text of one
- * command and returns plain data; nothing here touches a host.
+ * command and returns plain data; nothing here touches a host. (`ip -o addr`: facts/network.ts's
+ * parseAddrLines.)
  */
-
-export interface IpAddr {
-  dev: string;
-  family: 'inet' | 'inet6';
-  address: string;
-  prefix: number;
-  /** The address label (`lo:0`), the device name when the address has none. */
-  label: string;
-}
-
-/** `ip -o addr show`: one line per address, `\` where the unfolded output would break. */
-export function parseIpAddr(text: string): IpAddr[] {
-  const out: IpAddr[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^\d+:\s+(\S+?)(?:@\S+)?\s+(inet6?)\s+([0-9a-fA-F.:]+)\/(\d+)(.*)$/.exec(line.trim());
-    if (!m) continue;
-    const rest = m[5].split('\\')[0].trim().split(/\s+/);
-    // inet lines end with the label after `scope X` (and flags such as `secondary`)
-    const scope = rest.indexOf('scope');
-    const tail = scope >= 0 ? rest.slice(scope + 2).filter((w) => !/^(secondary|dynamic|noprefixroute|deprecated|tentative|temporary|mngtmpaddr)$/.test(w)) : [];
-    out.push({ dev: m[1], family: m[2] as IpAddr['family'], address: m[3], prefix: Number(m[4]), label: m[2] === 'inet' && tail.length ? tail[tail.length - 1] : m[1] });
-  }
-  return out;
-}
+import type { AddrLine } from '../facts/network.js';
 
 /** The addresses of `addrs` equal to `ip` (any prefix), e.g. where a host holds the VIP. */
-export function holdersOf(addrs: IpAddr[], ip: string): IpAddr[] {
+export function holdersOf(addrs: AddrLine[], ip: string): AddrLine[] {
   return addrs.filter((a) => a.address === ip);
 }
 

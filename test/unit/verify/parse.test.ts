@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  findService, holdersOf, parseIpAddr, parseIpvsadm, parseKeepalivedConf, parseKeyValues, parseProbeLog, parseSyncDaemons, parseTraffic, sections,
+  findService, holdersOf, parseIpvsadm, parseKeepalivedConf, parseKeyValues, parseProbeLog, parseSyncDaemons, parseTraffic, sections,
 } from '../../../src/verify/parse.js';
+import { parseAddrLines } from '../../../src/facts/network.js';
 
 const IP_O_ADDR = [
   '1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever',
@@ -14,22 +15,22 @@ const IP_O_ADDR = [
   '2: eth0    inet6 fe80::5054:ff:fede:201/64 scope link \\       valid_lft forever preferred_lft forever',
 ].join('\n');
 
-test('ip -o addr: device, family, address, prefix and label of every line', () => {
-  const a = parseIpAddr(IP_O_ADDR);
+test('ip -o addr: device, family, address, prefix, label, broadcast and scope of every line', () => {
+  const a = parseAddrLines(IP_O_ADDR);
   assert.equal(a.length, 7);
-  assert.deepEqual(a[1], { dev: 'lo', family: 'inet', address: '10.222.2.100', prefix: 32, label: 'lo:0' });
-  assert.deepEqual(a[3], { dev: 'eth0', family: 'inet', address: '10.222.2.1', prefix: 24, label: 'eth0' });
+  assert.deepEqual(a[1], { dev: 'lo', family: 'inet', address: '10.222.2.100', prefix: 32, label: 'lo:0', scope: 'global' });
+  assert.deepEqual(a[3], { dev: 'eth0', family: 'inet', address: '10.222.2.1', prefix: 24, label: 'eth0', broadcast: '10.222.2.255', scope: 'global' });
   // the peer suffix of a veth is not part of the device name, flags are not the label
-  assert.deepEqual(a[5], { dev: 'eth1', family: 'inet', address: '172.17.0.2', prefix: 16, label: 'eth1' });
+  assert.deepEqual(a[5], { dev: 'eth1', family: 'inet', address: '172.17.0.2', prefix: 16, label: 'eth1', broadcast: '172.17.255.255', scope: 'global' });
   assert.equal(a[6].family, 'inet6');
   assert.equal(a[6].address, 'fe80::5054:ff:fede:201');
 });
 
 test('holdersOf finds the VIP whatever its prefix, and nothing for a mere prefix match', () => {
-  const a = parseIpAddr(IP_O_ADDR);
+  const a = parseAddrLines(IP_O_ADDR);
   assert.deepEqual(holdersOf(a, '10.222.2.100').map((x) => x.label), ['lo:0', 'eth0']);
   assert.deepEqual(holdersOf(a, '10.222.2.10'), []);
-  assert.deepEqual(holdersOf(parseIpAddr(''), '10.222.2.100'), []);
+  assert.deepEqual(holdersOf(parseAddrLines(''), '10.222.2.100'), []);
 });
 
 const IPVSADM = `IP Virtual Server version 1.2.1 (size=4096)
