@@ -10,7 +10,7 @@ import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { SourcePos } from '../errors.js';
-import { BOOL_FALSE, BOOL_TRUE } from '../vars/filters.js';
+import { BOOLEANS_FALSE, BOOLEANS_TRUE } from '../vars/filters.js';
 import { errorAt, loadYamlFile, posOf } from './yaml.js';
 
 const TYPES = ['str', 'int', 'float', 'bool', 'list', 'dict', 'path', 'raw'] as const;
@@ -114,8 +114,8 @@ function convert(type: ArgType, v: unknown): { value: unknown } | { problem: str
     case 'bool': {
       if (typeof v === 'boolean') return { value: v };
       const s = String(v).trim().toLowerCase();
-      if (typeof v !== 'object' && BOOL_TRUE.has(s)) return { value: true };
-      if (typeof v !== 'object' && BOOL_FALSE.has(s) && s !== '') return { value: false };
+      if (typeof v !== 'object' && BOOLEANS_TRUE.has(s)) return { value: true };
+      if (typeof v !== 'object' && BOOLEANS_FALSE.has(s)) return { value: false };
       return no('a boolean (true/false, yes/no)');
     }
     case 'list':

@@ -14,17 +14,17 @@ export type FilterFn = (value: any, args: any[], kw: Record<string, any>) => unk
 /** Filters that accept an undefined input instead of failing on it. */
 export const LENIENT_FILTERS = new Set(['default', 'd', 'mandatory']);
 
-const BOOL_TRUE = new Set(['yes', 'on', '1', 'true', 'y', 't', '1.0']);
-const BOOL_FALSE = new Set(['no', 'off', '0', 'false', 'n', 'f', '', '0.0', 'none']);
+/** Ansible's boolean words (module_utils.parsing.convert_bool), lower case: the one table. */
+export const BOOLEANS_TRUE = new Set(['y', 'yes', 'on', '1', 'true', 't']);
+export const BOOLEANS_FALSE = new Set(['n', 'no', 'off', '0', 'false', 'f']);
 
-/** Ansible's boolean(): yes/on/1/true are true; unknown strings are false. */
+/** Ansible's boolean() as keywords (become, no_log, ignore_errors, public) read it: a true word or 1 is true, anything else false. */
 export function toBool(v: unknown): boolean {
   if (typeof v === 'boolean') return v;
   if (v === null || v === undefined) return false;
   if (typeof v === 'number') return v === 1;
-  return BOOL_TRUE.has(String(v).trim().toLowerCase());
+  return BOOLEANS_TRUE.has(String(v).trim().toLowerCase());
 }
-export { BOOL_FALSE, BOOL_TRUE };
 
 /** The value of `attribute` (dotted path allowed) on an item, as sort/map/selectattr use it. */
 function attr(item: unknown, path: unknown): unknown {
@@ -126,7 +126,8 @@ export const FILTERS: Record<string, FilterFn> = {
     if (isUndef(v)) throw new TemplateError(msg ? String(msg) : `Mandatory variable ${v.name ? `'${v.name}' ` : ''}not defined.`);
     return v;
   },
-  bool: (v) => toBool(v),
+  // the filter is narrower than boolean(): only yes/on/1/true and the number 1 (Ansible 2.14's to_bool; 'y' is false)
+  bool: (v) => (v === null || typeof v === 'boolean' ? v : typeof v === 'number' ? v === 1 : ['yes', 'on', '1', 'true'].includes(String(v).toLowerCase())),
   int: (v, [dflt = 0, base = 10], kw) => toInt(v, Number(kw.default ?? dflt), Number(kw.base ?? base)),
   float: (v, [dflt = 0]) => toFloat(v, Number(dflt)),
   string: (v) => pyStr(v),

@@ -1,4 +1,4 @@
-import { toBool, BOOL_FALSE } from './filters.js';
+import { BOOLEANS_FALSE } from './filters.js';
 import { hasTemplate, LazyScope, singleExpression } from './lazy.js';
 import { evaluateIn, renderIn } from './nunjucks.js';
 import { truthy } from './py.js';
@@ -61,8 +61,7 @@ export function evalCondition(cond: string | boolean | number | null | undefined
   const v = evaluate(String(cond), vars, locals);
   if (typeof v === 'string') {
     const s = v.trim().toLowerCase();
-    if (BOOL_FALSE.has(s)) return false;
-    return toBool(s) || s !== '';
+    return !(s === '' || s === '0.0' || s === 'none' || BOOLEANS_FALSE.has(s));
   }
   return truthy(v);
 }

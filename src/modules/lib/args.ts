@@ -3,18 +3,16 @@
  * every value a string, so booleans and numbers also arrive as 'yes' or '30'.
  */
 import { z } from 'zod';
+import { BOOLEANS_FALSE, BOOLEANS_TRUE } from '../../vars/filters.js';
 import { parseMode } from './mode.js';
-
-const TRUE = new Set(['yes', 'on', 'true', '1', 'y', 't']);
-const FALSE = new Set(['no', 'off', 'false', '0', 'n', 'f']);
 
 /** Ansible's boolean: true/false, yes/no, on/off, 1/0 (case-insensitive). */
 export const bool = () =>
   z.preprocess((v) => {
     if (typeof v === 'string') {
       const s = v.trim().toLowerCase();
-      if (TRUE.has(s)) return true;
-      if (FALSE.has(s)) return false;
+      if (BOOLEANS_TRUE.has(s)) return true;
+      if (BOOLEANS_FALSE.has(s)) return false;
     }
     if (v === 1 || v === 0) return v === 1;
     return v;

@@ -33,6 +33,8 @@ const cases: [string, unknown][] = [
   ["'True' | bool", true],
   ['1 | bool', true],
   ["'x' | bool", false],
+  // narrower than boolean(): 'y', 't' and '1.0' are false for the filter (checked with ansible 2.14)
+  ["['y', 't', '1.0', 'on', 1.0, 2] | map('bool') | list", [false, false, false, true, true, false]],
   ["'42' | int", 42],
   ["'4.7' | int", 4],
   ["'x' | int", 0],
