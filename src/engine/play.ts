@@ -5,7 +5,7 @@ import { UnreachableError, ValidationError } from '../errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Emit } from '../report/events.js';
 import type { CliSsh } from '../transport/target.js';
-import { evalCondition, noTemplate, renderValue } from '../vars/template.js';
+import { evalCondition, hasTemplate, noTemplate, renderString, renderValue } from '../vars/template.js';
 import { fileDiffText } from '../modules/lib/diff.js';
 import { findModule } from '../modules/index.js';
 import type { FileDiff } from '../modules/types.js';
@@ -216,7 +216,7 @@ export class Runner {
     // add_host bypasses the host loop as in Ansible: it runs once, for the first host
     const runOnce = task.inherited.runOnce || task.module === 'add_host';
     const runOn = runOnce ? targets.slice(0, 1) : targets;
-    await this.onHosts(task.name, task, runOn, async (h) => {
+    await this.onHosts(this.nameOn(task.name, runOn[0], task, env), task, runOn, async (h) => {
       const out = await runTask(task, h, env, (v) => {
         if (!task.register) return;
         // a result is data: braces in a command's output must never be templated later
@@ -316,10 +316,10 @@ export class Runner {
 
   private async flush(play: Play, hosts: string[], env: TaskEnv): Promise<void> {
     for (const hnd of play.handlers) {
-      const topics = [hnd.name, ...hnd.listen];
       const on = hosts.filter((h) => {
         const r = this.rt(h);
-        return (this.active(h) || (this.o.forceHandlers || play.forceHandlers) && !r.unreachable) && topics.some((t) => r.notified.has(t));
+        return (this.active(h) || (this.o.forceHandlers || play.forceHandlers) && !r.unreachable)
+          && [hnd.name, ...hnd.listen].some((t) => r.notified.has(this.nameOn(t, h, hnd, env)));
       });
       if (!on.length) continue;
       const failedBefore = on.filter((h) => this.rt(h).failed);
@@ -328,6 +328,19 @@ export class Runner {
       for (const h of failedBefore) this.rt(h).failed = true;
     }
     for (const h of hosts) this.rt(h).notified.clear();
+  }
+
+  /**
+   * A task's or handler's name (or a listen topic) as Ansible shows and matches it: templated
+   * with the variables of a host it runs on, or as written when any part cannot be rendered.
+   */
+  private nameOn(name: string, h: string, task: Task, env: TaskEnv): string {
+    if (!hasTemplate(name)) return name;
+    try {
+      return renderString(name, env.vars(h, task));
+    } catch {
+      return name;
+    }
   }
 
   private async meta(task: Task, hosts: string[], play: Play, env: TaskEnv): Promise<void> {

@@ -138,3 +138,32 @@ test('a serial batch that fails past max_fail_percentage stops the playbook: no 
   assert.deepEqual(Object.keys(r.json.stats), ['a'], JSON.stringify(r.json.stats));
   assert.equal(r.json.stats.a.failed, 1);
 });
+
+test('task and handler names are templated as ansible-playbook shows and matches them (checked with ansible-playbook 2.14)', () => {
+  const r = play('names', `
+- hosts: all
+  gather_facts: false
+  vars:
+    label: "lo:0"
+  tasks:
+    - name: Put the VIP on lo as {{ label }}
+      command: "true"
+      notify: restart {{ label }}
+    - name: Undefined {{ nope }} and {{ label }}
+      debug: msg=hi
+    - name: Loop {{ item }} {{ label }}
+      debug: msg={{ item }}
+      loop: [a]
+  handlers:
+    - name: restart {{ label }}
+      debug: msg="handler ran"
+`, 'h1 ansible_connection=local\n');
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  // a name with any part that cannot be rendered (an undefined variable, the loop's item before
+  // the loop) is shown as written; the handler's templated name matches the rendered notify
+  assert.deepEqual(
+    r.json.plays[0].tasks.map((t: any) => [t.task.name, Boolean(t.task.handler)]),
+    [['Put the VIP on lo as lo:0', false], ['Undefined {{ nope }} and {{ label }}', false], ['Loop {{ item }} {{ label }}', false], ['restart lo:0', true]],
+  );
+  assert.equal(r.json.plays[0].tasks[3].hosts.h1.msg, 'handler ran');
+});
