@@ -5,7 +5,8 @@
  * The containers share this machine's kernel: where it has no IPVS, the lab's inventory says so
  * (lvs_ipvs: false), site.yml converges everything else and reports the IPVS tasks as skipped
  * with the reason, VRRP failover is still proven, and verify must report the data-path checks as
- * NOT RUN with the reason (exit 2), never as passed.
+ * NOT RUN with the reason (exit 2), never as passed. --fault kill, crash and isolate each move the
+ * VIP to lb2 within the VRRP bound and back to lb1.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +21,7 @@ import { harun, labTraces, parseReport, recap, sshLab, summary, taskLines } from
 
 const MIN = 60_000;
 
-test('docker lab: site.yml, idempotent rerun, verify --fault kill and crash, lab down', { timeout: 30 * MIN }, async (t) => {
+test('docker lab: site.yml, idempotent rerun, verify --fault kill, crash and isolate, lab down', { timeout: 30 * MIN }, async (t) => {
   let avail: { ok: boolean; reason: string };
   try {
     const { DockerProvider } = await import('../../src/lab/docker.js');
@@ -109,6 +110,20 @@ test('docker lab: site.yml, idempotent rerun, verify --fault kill and crash, lab
     for (const name of ['lb1 boots again', 'the VIP returns to lb1 (preemption on)', 'exactly one director holds the VIP after recovery'])
       assert.equal(cr.checks.find((c) => c.step === 4 && c.name === name)?.status, 'pass', `${name}\n${summary(cr)}`);
     t.diagnostic(`crash: takeover ${Math.round(cr.figures.takeoverMs ?? -1)} ms, VIP back on lb1 ${Math.round(cr.figures.returnMs ?? -1)} ms after its boot began`);
+
+    // lb1's outgoing VRRP adverts dropped by its own firewall (iptables is in the lab image): lb2
+    // takes the VIP within the bound; lb1, still hearing lb2's lower-priority adverts, keeps it
+    // too until the isolation ends (so that check is NOT RUN by the fault's nature, exit 2), and
+    // after the rule is removed the VIP is lb1's alone again
+    const iv = await harun(['verify', '-i', inv, '--fault', 'isolate', '--output', 'json'], 4 * MIN);
+    const ir = parseReport(iv.stdout);
+    t.diagnostic(`verify --fault isolate:\n${summary(ir)}`);
+    assert.ok(!ir.checks.some((c) => c.status === 'fail'), summary(ir));
+    assert.equal(iv.code, 2, summary(ir));
+    for (const name of ['fault isolate injected on lb1', 'the VIP moves to lb2', 'the takeover is within the VRRP bound', 'keepalived restarted on lb1', 'the VIP returns to lb1 (preemption on)', 'exactly one director holds the VIP after recovery'])
+      assert.equal(ir.checks.find((c) => c.name === name)?.status, 'pass', `${name}\n${summary(ir)}`);
+    assert.equal(ir.checks.find((c) => c.name === 'lb1 no longer holds the VIP')?.status, 'not run', summary(ir));
+    t.diagnostic(`isolate: takeover ${Math.round(ir.figures.takeoverMs ?? -1)} ms, VIP back on lb1 ${Math.round(ir.figures.returnMs ?? -1)} ms after keepalived restarted`);
   } finally {
     const down = await harun(['lab', 'down', '--dir', dir], 3 * MIN);
     rmSync(dir, { recursive: true, force: true });
