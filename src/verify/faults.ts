@@ -85,12 +85,22 @@ export async function inject(fault: Fault, master: Runner, offset: number, spec:
       `${NOW}; kill -STOP $p; kill -9 $p; ${NOW}; echo "killed $p"`,
     ].join('\n')),
     stop: asShell(`${NOW}; { systemctl stop keepalived 2>/dev/null || service keepalived stop; } && ${NOW}`),
+    // the first firewall that works: iptables (nft or legacy) may be installed over a kernel
+    // that lacks its backend (a uml lab host's kernel has legacy ip_tables, not nf_tables)
     isolate: asShell([
-      'if command -v iptables >/dev/null; then',
-      `  ${NOW}; iptables -w -I OUTPUT -p 112 -m comment --comment ${COMMENT} -j DROP && ${NOW} && echo "iptables: OUTPUT -p 112 -j DROP"`,
-      'elif command -v nft >/dev/null; then',
-      `  ${NOW}; nft add table inet harun_verify && nft add chain inet harun_verify out '{ type filter hook output priority 0; }' && nft add rule inet harun_verify out ip protocol vrrp drop && ${NOW} && echo "nft: output ip protocol vrrp drop"`,
-      'else echo "neither iptables nor nft is installed: install iptables to isolate a director" >&2; exit 3; fi',
+      'errs=',
+      `for ipt in iptables iptables-legacy; do`,
+      '  command -v $ipt >/dev/null || continue',
+      `  t=$(${NOW})`,
+      `  if e=$($ipt -w -I OUTPUT -p 112 -m comment --comment ${COMMENT} -j DROP 2>&1); then u=$(${NOW}); printf '%s\\n%s\\n%s\\n' "$t" "$u" "$ipt: OUTPUT -p 112 -j DROP"; exit 0; fi`,
+      '  errs="$errs$ipt: $e; "',
+      'done',
+      'if command -v nft >/dev/null; then',
+      `  t=$(${NOW})`,
+      `  if e=$({ nft add table inet harun_verify && nft add chain inet harun_verify out '{ type filter hook output priority 0; }' && nft add rule inet harun_verify out ip protocol vrrp drop; } 2>&1); then u=$(${NOW}); printf '%s\\n%s\\n%s\\n' "$t" "$u" "nft: output ip protocol vrrp drop"; exit 0; fi`,
+      '  errs="$errs nft: $e"',
+      'fi',
+      'echo "no firewall here can drop the adverts (install iptables to isolate a director): ${errs:-neither iptables nor nft is installed}" >&2; exit 3',
     ].join('\n')),
   };
   const r = await master.run(scripts[fault]);
@@ -117,7 +127,7 @@ export async function recover(fault: Fault, master: Runner, offset: number, spec
   const undo =
     fault === 'isolate'
       ? [
-          `while iptables -w -D OUTPUT -p 112 -m comment --comment ${COMMENT} -j DROP 2>/dev/null; do :; done`,
+          `for ipt in iptables iptables-legacy; do while $ipt -w -D OUTPUT -p 112 -m comment --comment ${COMMENT} -j DROP 2>/dev/null; do :; done; done`,
           'nft delete table inet harun_verify 2>/dev/null',
           'true',
         ].join('; ')
