@@ -185,15 +185,16 @@ export async function checkFailover(ctx: Ctx, state: State, fault: Fault, confPa
     if (!afterState.noDataPath) {
       const counted = round.scheduled && countsTotal(round.scheduled);
       const viaOld = oldMaster && beforeOld ? (await scheduledSince(oldMaster, vip, port, beforeOld, 1))?.total : undefined;
-      const counts = `IPVS on ${backup.name} scheduled ${counted} new connections for ${ctx.requests} requests${viaOld !== undefined ? `; ${master.name} scheduled ${viaOld}` : ''}`;
+      const counts = counted === undefined
+        ? `cannot read the IPVS counters of ${backup.name}`
+        : `IPVS on ${backup.name} scheduled ${counted} new connections for ${ctx.requests} requests${viaOld !== undefined ? `; ${master.name} scheduled ${viaOld}` : ''}`;
       // requests that matched an entry the backup held (synced from the old master) are not
       // counted: some counted on the backup and none on the old master is the proof
       if (fault === 'isolate') {
         add(ctx, 3, `the service comes back through ${backup.name}`, 'not run',
           `both directors hold ${vip} while ${master.name} is isolated: the client's ARP decides which one it reaches (${counts})`);
       } else {
-        add(ctx, 3, `the service comes back through ${backup.name}`, counted !== undefined && counted > 0 && !viaOld ? 'pass' : 'fail',
-          counted === undefined ? `cannot read the IPVS counters of ${backup.name}` : counts);
+        add(ctx, 3, `the service comes back through ${backup.name}`, counted !== undefined && counted > 0 && !viaOld ? 'pass' : 'fail', counts);
       }
     } else add(ctx, 3, `the service comes back through ${backup.name}`, 'not run', afterState.noDataPath);
 
