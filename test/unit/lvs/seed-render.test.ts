@@ -116,6 +116,7 @@ test('keepalived -t accepts the rendered files (when a keepalived binary is at h
     const variants = [
       { ...all.lb1, vrrp_interface: nic },
       { ...all.lb2, vrrp_interface: nic, vrrp_unicast: true, vrrp_nopreempt: true, lvs_health_check: 'HTTP_GET', lvs_persistence_timeout: 300 },
+      { ...all.lb1, vrrp_interface: nic, lvs_algo: 'mh', lvs_sched_flags: ['mh-port'], keepalived_handover_file: join(dir, 'handover') },
     ];
     variants.forEach((v, i) => {
       const file = join(dir, `k${i}.conf`);
@@ -126,6 +127,11 @@ test('keepalived -t accepts the rendered files (when a keepalived binary is at h
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('scheduler flags render inside virtual_server, after lb_algo', () => {
+  const text = renderString(template, { ...seedVars()['lb1'], lvs_algo: 'mh', lvs_sched_flags: ['mh-port', 'mh-fallback'] });
+  assert.match(text, /\n {4}lb_algo mh\n {4}mh-port\n {4}mh-fallback\n {4}lb_kind DR\n/);
 });
 
 test('a real server marked lvs_state: drained renders with weight 0 and stays in the pool; the others keep theirs', () => {
