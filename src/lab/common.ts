@@ -181,6 +181,11 @@ export async function writeInventory(state: LabState, extraVars: Record<string, 
       vars: {
         lvs_vip: state.vip,
         lvs_port: LVS_PORT,
+        // Maglev hashing of the client's address and port: both directors pick the same real
+        // server for a connection, so one that takes the VIP over forwards the connections the
+        // other one had not synced yet instead of resetting them (a handover keeps every request)
+        lvs_algo: 'mh',
+        lvs_sched_flags: ['mh-port'],
         lvs_interface: 'eth0',
         harun_lab_dir: dir,
         harun_lab_provider: state.provider,
