@@ -7,7 +7,7 @@
  * 0 failed requests each): rollout.yml (one real server at a time drained, updated, checked, put
  * back), web3 added to realservers (prepared from nothing, then joined by a reload), web3 taken
  * out again (drained, then removed by a reload), the directors' handover (upgrade-directors.yml
- * -e upgrade_handover=true: lb1 stopped cleanly, lb2 takes the VIP, lb1 back); then harun
+ * -e upgrade_handover=true: lb1's priority lowered, lb2 takes the VIP, lb1 restarted and back); then harun
  * verify --fault kill (every check passes: distribution over web1 and web2 through the VIP, service
  * back through lb2, VIP back on lb1, a slow download and an idle keep-alive connection opened
  * before the fault intact after it: IPVS connection sync), the same with lvs_sync off (exactly
@@ -112,15 +112,14 @@ test('uml lab: site.yml, idempotent rerun, changes watched through the VIP, veri
     // changes, each watched through the VIP from the client: a rolling update of the real
     // servers, a real server joining the inventory's pool and leaving it, the directors' handover.
     // verify reads the pages of every real server the lab has (web3's once it serves).
-    // `failuresCounted`: the failed requests are reported, not held to 0 (verify then exits 2)
-    const watch = async (what: string, play: string[], limitMs = 10 * MIN, failuresCounted = false) => {
+    const watch = async (what: string, play: string[], limitMs = 10 * MIN) => {
       const r = await harun(['verify', '-i', inv, '--during', '--timeout', '120', '--output', 'json', '--',
         process.execPath, 'bin/harun.js', 'play', ...play, '--output', 'plain'], limitMs);
       const w = JSON.parse(r.stdout) as DuringReport & { exitCode: number };
-      assert.equal(r.code, failuresCounted && w.failures.length ? 2 : 0, `verify --during ${what}: exit ${r.code}\n${r.stdout}\n${failureOf(r.stderr)}`);
+      assert.equal(r.code, 0, `verify --during ${what}: exit ${r.code}\n${r.stdout}\n${failureOf(r.stderr)}`);
       assert.equal(w.commandExit, 0);
       assert.equal(w.problem, undefined, what);
-      if (!failuresCounted) assert.equal(w.during.failed, 0, `${what}: ${JSON.stringify(w.failures)}`);
+      assert.equal(w.during.failed, 0, `${what}: ${JSON.stringify(w.failures)}`);
       note(`${what}: ${(w.commandMs / 1000).toFixed(1)} s, watched through the VIP: ${w.during.sent} requests, ${w.during.failed} failed${w.failures.length ? ` (${w.failures.map((f) => `+${f.at} ms curl exit ${f.rc}`).join(', ')})` : ''}, longest gap ${Math.round(w.longestGapMs!)} ms; answered during by ${JSON.stringify(w.during.servers)}, after by ${JSON.stringify(w.after.servers)}`);
       return { w, out: r.stderr };
     };
@@ -139,16 +138,16 @@ test('uml lab: site.yml, idempotent rerun, changes watched through the VIP, veri
     const shrink = await watch('site.yml with web3 out of realservers', ['playbooks/site.yml', '-i', base]);
     assert.deepEqual(taskLines(shrink.out, 'Drain the real servers leaving the pool (weight 0, their connections given lvs_pool_drain_timeout s)'), ['changed: [lb1]', 'changed: [lb2]'], shrink.out.slice(-3000));
     assert.ok(shrink.w.after.servers.web3 === 0 && shrink.w.after.servers.web1 > 0 && shrink.w.after.servers.web2 > 0, JSON.stringify(shrink.w.after));
-    // the directors' handover: the BACKUP has nothing to upgrade; the VIP holder stops cleanly
-    // (priority-0 advert, lb2 takes the VIP at once), the play waits until the service answers
-    // through lb2, then starts lb1's keepalived again, which takes the VIP back (preemption).
-    // Its failed requests are counted, not held to 0: a request in flight when the VIP moves can
-    // be reset by the new holder, whose IPVS has not yet had that connection from the sync
-    // daemon (1 of 31 in one of the first two runs; README, Rollout)
-    const hand = await watch('upgrade-directors.yml -e upgrade_handover=true (the VIP handed to lb2 and back)', ['playbooks/upgrade-directors.yml', '-i', base, '-e', 'upgrade_handover=true'], 10 * MIN, true);
-    for (const task of ['Stop keepalived cleanly (its last advert has priority 0)', 'Start keepalived again'])
+    // the directors' handover: the BACKUP has nothing to upgrade; the VIP holder lowers its
+    // priority through keepalived's handover file, so lb2 takes the VIP while lb1 still
+    // forwards; once lb1 dropped it and the service answers through lb2, lb1's keepalived
+    // restarts, its priority comes back and it takes the VIP back (preemption). The lab's mh
+    // scheduler sends a connection that moves with the VIP to the same real server: 0 failed
+    const hand = await watch('upgrade-directors.yml -e upgrade_handover=true (the VIP handed to lb2 and back)', ['playbooks/upgrade-directors.yml', '-i', base, '-e', 'upgrade_handover=true']);
+    for (const task of ["Lower this director's VRRP priority to 1 (keepalived's handover file)", 'Restart keepalived on the upgraded binary', "Give this director its VRRP priority back"])
       assert.deepEqual(taskLines(hand.out, task), ['changed: [lb1]'], `${task}\n${failureOf(hand.out)}`);
-    assert.deepEqual(taskLines(hand.out, 'Wait until the service answers through the VIP held by another director'), ['ok: [lb1]'], failureOf(hand.out));
+    for (const task of ['Wait until another director took the VIP (this one drops it then)', 'Wait until the service answers through the VIP held by another director', 'Wait until this director holds the VIP again'])
+      assert.deepEqual(taskLines(hand.out, task), ['ok: [lb1]'], `${task}\n${failureOf(hand.out)}`);
     assert.ok(hand.w.during.servers.web1 > 0 && hand.w.during.servers.web2 > 0, JSON.stringify(hand.w.during));
 
     const kill = await harun(['verify', '-i', base, '--fault', 'kill', '--output', 'json'], 4 * MIN);
@@ -158,11 +157,12 @@ test('uml lab: site.yml, idempotent rerun, changes watched through the VIP, veri
     assert.ok(k.checks.every((c) => c.status === 'pass'));
     assert.equal(k.master, 'lb1');
     assert.equal(k.backup, 'lb2');
-    // every real server answered; rr's promise on what IPVS scheduled (a request whose source
-    // port matched an entry the director still held is answered unscheduled)
+    // every real server answered; what IPVS scheduled is at most what answered (a request whose
+    // source port matched an entry the director still held is answered unscheduled). The lab's
+    // mh scheduler promises no exact spread (verify checks rr's)
     for (const [d, s] of [[k.figures.distributionBefore, k.figures.scheduledBefore], [k.figures.distributionAfter, k.figures.scheduledAfter]]) {
       assert.ok(d && d.web1 > 0 && d.web2 > 0, `distribution ${JSON.stringify(d)}`);
-      assert.ok(s && Math.abs(s.web1 - s.web2) <= 1 && s.web1 + s.web2 <= d.web1 + d.web2, `scheduled ${JSON.stringify(s)}, answers ${JSON.stringify(d)}`);
+      assert.ok(s && s.web1 + s.web2 > 0 && s.web1 + s.web2 <= d.web1 + d.web2, `scheduled ${JSON.stringify(s)}, answers ${JSON.stringify(d)}`);
     }
     assert.ok(k.checks.some((c) => c.name === 'lb1 no longer holds the VIP' && c.status === 'pass'));
     assert.ok(k.checks.some((c) => c.name === 'the service comes back through lb2' && c.status === 'pass'));
@@ -178,8 +178,9 @@ test('uml lab: site.yml, idempotent rerun, changes watched through the VIP, veri
     assert.ok(k.figures.outageEarliestMs! <= bound + OUTAGE_SLACK_MS, `kill outage ${k.figures.outageEarliestMs}-${k.figures.outageMs} ms vs bound ${bound} ms`);
     note(`kill: outage ${Math.round(k.figures.outageEarliestMs!)}-${Math.round(k.figures.outageMs!)} ms, VIP takeover ${Math.round(k.figures.takeoverEarliestMs!)}-${Math.round(k.figures.takeoverMs!)} ms, VRRP bound ${bound} ms, ${k.figures.requestsLost} probe requests lost; distribution before ${JSON.stringify(k.figures.distributionBefore)} (scheduled ${JSON.stringify(k.figures.scheduledBefore)}), after ${JSON.stringify(k.figures.distributionAfter)} (scheduled ${JSON.stringify(k.figures.scheduledAfter)})`);
 
-    // connection sync off: the same fault breaks exactly the two long-lived connections
-    const off = await harun(['play', 'playbooks/site.yml', '-i', base, '--tags', 'keepalived', '-e', 'lvs_sync=false', '--output', 'plain'], 6 * MIN);
+    // connection sync off: the same fault breaks exactly the two long-lived connections. With rr
+    // (sloppy_tcp 0): the lab's mh would send their next packets to the same real server anyway
+    const off = await harun(['play', 'playbooks/site.yml', '-i', base, '--tags', 'keepalived', '-e', 'lvs_sync=false', '-e', 'lvs_algo=rr', '-e', '{"lvs_sched_flags": []}', '--output', 'plain'], 6 * MIN);
     assert.equal(off.code, 0, `site.yml -e lvs_sync=false failed:\n${failureOf(off.stdout)}`);
     assert.deepEqual(taskLines(off.stdout, 'Remove the IPVS sync unit (lvs_sync is off)'), ['changed: [lb1]', 'changed: [lb2]']);
     assert.deepEqual(taskLines(off.stdout, 'Stop the IPVS sync daemons (lvs_sync is off)'), ['ok: [lb1]', 'ok: [lb2]'], 'the unit stopped them');
