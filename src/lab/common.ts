@@ -183,9 +183,10 @@ export async function writeInventory(state: LabState, extraVars: Record<string, 
         lvs_port: LVS_PORT,
         // Maglev hashing of the client's address and port: both directors pick the same real
         // server for a connection, so one that takes the VIP over forwards the connections the
-        // other one had not synced yet instead of resetting them (a handover keeps every request)
+        // other one had not synced yet instead of resetting them (a handover keeps every request);
+        // mh-fallback: a drained real server's (weight 0) share goes to the others, not refused
         lvs_algo: 'mh',
-        lvs_sched_flags: ['mh-port'],
+        lvs_sched_flags: ['mh-port', 'mh-fallback'],
         lvs_interface: 'eth0',
         harun_lab_dir: dir,
         harun_lab_provider: state.provider,
